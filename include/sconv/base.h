@@ -1,0 +1,41 @@
+/* include/sconv/base.h: status codes, error messages, version */
+#ifndef SCONV_BASE_H
+#define SCONV_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCONV_VERSION_MAJOR 0
+#define SCONV_VERSION_MINOR 1
+#define SCONV_VERSION_PATCH 0
+
+/* Every public function returns one of these (or NULL plus sc_last_message()). */
+typedef enum sc_status {
+    SC_OK = 0,
+    SC_EINVAL,        /* an argument breaks a documented rule */
+    SC_ENOMEM,        /* an allocation failed or exceeds the allocation limit */
+    SC_EOVERFLOW,     /* a size product does not fit the integer type */
+    SC_EUNSUPPORTED,  /* valid, but not supported by this build or CPU */
+    SC_ESTATE,        /* a lifecycle step called out of order */
+    SC_EIO,           /* the operating system refused a read or write */
+    SC_EFORMAT,       /* a file is malformed */
+    SC_ENUMERIC       /* a numerical check failed (NaN/Inf where finite is required) */
+} sc_status;
+
+/* A fixed, human-readable name for a status ("invalid argument"); never NULL. */
+const char *sc_strerror(sc_status st);
+
+/* The detail of the last failure on this thread ("conv: stride 0 x 1: ..."); never NULL. */
+const char *sc_last_message(void);
+
+/* "MAJOR.MINOR.PATCH" of the linked library. */
+const char *sc_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/* include/sconv/conv.h: the sparse convolution operator, create -> plan -> run */
+#ifndef SCONV_CONV_H
+#define SCONV_CONV_H
+
+#include "sconv/layer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sc_engine {
+    SC_ENGINE_AUTO = 0,  /* sparse or dense, chosen by the planner (sc_conv_describe says why) */
+    SC_ENGINE_SPARSE,
+    SC_ENGINE_DENSE
+} sc_engine;
+
+typedef enum sc_kernel_choice {
+    SC_KERNEL_AUTO = 0,   /* the best the CPU supports */
+    SC_KERNEL_PORTABLE,   /* portable C twins only (tests) */
+    SC_KERNEL_AVX2        /* AVX2+FMA; SC_EUNSUPPORTED on a CPU without them */
+} sc_kernel_choice;
+
+typedef struct sc_conv_options {
+    sc_activation act;        /* fused after the bias */
+    const float *bias;        /* oc values overriding the layer's bias, or NULL */
+    int threads;              /* OpenMP threads; 0 = the OpenMP default */
+    sc_engine engine;
+    sc_kernel_choice kernel;
+} sc_conv_options;
+
+/* No activation, the layer's bias, default threads, auto engine and kernel. */
+sc_conv_options sc_conv_options_default(void);
+
+typedef struct sc_conv sc_conv;
+
+/* Check options and borrow the packed weights (the layer must outlive the operator). */
+sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_conv **out);
+
+/* Bind input and output descriptors (any strides), pick the engine and kernel,
+ * precompute offsets and the thread split. May be called again for a new shape. */
+sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
+
+/* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
+ * element of y's view and nothing else. Safe to call concurrently on different buffers. */
+sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
+
+typedef struct sc_conv_choice {
+    sc_engine engine;     /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE: what run will use */
+    const char *kernel;   /* e.g. "spmm_f32_64__avx2" */
+    const char *reason;   /* one sentence: why this engine and kernel */
+} sc_conv_choice;
+
+/* What the last plan chose, and why. SC_ESTATE before a plan. */
+sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out);
+
+/* NULL is fine. */
+void sc_conv_destroy(sc_conv *op);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,96 @@
+/* include/sconv/layer.h: a pruned layer packed as CSR, ready for the sparse kernels */
+#ifndef SCONV_LAYER_H
+#define SCONV_LAYER_H
+
+#include "sconv/conv_params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Order of the reduction index k within a group's row, k over (icg, kh, kw):
+ *   SC_PACK_CHW  k = (c*KH + kh)*KW + kw   suits NCHW activations ("--pack nchw")
+ *   SC_PACK_HWC  k = (kh*KW + kw)*ICG + c  suits NHWC activations ("--pack nhwc") */
+typedef enum sc_pack_order { SC_PACK_CHW = 0, SC_PACK_HWC = 1 } sc_pack_order;
+
+/* "chw" / "hwc"; NULL for an unknown value. */
+const char *sc_pack_order_name(sc_pack_order order);
+/* Accepts "chw", "nchw", "hwc", "nhwc" (case-insensitive). */
+sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
+
+/* A pruned, packed convolution layer (opaque). One CSR per group, stacked: rows are
+ * output channels (group g owns rows [g*oc/groups, (g+1)*oc/groups)), columns are
+ * k in [0, icg*KH*KW) in the pack order, column indices strictly increasing per row. */
+typedef struct sc_layer sc_layer;
+
+#define SC_NAME_MAX 128    /* layer names: at most 127 bytes */
+#define SC_METHOD_MAX 256  /* method descriptions: at most 255 bytes */
+
+typedef struct sc_pack_options {
+    const char *name;           /* layer name; NULL -> "layer" */
+    sc_conv_params params;      /* stride, padding, dilation, groups */
+    sc_pack_order order;        /* pack order of the reduction index */
+    const float *bias;          /* oc values, or NULL */
+    const char *method;         /* pruning method recorded in the file ("l1", ...), or NULL */
+    const char *method_params;  /* its parameters ("amount=0.9 convention=torch"), or NULL */
+} sc_pack_options;
+
+/* Name "layer", default params, SC_PACK_CHW, no bias, method NULL. */
+sc_pack_options sc_pack_options_default(void);
+
+/* Pack dense weights w (described by wd, any layout) keeping the positions where
+ * mask != 0 (mask in the same layout as w; NULL keeps every nonzero weight). A kept
+ * weight that is exactly 0 is not stored. Records the L1/L2 energy kept. */
+sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
+                        const sc_pack_options *opt, sc_layer **out);
+
+/* Write the dense pruned weights in `layout` to dst (oc*icg*kh*kw floats). Exact. */
+sc_status sc_layer_unpack(const sc_layer *layer, sc_wlayout layout, float *dst);
+
+/* Deep copy. */
+sc_status sc_layer_clone(const sc_layer *layer, sc_layer **out);
+
+/* NULL is fine. */
+void sc_layer_destroy(sc_layer *layer);
+
+/* A read-only view of the packed arrays; valid while the layer lives. */
+typedef struct sc_csr_view {
+    int64_t rows;            /* oc */
+    int64_t cols;            /* icg * kh * kw */
+    int64_t nnz;
+    const int64_t *row_ptr;  /* rows + 1 entries, row_ptr[0] = 0, row_ptr[rows] = nnz */
+    int index_bytes;         /* 2: col_idx is uint16_t (cols <= 65536), else 4: uint32_t */
+    const void *col_idx;     /* nnz entries */
+    const float *val;        /* nnz entries */
+} sc_csr_view;
+
+/* Column index j of a view, whatever its width. */
+static inline int64_t sc_csr_col(const sc_csr_view *v, int64_t j)
+{
+    return v->index_bytes == 2 ? (int64_t)((const uint16_t *)v->col_idx)[j]
+                               : (int64_t)((const uint32_t *)v->col_idx)[j];
+}
+
+typedef struct sc_layer_info {
+    const char *name;
+    sc_wdesc wdesc;             /* dims; layout = the source layout recorded at pack time */
+    sc_conv_params params;
+    sc_pack_order order;
+    int64_t nnz;
+    double sparsity;            /* 1 - nnz / (oc*icg*kh*kw) */
+    const float *bias;          /* oc values, or NULL */
+    const char *method;         /* "" when unknown */
+    const char *method_params;  /* "" when unknown */
+    double l1_kept, l2_kept;    /* fraction of sum|w| and sum w^2 kept; NaN when unknown */
+    int64_t bytes_packed;       /* row pointers + indices + values (+ bias) in memory */
+    int64_t bytes_dense;        /* 4 * numel (+ bias) */
+} sc_layer_info;
+
+/* Fill info (pointers valid while the layer lives). */
+sc_status sc_layer_get_info(const sc_layer *layer, sc_layer_info *info);
+sc_status sc_layer_get_csr(const sc_layer *layer, sc_csr_view *view);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

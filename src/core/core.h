@@ -1,0 +1,51 @@
+/* src/core/core.h: internal helpers shared by every module: errors, allocation, sizes, CPU */
+#ifndef SC_CORE_H
+#define SC_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sconv/base.h"
+
+/* Record a formatted message for sc_last_message() on this thread and return st. */
+sc_status sc_fail(sc_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Allocation: every library allocation goes through these, so tests can fail the
+ * n-th one and a limit can refuse absurd sizes before the system is asked.
+ * sc_malloc(0) returns a unique pointer; sizes above the limit return NULL. */
+void *sc_malloc(size_t size);
+void *sc_calloc(size_t count, size_t size);
+void *sc_aligned_alloc(size_t alignment, size_t size);  /* free with sc_free */
+void sc_free(void *p);
+
+/* Allocate count*size bytes or fail with a message naming `what`:
+ * SC_EOVERFLOW when the product overflows, SC_ENOMEM otherwise. */
+sc_status sc_alloc_array(void **out, size_t count, size_t size, bool zero, const char *what);
+
+/* Largest single allocation the library makes (bytes); default SC_DEFAULT_ALLOC_LIMIT,
+ * or SCONV_MAX_ALLOC from the environment (bytes, with optional K/M/G/T suffix). */
+#define SC_DEFAULT_ALLOC_LIMIT ((size_t)16 << 30)
+size_t sc_alloc_limit(void);
+void sc_alloc_set_limit(size_t bytes);  /* 0 restores the default */
+
+/* Test hook: make the n-th allocation from now fail (n >= 1), 0 disables.
+ * Returns how many allocations happened since the last call. */
+uint64_t sc_alloc_fail_at(uint64_t n);
+
+/* Overflow-checked arithmetic on int64_t: return true on overflow. */
+static inline bool sc_mul_ovf(int64_t a, int64_t b, int64_t *out)
+{
+    return __builtin_mul_overflow(a, b, out);
+}
+static inline bool sc_add_ovf(int64_t a, int64_t b, int64_t *out)
+{
+    return __builtin_add_overflow(a, b, out);
+}
+/* Product of n extents (each >= 0) or -1 on overflow (beyond INT64_MAX or SIZE_MAX). */
+int64_t sc_checked_product(const int64_t *ext, int n);
+
+/* CPU features, detected once. */
+bool sc_cpu_has_avx2_fma(void);
+
+#endif
