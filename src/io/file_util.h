@@ -1,0 +1,54 @@
+/* src/io/file_util.h: whole-file reads and atomic (temp file + rename) writes for src/io */
+#ifndef SC_IO_FILE_UTIL_H
+#define SC_IO_FILE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sconv/base.h"
+
+/* Read the whole regular file at path into a new sc_malloc'd buffer (free with sc_free).
+ * Fails with SC_EIO (message names the file and strerror) when it cannot be opened or
+ * read, is a directory or not a regular file; SC_EFORMAT when it holds more than
+ * max_bytes (pass SIZE_MAX for "no limit but the allocation limit"); SC_ENOMEM when
+ * the allocation is refused. An empty file gives a valid 1-byte allocation and *len = 0.
+ * On failure *buf and *len are untouched. */
+sc_status sc_read_file(const char *path, size_t max_bytes, void **buf, size_t *len);
+
+/* An output file written under a temporary name in the destination's directory and
+ * renamed over the destination by sc_atomic_commit: readers see either the old file
+ * or the complete new one, never a partial file, and the old file survives any failure.
+ * Typical use:
+ *     sc_atomic_file f;
+ *     sc_status st = sc_atomic_open(path, &f);
+ *     if (st == SC_OK) st = sc_atomic_write(&f, buf, len);
+ *     if (st == SC_OK) st = sc_atomic_commit(&f); else sc_atomic_abort(&f);
+ * Every call's SC_EIO message names the destination path and strerror(errno). */
+typedef struct sc_atomic_file {
+    int fd;          /* -1 once closed */
+    char *path;      /* destination (owned copy) */
+    char *tmp_path;  /* "<dir>/.<name>.tmp-XXXXXX", NULL once removed or renamed */
+    bool failed;     /* a write failed: commit refuses */
+} sc_atomic_file;
+
+/* Create the temporary file next to path, mode 0666 filtered by the umask (like fopen).
+ * SC_EIO when path is a directory or the directory is missing or not writable;
+ * SC_ENOMEM when the path copies cannot be allocated. On failure nothing is created
+ * and *f is left closed (sc_atomic_abort on it is a no-op). */
+sc_status sc_atomic_open(const char *path, sc_atomic_file *f);
+
+/* Append len bytes (retrying short writes and EINTR). SC_EIO on failure, after which
+ * sc_atomic_commit refuses; the caller still calls sc_atomic_abort. */
+sc_status sc_atomic_write(sc_atomic_file *f, const void *buf, size_t len);
+
+/* fsync and close the temporary file, rename it over path, fsync the directory.
+ * On failure before the rename the temporary file is removed, path is unchanged and
+ * SC_EIO is returned. If only the final directory fsync fails the new file is already
+ * in place (not guaranteed durable) and SC_EIO is returned. Always releases f. */
+sc_status sc_atomic_commit(sc_atomic_file *f);
+
+/* Close and remove the temporary file and release f; path is unchanged.
+ * Safe on a closed, aborted or committed f (no-op). */
+void sc_atomic_abort(sc_atomic_file *f);
+
+#endif

@@ -1,0 +1,18 @@
+/* tests/io/test_io_util.h: scratch directories and small file helpers for the io tests */
+#ifndef TEST_IO_UTIL_H
+#define TEST_IO_UTIL_H
+
+#include <stddef.h>
+
+/* Create a fresh directory under $TMPDIR (or /tmp) into dir (64 bytes); asserts. */
+void tio_make_dir(char dir[64]);
+/* Remove dir and everything under it (one level of subdirectories is enough here). */
+void tio_remove_dir(const char *dir);
+/* Write len bytes to path (create/truncate); asserts. */
+void tio_write_bytes(const char *path, const void *data, size_t len);
+/* Expect path to hold exactly the NUL-terminated text. */
+void tio_expect_file(const char *path, const char *text);
+/* Number of entries in dir other than "." and "..". */
+int tio_count_entries(const char *dir);
+
+#endif
