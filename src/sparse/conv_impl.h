@@ -1,0 +1,73 @@
+/* src/sparse/conv_impl.h: the sc_conv operator and its plan, shared by create, plan and run */
+#ifndef SC_CONV_IMPL_H
+#define SC_CONV_IMPL_H
+
+#include "sconv/conv.h"
+#include "sparse/ukernels/spmm.h"
+
+/* The sparse plan for one input/output geometry.
+ * Input: either read in place (1x1, stride 1, no padding, unit-stride (h, w) planes) or
+ * copied per image into "phase planes": for stride (sh, sw), plane (c, ph, pw) holds the
+ * zero-padded input at rows i*sh + ph, columns j*sw + pw, i < hq, j < wq, with the used
+ * phases only. Output pixel (oh, ow) is the flat index q = oh*wq + ow; nonzero (c, kh, kw)
+ * reads plane (c, kh*dh % sh, kw*dw % sw) at q + (kh*dh / sh)*wq + kw*dw / sw, a fixed
+ * byte offset. Columns ow >= OW are computed and discarded.
+ * Weights are streams per reduction block cb (a range of input channels) and output
+ * channel o: w = bias-or-0 slot then the values, off_bytes the matching offsets. */
+typedef struct sc_sparse_plan {
+    int in_place;            /* 1: x is read directly, image base + c*strides[C] */
+    int64_t hq, wq;          /* phase plane extents (in place: h, w) */
+    int64_t plane_floats;    /* distance between phase planes (in place: unused) */
+    int64_t n_phase;         /* used phases per channel */
+    int *phase_of_h;         /* sh entries: compact phase row index of ph, or -1 */
+    int *phase_of_w;         /* sw entries */
+    int64_t n_phase_w;       /* used column phases (phase index = ih * n_phase_w + iw) */
+    int64_t image_floats;    /* scratch floats per image (0 in place) */
+    int64_t pixels;          /* flat pixels per image: (OH-1)*wq + OW */
+    int64_t n_tiles;         /* ceil(pixels / 64) */
+    int64_t ocb;             /* output channels per kernel call */
+    int64_t n_cb, cb_ch;     /* reduction blocks and input channels per block */
+    float *w;                /* n_cb * (oc + nnz) floats */
+    int32_t *off_bytes;      /* nnz offsets */
+    uint32_t *nnz;           /* n_cb * oc counts */
+    int64_t *w_start;        /* n_cb * oc: stream start of (cb, o) in w */
+    int64_t *off_start;      /* n_cb * oc: start of (cb, o) in off_bytes */
+    int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no garbage) */
+    const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
+} sc_sparse_plan;
+
+struct sc_conv {
+    const sc_layer *layer;
+    sc_conv_options opt;
+    float *bias;             /* oc values (options or layer), or NULL */
+    float *dense_w;          /* OIHW weights for the dense engine, unpacked on first need */
+    int planned;
+    sc_tensor x, y;          /* planned descriptors */
+    sc_engine engine;        /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE after a plan */
+    sc_spmm_params act;      /* fused activation, as the kernels take it */
+    const char *kernel_name;
+    char reason[256];
+    sc_sparse_plan sp;
+};
+
+/* Free the arrays of a sparse plan and zero it. */
+void sc_sparse_plan_clear(sc_sparse_plan *sp);
+
+/* Build the sparse plan of op for x -> y (descriptors checked); SC_EUNSUPPORTED when the
+ * per-image scratch is too large for 32-bit byte offsets. Leaves *sp cleared on failure. */
+sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
+                               int use_avx2, sc_sparse_plan *sp);
+
+/* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
+void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);
+
+/* Store rows [0, nb) of a tile buffer (row stride 64 floats), flat pixels [q0, q0 + m),
+ * output channels [o0, o0 + nb) of the image whose (n, 0, 0, 0) is y, skipping garbage
+ * columns ow >= OW. */
+void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
+                          int64_t o0, int64_t nb, float *y);
+
+/* The sparse engine: y = act(conv(x) + bias) through the planned descriptors. */
+sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y);
+
+#endif

@@ -1,0 +1,105 @@
+/* src/sparse/pack_input.c: copy an image into zero-padded phase planes through its strides */
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/conv_impl.h"
+#include "sparse/layer_impl.h"
+
+/* Columns j of a phase plane with pw that map to input columns s = j*sw + pw - pad_left
+ * inside [0, W): j in [*j0, *j1). */
+static void valid_range(int64_t pad, int64_t ph, int64_t s, int64_t extent, int64_t nq,
+                        int64_t *j0, int64_t *j1)
+{
+    int64_t lo = pad - ph > 0 ? (pad - ph + s - 1) / s : 0;
+    int64_t hi = extent + pad - ph > 0 ? (extent + pad - ph + s - 1) / s : 0;
+    if (hi > nq) hi = nq;
+    if (lo > hi) lo = hi;
+    *j0 = lo;
+    *j1 = hi;
+}
+
+/* plane[i][j] = x[c][i*sh + ph - pad_top][j*sw + pw - pad_left], 0 outside the input.
+ * Unit-stride rows with stride 1 are copied with memcpy; other strides element by element. */
+static void pack_plane(const sc_conv *op, const float *xc, int64_t ph, int64_t pw, float *dst)
+{
+    const sc_conv_params *p = &op->layer->params;
+    const sc_sparse_plan *sp = &op->sp;
+    const int64_t H = op->x.dims[SC_H], W = op->x.dims[SC_W];
+    const int64_t sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
+    const int64_t hq = sp->hq, wq = sp->wq, sh = p->stride_h, sw = p->stride_w;
+    int64_t i0, i1, j0, j1;
+    valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
+    valid_range(p->pad_left, pw, sw, W, wq, &j0, &j1);
+    memset(dst, 0, (size_t)(i0 * wq) * sizeof *dst);
+    for (int64_t i = i0; i < i1; ++i) {
+        float *row = dst + i * wq;
+        const float *xr = xc + (i * sh + ph - p->pad_top) * sH;
+        const int64_t s0 = j0 * sw + pw - p->pad_left;
+        memset(row, 0, (size_t)j0 * sizeof *row);
+        if (sw == 1 && sW == 1) {
+            memcpy(row + j0, xr + s0, (size_t)(j1 - j0) * sizeof *row);
+        } else {
+            const float *xs = xr + s0 * sW;
+            const int64_t step = sw * sW;
+            for (int64_t j = j0; j < j1; ++j, xs += step) row[j] = *xs;
+        }
+        memset(row + j1, 0, (size_t)(wq - j1) * sizeof *row);
+    }
+    memset(dst + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *dst);
+}
+
+/* Channel-contiguous input (strides[C] == 1, e.g. NHWC) with stride 1: transpose by blocks
+ * of channels, so each input pixel's channel run is read once, contiguously. */
+static void pack_channels_last(const sc_conv *op, const float *x, int64_t c0, int64_t c1,
+                               float *dst)
+{
+    enum { CB = 16 };
+    const sc_conv_params *p = &op->layer->params;
+    const sc_sparse_plan *sp = &op->sp;
+    const int64_t H = op->x.dims[SC_H], W = op->x.dims[SC_W];
+    const int64_t sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
+    const int64_t hq = sp->hq, wq = sp->wq, S = sp->plane_floats;
+    int64_t i0, i1, j0, j1;
+    valid_range(p->pad_top, 0, 1, H, hq, &i0, &i1);
+    valid_range(p->pad_left, 0, 1, W, wq, &j0, &j1);
+    for (int64_t c = c0; c < c1; ++c) {  /* the padding frame */
+        float *pl = dst + c * S;
+        memset(pl, 0, (size_t)(i0 * wq) * sizeof *pl);
+        for (int64_t i = i0; i < i1; ++i) {
+            memset(pl + i * wq, 0, (size_t)j0 * sizeof *pl);
+            memset(pl + i * wq + j1, 0, (size_t)(wq - j1) * sizeof *pl);
+        }
+        memset(pl + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *pl);
+    }
+    for (int64_t cb = c0; cb < c1; cb += CB) {
+        const int64_t nc = c1 - cb < CB ? c1 - cb : CB;
+        for (int64_t i = i0; i < i1; ++i) {
+            const float *xr = x + cb + (i - p->pad_top) * sH + (j0 - p->pad_left) * sW;
+            float *d = dst + cb * S + i * wq;
+            for (int64_t j = j0; j < j1; ++j, xr += sW)
+                for (int64_t c = 0; c < nc; ++c) d[c * S + j] = xr[c];
+        }
+    }
+}
+
+void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst)
+{
+    const sc_conv_params *p = &op->layer->params;
+    const sc_sparse_plan *sp = &op->sp;
+    if (op->x.strides[SC_C] == 1 && sp->n_phase == 1 && p->stride_h == 1 && p->stride_w == 1) {
+        pack_channels_last(op, x, c0, c1, dst);
+        return;
+    }
+    for (int64_t c = c0; c < c1; ++c) {
+        const float *xc = x + c * op->x.strides[SC_C];
+        for (int64_t ph = 0; ph < p->stride_h; ++ph) {
+            if (sp->phase_of_h[ph] < 0) continue;
+            for (int64_t pw = 0; pw < p->stride_w; ++pw) {
+                if (sp->phase_of_w[pw] < 0) continue;
+                const int64_t plane = c * sp->n_phase + sp->phase_of_h[ph] * sp->n_phase_w +
+                                      sp->phase_of_w[pw];
+                pack_plane(op, xc, ph, pw, dst + plane * sp->plane_floats);
+            }
+        }
+    }
+}

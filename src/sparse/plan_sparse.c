@@ -1,0 +1,191 @@
+/* src/sparse/plan_sparse.c: the sparse plan: phase-plane geometry, per-nonzero byte offsets, kernel streams */
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/conv_impl.h"
+#include "sparse/layer_impl.h"
+
+/* Reduction blocking: a block of input channels should keep the input it touches for one
+ * 64-pixel tile within about half of L1 (PERFORMANCE.md: blocking 64-128 channels so the
+ * touched tile stays in L1 measured 1.5x). Below 16 channels per block the fixed cost per
+ * (row, block, tile) takes over, so blocks never get smaller than that. */
+#define SC_CB_L1_BYTES 16384
+#define SC_CB_MIN_CH 16
+
+void sc_sparse_plan_clear(sc_sparse_plan *sp)
+{
+    sc_free(sp->phase_of_h);
+    sc_free(sp->phase_of_w);
+    sc_free(sp->w);
+    sc_free(sp->off_bytes);
+    sc_free(sp->nnz);
+    sc_free(sp->w_start);
+    sc_free(sp->off_start);
+    memset(sp, 0, sizeof *sp);
+}
+
+/* Mark the phases (k*d) % s used by some tap and number them; returns how many. */
+static int64_t number_phases(int64_t k, int64_t d, int64_t s, int *phase_of)
+{
+    for (int64_t i = 0; i < s; ++i) phase_of[i] = -1;
+    for (int64_t t = 0; t < k; ++t) phase_of[(t * d) % s] = 0;
+    int64_t n = 0;
+    for (int64_t i = 0; i < s; ++i)
+        if (phase_of[i] == 0) phase_of[i] = (int)n++;
+    return n;
+}
+
+/* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
+static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
+                               sc_sparse_plan *sp)
+{
+    const sc_layer *L = op->layer;
+    const sc_conv_params *p = &L->params;
+    const int64_t IC = x->dims[SC_C], H = x->dims[SC_H], W = x->dims[SC_W];
+    const int64_t OH = y->dims[SC_H], OW = y->dims[SC_W];
+    sp->in_place = L->wd.kh == 1 && L->wd.kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+                   p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
+                   p->pad_right == 0 && x->strides[SC_W] == 1 &&
+                   (H == 1 || x->strides[SC_H] == W);
+    if (sp->in_place) {
+        int64_t span;
+        if (sc_mul_ovf(IC - 1, x->strides[SC_C], &span) || span > (INT32_MAX - 64) / 4)
+            return sc_fail(SC_EUNSUPPORTED, "conv: channel stride %lld x %lld channels exceeds "
+                           "the 32-bit byte offsets of the sparse kernels",
+                           (long long)x->strides[SC_C], (long long)IC);
+        sp->hq = H;
+        sp->wq = W;
+        sp->n_phase = 1;
+        sp->n_phase_w = 1;
+    } else {
+        const int64_t amax = (L->wd.kh - 1) * p->dil_h / p->stride_h;
+        const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
+        sp->hq = OH + amax;
+        sp->wq = OW + bmax;
+        if (sc_alloc_array((void **)&sp->phase_of_h, (size_t)p->stride_h, sizeof(int), false,
+                           "conv: phase map") != SC_OK ||
+            sc_alloc_array((void **)&sp->phase_of_w, (size_t)p->stride_w, sizeof(int), false,
+                           "conv: phase map") != SC_OK)
+            return SC_ENOMEM;
+        const int64_t nph = number_phases(L->wd.kh, p->dil_h, p->stride_h, sp->phase_of_h);
+        sp->n_phase_w = number_phases(L->wd.kw, p->dil_w, p->stride_w, sp->phase_of_w);
+        sp->n_phase = nph * sp->n_phase_w;
+        int64_t plane, img;
+        /* planes start on 64-byte boundaries (16 floats) */
+        if (sc_mul_ovf(sp->hq, sp->wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
+            sc_mul_ovf(plane / 16 * 16, IC * sp->n_phase, &img) || img > (INT32_MAX - 64) / 4)
+            return sc_fail(SC_EUNSUPPORTED, "conv: the padded input of one image (%lld channels "
+                           "x %lld x %lld, %lld phases) exceeds the 32-bit byte offsets of the "
+                           "sparse kernels", (long long)IC, (long long)sp->hq,
+                           (long long)sp->wq, (long long)sp->n_phase);
+        sp->plane_floats = plane / 16 * 16;
+        sp->image_floats = img;
+    }
+    sp->pixels = (OH - 1) * sp->wq + OW;
+    sp->n_tiles = (sp->pixels + 63) / 64;
+    /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
+    const int64_t reach = sp->in_place ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
+    const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
+    int64_t cb = SC_CB_L1_BYTES / (ch_bytes > 0 ? ch_bytes : 1);
+    if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
+    if (cb > IC) cb = IC;
+    sp->cb_ch = cb;
+    sp->n_cb = (IC + cb - 1) / cb;
+    sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
+    return SC_OK;
+}
+
+/* Byte offset of nonzero (c, kh, kw) from the tile base. */
+static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse_plan *sp,
+                          int64_t c, int64_t kh, int64_t kw)
+{
+    const sc_conv_params *p = &op->layer->params;
+    if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
+    const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
+    const int64_t ph = sp->phase_of_h[th % p->stride_h], pw = sp->phase_of_w[tw % p->stride_w];
+    const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;
+    return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->wq +
+                          tw / p->stride_w));
+}
+
+/* Streams: per block cb and channel o, w = [bias or 0, values...] and the offsets. Counting
+ * pass, prefix sums into starts (copied as cursors), scatter in CSR order. */
+static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_plan *sp)
+{
+    const sc_layer *L = op->layer;
+    const int64_t OC = L->rows, ocg = OC / L->params.groups, icg = L->wd.icg;
+    const int64_t nblk = sp->n_cb * OC;
+    int64_t *wcur = NULL, *ocur = NULL;
+    sc_status st;
+    if ((st = sc_alloc_array((void **)&sp->nnz, (size_t)nblk, sizeof *sp->nnz, true,
+                             "conv: stream counts")) != SC_OK ||
+        (st = sc_alloc_array((void **)&sp->w_start, (size_t)nblk, sizeof(int64_t), false,
+                             "conv: stream starts")) != SC_OK ||
+        (st = sc_alloc_array((void **)&sp->off_start, (size_t)nblk, sizeof(int64_t), false,
+                             "conv: stream starts")) != SC_OK ||
+        (st = sc_alloc_array((void **)&wcur, (size_t)nblk, sizeof(int64_t), false,
+                             "conv: stream cursors")) != SC_OK ||
+        (st = sc_alloc_array((void **)&ocur, (size_t)nblk, sizeof(int64_t), false,
+                             "conv: stream cursors")) != SC_OK ||
+        (st = sc_alloc_array((void **)&sp->w, (size_t)(nblk + L->nnz), sizeof(float), false,
+                             "conv: weight streams")) != SC_OK ||
+        (st = sc_alloc_array((void **)&sp->off_bytes, (size_t)(L->nnz ? L->nnz : 1),
+                             sizeof(int32_t), false, "conv: offsets")) != SC_OK)
+        goto done;
+    for (int64_t o = 0; o < OC; ++o) {
+        const int64_t cbase = (o / ocg) * icg;
+        for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
+            int64_t i, kh, kw;
+            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
+                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
+                                            : ((const uint32_t *)L->col_idx)[j],
+                        &i, &kh, &kw);
+            sp->nnz[(cbase + i) / sp->cb_ch * OC + o]++;
+        }
+    }
+    int64_t wpos = 0, opos = 0;
+    for (int64_t b = 0; b < nblk; ++b) {
+        sp->w_start[b] = wcur[b] = wpos;
+        sp->off_start[b] = ocur[b] = opos;
+        sp->w[wpos] = (b < OC && op->bias) ? op->bias[b] : 0.0f;  /* bias slot */
+        wcur[b]++;
+        wpos += 1 + sp->nnz[b];
+        opos += sp->nnz[b];
+    }
+    for (int64_t o = 0; o < OC; ++o) {
+        const int64_t cbase = (o / ocg) * icg;
+        for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
+            int64_t i, kh, kw;
+            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
+                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
+                                            : ((const uint32_t *)L->col_idx)[j],
+                        &i, &kh, &kw);
+            const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
+            sp->w[wcur[b]++] = L->val[j];
+            sp->off_bytes[ocur[b]++] = tap_offset(op, x, sp, cbase + i, kh, kw);
+        }
+    }
+    st = SC_OK;
+done:
+    sc_free(wcur);
+    sc_free(ocur);
+    return st;
+}
+
+sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
+                               int use_avx2, sc_sparse_plan *out)
+{
+    sc_sparse_plan sp;
+    memset(&sp, 0, sizeof sp);
+    sc_status st = plan_geometry(op, x, y, &sp);
+    if (st == SC_OK) st = plan_streams(op, x, &sp);
+    if (st == SC_OK) {
+        static const size_t widths[4] = {64, 32, 16, 8};
+        for (int i = 0; i < 4; ++i)
+            sp.kern[i] = sc_spmm_find(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i]);
+        *out = sp;
+        return SC_OK;
+    }
+    sc_sparse_plan_clear(&sp);
+    return st;
+}

@@ -1,0 +1,94 @@
+/* src/sparse/run_sparse.c: the sparse driver: pack phase planes, walk batch x pixel tiles, call kernels */
+#include <omp.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/conv_impl.h"
+#include "sparse/layer_impl.h"
+
+enum { PACK_CH = 16 };  /* channels per packing task */
+
+/* One (image, 64-pixel tile): for each reduction block, y_tile (+)= W_cb * X_cb through the
+ * 64/32/16 kernels and the partial 8 kernel for the tail; the activation on the last block. */
+static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_stride_bytes,
+                     int64_t m)
+{
+    const sc_sparse_plan *sp = &op->sp;
+    const int64_t OC = op->layer->rows;
+    for (int64_t cb = 0; cb < sp->n_cb; ++cb) {
+        sc_spmm_params prm = op->act;
+        prm.load_y = cb > 0;
+        prm.clamp = op->act.clamp && cb == sp->n_cb - 1;
+        const float *w = sp->w + sp->w_start[cb * OC];
+        const int32_t *off = sp->off_bytes + sp->off_start[cb * OC];
+        const uint32_t *nnz = sp->nnz + cb * OC;
+        int64_t pos = 0;
+        for (int k = 0; k < 4; ++k) {
+            const int64_t width = (int64_t)sp->kern[k]->mr;
+            for (; m - pos >= width; pos += width)
+                sp->kern[k]->fn((size_t)width, (size_t)OC, xt + pos, w, off, nnz, yt + pos,
+                                y_stride_bytes, &prm);
+        }
+        if (pos < m)
+            sp->kern[3]->fn((size_t)(m - pos), (size_t)OC, xt + pos, w, off, nnz, yt + pos,
+                            y_stride_bytes, &prm);
+    }
+}
+
+sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
+{
+    const sc_sparse_plan *sp = &op->sp;
+    const int64_t N = op->x.dims[SC_N], IC = op->x.dims[SC_C], OC = op->layer->rows;
+    const int64_t xsN = op->x.strides[SC_N], ysN = op->y.strides[SC_N];
+    const int nthreads = op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
+    const int64_t buf_floats = (OC * 64 + 15) / 16 * 16;
+    float *planes = NULL, *bufs = NULL;
+    sc_status st = SC_OK;
+    if (!sp->in_place) {
+        int64_t n;
+        if (sc_mul_ovf(N, sp->image_floats, &n) || sc_mul_ovf(n, 4, &n) ||
+            !(planes = sc_aligned_alloc(64, (size_t)n))) {
+            st = sc_fail(SC_ENOMEM, "conv: %lld images x %lld floats of packed input",
+                         (long long)N, (long long)sp->image_floats);
+            goto done;
+        }
+    }
+    if (!sp->direct_y) {
+        int64_t n;
+        if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
+            !(bufs = sc_aligned_alloc(64, (size_t)n))) {
+            st = sc_fail(SC_ENOMEM, "conv: %d threads x %lld floats of output tiles", nthreads,
+                         (long long)buf_floats);
+            goto done;
+        }
+    }
+    const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles;
+#pragma omp parallel num_threads(nthreads)
+    {
+        if (!sp->in_place) {
+#pragma omp for schedule(static)
+            for (int64_t t = 0; t < N * n_pack; ++t) {
+                const int64_t n = t / n_pack, c0 = t % n_pack * PACK_CH;
+                const int64_t c1 = c0 + PACK_CH < IC ? c0 + PACK_CH : IC;
+                sc_pack_phase_planes(op, x + n * xsN, c0, c1, planes + n * sp->image_floats);
+            }
+        }
+        float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < n_work; ++t) {
+            const int64_t n = t / sp->n_tiles, q0 = t % sp->n_tiles * 64;
+            const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
+            const float *xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
+            if (sp->direct_y) {
+                run_tile(op, xt, y + n * ysN + q0, (size_t)(4 * op->y.strides[SC_C]), m);
+            } else {
+                run_tile(op, xt, buf, 64 * sizeof(float), m);
+                sc_write_output_tile(op, buf, q0, m, 0, OC, y + n * ysN);
+            }
+        }
+    }
+done:
+    sc_free(planes);
+    sc_free(bufs);
+    return st;
+}

@@ -1,0 +1,60 @@
+/* src/sparse/ukernels/spmm.h: the SpMM microkernel contract, prototypes and table */
+#ifndef SC_UKERNELS_SPMM_H
+#define SC_UKERNELS_SPMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1 } sc_isa;
+
+/* What a kernel does besides the products:
+ *   load_y  0: start each output from the bias slot of w; 1: start from y (a partial sum
+ *           left by the previous reduction block; the bias slot is then ignored)
+ *   clamp   1: finish with y = min(max(y, lo), hi) (ReLU, ReLU6, clamp); 0: no activation */
+typedef struct sc_spmm_params {
+    int load_y;
+    int clamp;
+    float lo, hi;
+} sc_spmm_params;
+
+/* For n_oc output channels o and mr consecutive pixels p:
+ *   y[o][p] = start[o][p] + sum_j val[j] * x_j[p],  x_j = (const char *)x + off_bytes[j]
+ * then the optional clamp. start is bias[o] (w's slot) or y[o][p] (prm->load_y).
+ * w holds, per channel in turn, bias[o] then its nnz[o] values val[j]; off_bytes holds
+ * the channels' offsets in the same order (nnz[o] == 0 is allowed: bias only).
+ * x_j is unit-stride over pixels; each x_j[0..mr) must be readable. y row o starts at
+ * (char *)y + o * y_stride_bytes, mr floats are written per row (read only with load_y).
+ * The sum runs over j in order, so the result of a pixel does not depend on mr or on
+ * where the tile starts: a fixed accumulation order for every thread partition.
+ * mr equals the kernel's tile width, except for partial kernels (1 <= mr <= width),
+ * which use masked loads and stores and never touch memory beyond mr. */
+typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
+                           const float *restrict w, const int32_t *restrict off_bytes,
+                           const uint32_t *restrict nnz, float *restrict y,
+                           size_t y_stride_bytes, const sc_spmm_params *prm);
+
+#define SC_SPMM(name, isa, mr, partial)                                                  \
+    void name(size_t mr_, size_t n_oc, const float *restrict x, const float *restrict w, \
+              const int32_t *restrict off_bytes, const uint32_t *restrict nnz,           \
+              float *restrict y, size_t y_stride_bytes, const sc_spmm_params *prm);
+#include "sparse/ukernels/spmm_list.inc"
+#undef SC_SPMM
+
+typedef struct sc_spmm_info {
+    const char *name;  /* without the "sc_" prefix, e.g. "spmm_f32_64__avx2" */
+    sc_isa isa;
+    size_t mr;
+    int partial;
+    sc_spmm_fn fn;
+} sc_spmm_info;
+
+/* Every kernel of the list, then an entry with fn == NULL. */
+extern const sc_spmm_info sc_spmm_table[];
+
+/* The entry with this isa and tile width, or NULL. */
+const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr);
+
+/* Whether this CPU runs kernels of that isa. */
+int sc_isa_available(sc_isa isa);
+
+#endif

@@ -1,0 +1,91 @@
+/* src/sparse/ukernels/spmm_f32_avx2.c: AVX2+FMA SpMM kernels, 8/4/2/1 ymm accumulators per channel */
+#include <assert.h>
+#include <immintrin.h>
+
+#include "sparse/ukernels/spmm.h"
+
+/* One template for every tile width: NV ymm accumulators (8 pixels each) per channel,
+ * one broadcast + NV loads + NV FMAs per nonzero (PERFORMANCE.md: 8 accumulators hide
+ * the 4-cycle FMA latency on 2 pipes). The nonzero loop is unrolled by two with the
+ * second FMA chain kept in the same accumulators, so the j order is unchanged. */
+static inline __attribute__((always_inline)) void
+spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restrict w,
+          const int32_t *restrict off_bytes, const uint32_t *restrict nnz, float *restrict y,
+          size_t y_stride_bytes, const sc_spmm_params *prm)
+{
+    const char *xb = (const char *)x;
+    const __m256 lo = _mm256_set1_ps(prm->lo), hi = _mm256_set1_ps(prm->hi);
+    for (size_t o = 0; o < n_oc; ++o) {
+        float *yo = (float *)((char *)y + o * y_stride_bytes);
+        __m256 acc[8];
+        if (prm->load_y) {
+            for (int v = 0; v < NV; ++v) acc[v] = _mm256_loadu_ps(yo + 8 * v);
+        } else {
+            const __m256 b = _mm256_broadcast_ss(w);
+            for (int v = 0; v < NV; ++v) acc[v] = b;
+        }
+        ++w;
+        uint32_t n = nnz[o], j = 0;
+        for (; j + 2 <= n; j += 2) {
+            const __m256 w0 = _mm256_broadcast_ss(w), w1 = _mm256_broadcast_ss(w + 1);
+            const float *x0 = (const float *)(xb + off_bytes[0]);
+            const float *x1 = (const float *)(xb + off_bytes[1]);
+            for (int v = 0; v < NV; ++v)
+                acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
+            for (int v = 0; v < NV; ++v)
+                acc[v] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + 8 * v), acc[v]);
+            w += 2;
+            off_bytes += 2;
+        }
+        if (j < n) {
+            const __m256 w0 = _mm256_broadcast_ss(w);
+            const float *x0 = (const float *)(xb + off_bytes[0]);
+            for (int v = 0; v < NV; ++v)
+                acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
+            ++w;
+            ++off_bytes;
+        }
+        if (prm->clamp)
+            for (int v = 0; v < NV; ++v) acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+        for (int v = 0; v < NV; ++v) _mm256_storeu_ps(yo + 8 * v, acc[v]);
+    }
+}
+
+#define SC_SPMM_AVX2(MR)                                                                  \
+    void sc_spmm_f32_##MR##__avx2(size_t mr, size_t n_oc, const float *restrict x,        \
+                                  const float *restrict w, const int32_t *restrict off,   \
+                                  const uint32_t *restrict nnz, float *restrict y,        \
+                                  size_t y_stride_bytes, const sc_spmm_params *prm)       \
+    {                                                                                     \
+        assert(mr == MR);                                                                 \
+        (void)mr;                                                                         \
+        spmm_avx2(MR / 8, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);                  \
+    }
+
+SC_SPMM_AVX2(64)
+SC_SPMM_AVX2(32)
+SC_SPMM_AVX2(16)
+
+/* 1 <= mr <= 8 pixels in one masked ymm: masked-out lanes are neither read nor written. */
+void sc_spmm_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
+                         const float *restrict w, const int32_t *restrict off_bytes,
+                         const uint32_t *restrict nnz, float *restrict y,
+                         size_t y_stride_bytes, const sc_spmm_params *prm)
+{
+    assert(mr >= 1 && mr <= 8);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)mr), lane);
+    const char *xb = (const char *)x;
+    const __m256 lo = _mm256_set1_ps(prm->lo), hi = _mm256_set1_ps(prm->hi);
+    for (size_t o = 0; o < n_oc; ++o) {
+        float *yo = (float *)((char *)y + o * y_stride_bytes);
+        __m256 acc = prm->load_y ? _mm256_maskload_ps(yo, mask) : _mm256_broadcast_ss(w);
+        ++w;
+        for (uint32_t j = 0; j < nnz[o]; ++j) {
+            const float *xj = (const float *)(xb + *off_bytes++);
+            acc = _mm256_fmadd_ps(_mm256_broadcast_ss(w++), _mm256_maskload_ps(xj, mask), acc);
+        }
+        if (prm->clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
+        _mm256_maskstore_ps(yo, mask, acc);
+    }
+}

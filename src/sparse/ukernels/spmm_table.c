@@ -1,0 +1,23 @@
+/* src/sparse/ukernels/spmm_table.c: the planner's table of SpMM kernels, from spmm_list.inc */
+#include "sparse/ukernels/spmm.h"
+
+#include "core/core.h"
+
+const sc_spmm_info sc_spmm_table[] = {
+#define SC_SPMM(name, isa, mr, partial) {#name + 3, isa, mr, partial, name},
+#include "sparse/ukernels/spmm_list.inc"
+#undef SC_SPMM
+    {NULL, SC_ISA_NONE, 0, 0, NULL}
+};
+
+const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr)
+{
+    for (const sc_spmm_info *k = sc_spmm_table; k->fn; ++k)
+        if (k->isa == isa && k->mr == mr) return k;
+    return NULL;
+}
+
+int sc_isa_available(sc_isa isa)
+{
+    return isa == SC_ISA_NONE || (isa == SC_ISA_AVX2 && sc_cpu_has_avx2_fma());
+}

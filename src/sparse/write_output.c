@@ -1,0 +1,37 @@
+/* src/sparse/write_output.c: store a finished output tile through y's descriptor */
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/conv_impl.h"
+
+/* y[o0 + o][oh][ow] = buf[o][q - q0] for the flat pixels q = oh*wq + ow in [q0, q0 + m)
+ * with ow < OW, row by row: unit-stride pixels take memcpy per channel, unit-stride
+ * channels (NHWC) a transposed store per pixel, anything else element by element. */
+void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
+                          int64_t o0, int64_t nb, float *y)
+{
+    const int64_t wq = op->sp.wq, OW = op->y.dims[SC_W];
+    const int64_t sC = op->y.strides[SC_C], sH = op->y.strides[SC_H], sW = op->y.strides[SC_W];
+    float *yb = y + o0 * sC;
+    for (int64_t q = q0; q < q0 + m;) {
+        const int64_t oh = q / wq, ow = q % wq;
+        int64_t n = wq - ow;  /* pixels left in this row of the flat index */
+        if (n > q0 + m - q) n = q0 + m - q;
+        const int64_t nv = ow >= OW ? 0 : (ow + n > OW ? OW - ow : n);
+        const float *b = buf + (q - q0);
+        float *yr = yb + oh * sH + ow * sW;
+        if (nv > 0) {
+            if (sW == 1) {
+                for (int64_t o = 0; o < nb; ++o)
+                    memcpy(yr + o * sC, b + o * 64, (size_t)nv * sizeof *b);
+            } else if (sC == 1) {
+                for (int64_t i = 0; i < nv; ++i)
+                    for (int64_t o = 0; o < nb; ++o) yr[i * sW + o] = b[o * 64 + i];
+            } else {
+                for (int64_t o = 0; o < nb; ++o)
+                    for (int64_t i = 0; i < nv; ++i) yr[o * sC + i * sW] = b[o * 64 + i];
+            }
+        }
+        q += n;
+    }
+}

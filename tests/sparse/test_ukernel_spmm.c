@@ -1,0 +1,287 @@
+/* tests/sparse/test_ukernel_spmm.c: every SpMM kernel of spmm_list.inc against a double-precision oracle */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sparse/ukernels/spmm.h"
+
+static uint64_t rng_state;
+static double rnd(void)  /* uniform [0, 1), xorshift64* */
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static int n_skipped;
+
+static int usable(const sc_spmm_info *k)
+{
+    if (sc_isa_available(k->isa)) return 1;
+    ++n_skipped;
+    fprintf(stderr, "test_ukernel_spmm: skipping %s (CPU lacks the ISA), %d skipped so far\n",
+            k->name, n_skipped);
+    return 0;
+}
+
+typedef struct spmm_case {
+    size_t mr, n_oc, k;     /* pixels, output channels, input rows */
+    double sparsity;        /* fraction of (o, c) pairs left out */
+    int empty_row;          /* channel 0 gets no nonzeros */
+    size_t y_pad;           /* extra floats between output rows */
+    sc_spmm_params prm;
+    uint64_t seed;
+} spmm_case;
+
+/* Run kern on one random case and compare with the double oracle, including the rows'
+ * untouched padding. Returns the number of failures (also reported). */
+static int check_case(const sc_spmm_info *kern, const spmm_case *c)
+{
+    rng_state = c->seed * 0x9E3779B97F4A7C15ull + 1;
+    const size_t ld = c->mr;  /* input rows packed back to back: no slack after the last */
+    float *x = malloc(c->k * ld * sizeof *x);
+    float *w = malloc(c->n_oc * (c->k + 1) * sizeof *w);
+    int32_t *off = malloc((c->n_oc * c->k + 1) * sizeof *off);
+    uint32_t *nnz = malloc(c->n_oc * sizeof *nnz);
+    const size_t ys = c->mr + c->y_pad;
+    float *y = malloc(c->n_oc * ys * sizeof *y);
+    double *ref = malloc(c->n_oc * c->mr * sizeof *ref);
+    double *scale = malloc(c->n_oc * c->mr * sizeof *scale);
+    for (size_t i = 0; i < c->k * ld; ++i) x[i] = (float)(2 * rnd() - 1);
+    size_t wp = 0, op = 0;
+    for (size_t o = 0; o < c->n_oc; ++o) {
+        const float bias = (float)(rnd() - 0.5);
+        w[wp++] = bias;
+        uint32_t n = 0;
+        for (size_t p = 0; p < c->mr; ++p) {
+            const double start = c->prm.load_y ? (double)(float)(p * 0.01 - o * 0.1) : bias;
+            ref[o * c->mr + p] = start;
+            scale[o * c->mr + p] = fabs(start);
+        }
+        for (size_t r = 0; r < c->k; ++r) {
+            if ((c->empty_row && o == 0) || rnd() < c->sparsity) continue;
+            const float v = (float)(2 * rnd() - 1);
+            w[wp++] = v;
+            off[op++] = (int32_t)(r * ld * sizeof(float));
+            ++n;
+            for (size_t p = 0; p < c->mr; ++p) {
+                ref[o * c->mr + p] += (double)v * x[r * ld + p];
+                scale[o * c->mr + p] += fabs((double)v * x[r * ld + p]);
+            }
+        }
+        nnz[o] = n;
+        for (size_t p = 0; p < ys; ++p)
+            y[o * ys + p] = c->prm.load_y && p < c->mr ? (float)(p * 0.01 - o * 0.1) : -777.0f;
+        if (c->prm.clamp)
+            for (size_t p = 0; p < c->mr; ++p)
+                ref[o * c->mr + p] = fmin(fmax(ref[o * c->mr + p], c->prm.lo), c->prm.hi);
+    }
+    kern->fn(c->mr, c->n_oc, x, w, off, nnz, y, ys * sizeof(float), &c->prm);
+    int bad = 0;
+    for (size_t o = 0; o < c->n_oc && !bad; ++o)
+        for (size_t p = 0; p < ys && !bad; ++p) {
+            const double got = y[o * ys + p];
+            if (p >= c->mr) {
+                if (got != -777.0) bad = 1;
+            } else {
+                const double tol = 1e-5 * scale[o * c->mr + p] + 1e-30;
+                if (!(fabs(got - ref[o * c->mr + p]) <= tol)) bad = 1;
+            }
+            if (bad)
+                cr_log_error("%s: mr %zu n_oc %zu k %zu sparsity %.2f load_y %d clamp %d "
+                             "[%g, %g] y_pad %zu seed %llu: y[%zu][%zu] = %.9g, expected %.9g",
+                             kern->name, c->mr, c->n_oc, c->k, c->sparsity, c->prm.load_y,
+                             c->prm.clamp, (double)c->prm.lo, (double)c->prm.hi, c->y_pad,
+                             (unsigned long long)c->seed, o, p, got,
+                             p >= c->mr ? -777.0 : ref[o * c->mr + p]);
+        }
+    free(x), free(w), free(off), free(nnz), free(y), free(ref), free(scale);
+    return bad;
+}
+
+static sc_spmm_params no_act(void) { return (sc_spmm_params){0, 0, 0.0f, 0.0f}; }
+
+/* The widths a kernel accepts: exactly its tile, or every 1..tile for partial kernels. */
+#define FOR_EACH_MR(kern, m) \
+    for (size_t m = (kern)->partial ? 1 : (kern)->mr; m <= (kern)->mr; ++m)
+
+Test(ukernel_spmm, every_kernel_every_width_sparsities)
+{
+    int cases = 0, fails = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (!usable(kern)) continue;
+        static const double sp[] = {0.0, 0.5, 0.9};
+        FOR_EACH_MR(kern, m)
+            for (int s = 0; s < 3; ++s) {
+                spmm_case c = {m, 5, 37, sp[s], 0, 0, no_act(), 100 * m + s};
+                fails += check_case(kern, &c);
+                ++cases;
+            }
+    }
+    cr_log_info("%d cases", cases);
+    cr_expect_eq(fails, 0, "%d of %d cases failed", fails, cases);
+    cr_expect_gt(cases, 0);
+}
+
+Test(ukernel_spmm, channels_around_block_empty_rows_all_zero)
+{
+    int fails = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (!usable(kern)) continue;
+        for (size_t n_oc = 1; n_oc <= 9; ++n_oc) {
+            spmm_case c = {kern->mr, n_oc, 19, 0.5, 1, 0, no_act(), 7 + n_oc};
+            fails += check_case(kern, &c);
+        }
+        spmm_case zero = {kern->mr, 4, 16, 1.0, 0, 0, no_act(), 3};  /* bias only */
+        fails += check_case(kern, &zero);
+        spmm_case none = {kern->mr, 3, 0, 0.0, 0, 0, no_act(), 4};   /* no input rows */
+        fails += check_case(kern, &none);
+        spmm_case single = {kern->mr, 2, 1, 0.0, 0, 0, no_act(), 5}; /* odd nonzero count */
+        fails += check_case(kern, &single);
+    }
+    cr_expect_eq(fails, 0);
+}
+
+Test(ukernel_spmm, wide_output_stride_and_load_y)
+{
+    int fails = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (!usable(kern)) continue;
+        FOR_EACH_MR(kern, m) {
+            spmm_case c = {m, 6, 23, 0.7, 0, 13, no_act(), 31 + m};
+            fails += check_case(kern, &c);
+            c.prm.load_y = 1;
+            c.seed += 1000;
+            fails += check_case(kern, &c);
+        }
+    }
+    cr_expect_eq(fails, 0);
+}
+
+Test(ukernel_spmm, epilogue_at_its_bounds)
+{
+    int fails = 0;
+    const sc_spmm_params acts[] = {
+        {0, 1, 0.0f, INFINITY},  /* relu */
+        {0, 1, 0.0f, 6.0f},      /* relu6 */
+        {0, 1, -0.25f, 0.25f},   /* clamp, most values outside */
+        {0, 1, 0.1f, 0.1f},      /* lo == hi: a constant */
+        {1, 1, -0.5f, 0.0f},     /* clamp on a partial sum */
+    };
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (!usable(kern)) continue;
+        for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a)
+            FOR_EACH_MR(kern, m) {
+                spmm_case c = {m, 4, 29, 0.5, 0, 3, acts[a], 500 + 10 * m + a};
+                fails += check_case(kern, &c);
+            }
+    }
+    cr_expect_eq(fails, 0);
+}
+
+/* Each AVX2 kernel against its portable twin of the same width, bitwise-close (FMA vs
+ * multiply-add differ by rounding only): same inputs, compared element by element. */
+Test(ukernel_spmm, avx2_matches_portable_twin)
+{
+    int pairs = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (kern->isa == SC_ISA_NONE || !usable(kern)) continue;
+        const sc_spmm_info *twin = sc_spmm_find(SC_ISA_NONE, kern->mr);
+        cr_assert_not_null(twin, "%s has no portable twin", kern->name);
+        cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
+        enum { K = 40, OC = 3 };
+        float x[K * 64], w[OC * (K + 1)], y1[OC * 64], y2[OC * 64];
+        int32_t off[OC * K];
+        uint32_t nnz[OC];
+        rng_state = 99;
+        for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
+        int wp = 0, op = 0;
+        for (int o = 0; o < OC; ++o) {
+            w[wp++] = (float)rnd();
+            nnz[o] = 0;
+            for (int r = 0; r < K; ++r)
+                if (rnd() < 0.4) {
+                    w[wp++] = (float)(2 * rnd() - 1);
+                    off[op++] = r * 64 * 4;
+                    nnz[o]++;
+                }
+        }
+        const sc_spmm_params prm = no_act();
+        FOR_EACH_MR(kern, m) {
+            kern->fn(m, OC, x, w, off, nnz, y1, 64 * 4, &prm);
+            twin->fn(m, OC, x, w, off, nnz, y2, 64 * 4, &prm);
+            for (int o = 0; o < OC; ++o)
+                for (size_t p = 0; p < m; ++p)
+                    cr_expect(fabsf(y1[o * 64 + p] - y2[o * 64 + p]) <=
+                                  1e-5f * (1.0f + fabsf(y2[o * 64 + p])),
+                              "%s vs %s: m %zu y[%d][%zu] %g vs %g", kern->name, twin->name, m,
+                              o, p, (double)y1[o * 64 + p], (double)y2[o * 64 + p]);
+        }
+        ++pairs;
+    }
+    cr_log_info("%d avx2/portable pairs", pairs);
+    cr_expect(pairs > 0 || n_skipped > 0);
+}
+
+/* A driver-like split of any pixel count into 64/32/16/8 calls plus the partial tail,
+ * per ISA: pixels below, at, above and at multiples of the tile. Every pixel's result
+ * must be bitwise equal to the one computed with the full 64 tile where both exist,
+ * because the accumulation order per pixel is fixed. */
+Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
+{
+    static const sc_isa isas[] = {SC_ISA_NONE, SC_ISA_AVX2};
+    for (int ii = 0; ii < 2; ++ii) {
+        const sc_spmm_info *k64 = sc_spmm_find(isas[ii], 64);
+        if (!k64 || !usable(k64)) continue;
+        const size_t widths[4] = {64, 32, 16, 8};
+        enum { K = 12, OC = 2, PMAX = 200 };
+        static float x[K * PMAX], w[OC * (K + 1)], yfull[OC * 256], ysplit[OC * PMAX];
+        int32_t off[OC * K];
+        uint32_t nnz[OC];
+        rng_state = 5;
+        for (int i = 0; i < K * PMAX; ++i) x[i] = (float)(2 * rnd() - 1);
+        int wp = 0, op = 0;
+        for (int o = 0; o < OC; ++o) {
+            w[wp++] = 0.25f;
+            nnz[o] = K;
+            for (int r = 0; r < K; ++r) {
+                w[wp++] = (float)(2 * rnd() - 1);
+                off[op++] = r * PMAX * 4;
+            }
+        }
+        const sc_spmm_params prm = no_act();
+        static const size_t counts[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128,
+                                        129, 192, 200};
+        for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ++ci) {
+            const size_t P = counts[ci];
+            size_t pos = 0;
+            for (int k = 0; k < 4; ++k) {
+                const sc_spmm_info *kern = sc_spmm_find(isas[ii], widths[k]);
+                for (; P - pos >= widths[k]; pos += widths[k])
+                    kern->fn(widths[k], OC, x + pos, w, off, nnz, ysplit + pos, PMAX * 4, &prm);
+            }
+            if (pos < P)
+                sc_spmm_find(isas[ii], 8)->fn(P - pos, OC, x + pos, w, off, nnz, ysplit + pos,
+                                              PMAX * 4, &prm);
+            /* full tiles only over whole 64-blocks inside P */
+            for (size_t t = 0; t + 64 <= P; t += 64) {
+                k64->fn(64, OC, x + t, w, off, nnz, yfull, 256 * 4, &prm);
+                for (int o = 0; o < OC; ++o)
+                    cr_expect(memcmp(yfull + o * 256, ysplit + o * PMAX + t, 64 * 4) == 0,
+                              "%s P %zu tile %zu row %d differs", k64->name, P, t, o);
+            }
+            for (int o = 0; o < OC; ++o)
+                for (size_t p = 0; p < P; ++p) {
+                    double ref = 0.25;
+                    for (int r = 0; r < K; ++r)
+                        ref += (double)w[o * (K + 1) + 1 + r] * x[r * PMAX + p];
+                    cr_expect(fabs(ysplit[o * PMAX + p] - ref) <= 1e-5 * (K + 1),
+                              "%s P %zu y[%d][%zu] %g vs %g", k64->name, P, o, p,
+                              (double)ysplit[o * PMAX + p], ref);
+                }
+        }
+    }
+}
