@@ -44,7 +44,8 @@ sc_pack_options sc_pack_options_default(void);
 sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
                         const sc_pack_options *opt, sc_layer **out);
 
-/* Write the dense pruned weights in `layout` to dst (oc*icg*kh*kw floats). Exact. */
+/* Write the dense pruned weights in `layout` to dst (oc*icg*kh*kw floats). Exact (a -0
+ * weight was not stored and comes back as +0). */
 sc_status sc_layer_unpack(const sc_layer *layer, sc_wlayout layout, float *dst);
 
 /* Deep copy. */
@@ -89,6 +90,34 @@ typedef struct sc_layer_info {
 /* Fill info (pointers valid while the layer lives). */
 sc_status sc_layer_get_info(const sc_layer *layer, sc_layer_info *info);
 sc_status sc_layer_get_csr(const sc_layer *layer, sc_csr_view *view);
+
+/* Statistics of a packed layer (Issue 3 "Statistics").
+ * Histogram: hist[b] counts the rows whose density d = row_nnz / cols falls in
+ * [b/SC_STATS_BINS, (b+1)/SC_STATS_BINS), the last bin also holding d = 1; that is,
+ * b = min(SC_STATS_BINS - 1, floor(row_nnz * SC_STATS_BINS / cols)). */
+#define SC_STATS_BINS 10
+
+typedef struct sc_layer_stats {
+    int64_t rows, cols;          /* oc, icg*kh*kw */
+    int64_t nnz;
+    double sparsity;             /* 1 - nnz / (rows*cols) */
+    int64_t row_nnz_min, row_nnz_max;
+    double row_nnz_mean;         /* nnz / rows */
+    int64_t empty_rows;          /* rows without a nonzero */
+    int64_t hist[SC_STATS_BINS]; /* rows per density bin, see above */
+    double l1_kept, l2_kept;     /* fraction of sum|w| and sum w^2 kept (1 for an all-zero
+                                    source); NaN when unknown */
+    int64_t bytes_packed;        /* in memory: row pointers + indices + values (+ bias) */
+    int64_t bytes_dense;         /* 4 * numel (+ bias) */
+    int64_t bytes_row_ptr;       /* in memory: 8 * (rows + 1) */
+    int index_bytes;             /* 2 (cols <= 65536) or 4 */
+    double bytes_per_nnz;        /* index + value bytes per nonzero: 6 or 8 */
+    int64_t bytes_file;          /* the layer's tensor bytes in a .sconv file (row pointers
+                                    I32 or I64 there, + indices + values + bias) */
+} sc_layer_stats;
+
+/* Fill stats from the packed arrays. */
+sc_status sc_layer_get_stats(const sc_layer *layer, sc_layer_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -65,6 +65,9 @@ sc_status sc_layer_alloc(const sc_wdesc *wd, const sc_conv_params *params, sc_pa
         return sc_fail(SC_EINVAL, "layer: groups = %lld does not divide the %lld output channels",
                        (long long)params->groups, (long long)wd->oc);
     const int64_t cols = wd->icg * wd->kh * wd->kw;  /* checked by sc_wdesc_check */
+    if (cols > (INT64_C(1) << 32))
+        return sc_fail(SC_EUNSUPPORTED, "layer: icg*kh*kw = %lld columns: at most 2^32 fit the "
+                       "32-bit column indices", (long long)cols);
     if (nnz < 0 || nnz > wd->oc * cols)
         return sc_fail(SC_EINVAL, "layer: %lld nonzeros for a %lld x %lld matrix",
                        (long long)nnz, (long long)wd->oc, (long long)cols);
@@ -105,16 +108,48 @@ static inline bool kept(const float *w, const uint8_t *mask, int64_t idx)
     return (mask == NULL || mask[idx] != 0) && w[idx] != 0.0f;
 }
 
-/* Y = CSR of the kept weights: count per row, prefix-sum into row_ptr, then scatter
- * walking each row's k in increasing order (so columns come out sorted). */
+/* Element strides of o, i, h, w in wd's layout (sc_wdesc_index is linear in each). */
+static void wstrides(const sc_wdesc *wd, int64_t st[4])
+{
+    st[0] = sc_wdesc_index(wd, 1, 0, 0, 0);
+    st[1] = sc_wdesc_index(wd, 0, 1, 0, 0);
+    st[2] = sc_wdesc_index(wd, 0, 0, 1, 0);
+    st[3] = sc_wdesc_index(wd, 0, 0, 0, 1);
+}
+
+/* Visit row o's positions in pack order: k = 0, 1, ... with idx the flat index of the
+ * weight at k in wd's layout. CHW walks (i, h, w), HWC walks (h, w, i). */
+#define FOR_ROW(l, st, o, k, idx, body)                                                        \
+    do {                                                                                       \
+        const int64_t icg_ = (l)->wd.icg, kh_ = (l)->wd.kh, kw_ = (l)->wd.kw;                 \
+        int64_t k = 0;                                                                         \
+        if ((l)->order == SC_PACK_CHW) {                                                       \
+            for (int64_t i_ = 0; i_ < icg_; ++i_)                                              \
+                for (int64_t h_ = 0; h_ < kh_; ++h_)                                           \
+                    for (int64_t w_ = 0; w_ < kw_; ++w_, ++k) {                                \
+                        const int64_t idx = (o) * st[0] + i_ * st[1] + h_ * st[2] + w_ * st[3]; \
+                        body                                                                   \
+                    }                                                                          \
+        } else {                                                                               \
+            for (int64_t h_ = 0; h_ < kh_; ++h_)                                               \
+                for (int64_t w_ = 0; w_ < kw_; ++w_)                                           \
+                    for (int64_t i_ = 0; i_ < icg_; ++i_, ++k) {                               \
+                        const int64_t idx = (o) * st[0] + i_ * st[1] + h_ * st[2] + w_ * st[3]; \
+                        body                                                                   \
+                    }                                                                          \
+        }                                                                                      \
+    } while (0)
+
+/* W = CSR of the kept weights: count (a first pass over the dense weights gives nnz and
+ * the energies), allocate, then scatter each row walking k in increasing order, so
+ * columns come out sorted and row_ptr is the running count. */
 sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
                         const sc_pack_options *opt, sc_layer **out)
 {
     sc_status st = sc_wdesc_check(wd);
     if (st != SC_OK) return st;
     if (!w || !opt || !out) return sc_fail(SC_EINVAL, "layer pack: NULL argument");
-    const int64_t oc = wd->oc, icg = wd->icg, kh = wd->kh, kw = wd->kw;
-    const int64_t cols = icg * kh * kw, numel = oc * cols;
+    const int64_t oc = wd->oc, numel = sc_wdesc_numel(wd);
     int64_t nnz = 0;
     double l1_all = 0, l2_all = 0, l1_kept = 0, l2_kept = 0;
     for (int64_t idx = 0; idx < numel; ++idx) {
@@ -130,6 +165,10 @@ sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
             l2_kept += a * a;
         }
     }
+    for (int64_t o = 0; opt->bias && o < oc; ++o)
+        if (!isfinite(opt->bias[o]))
+            return sc_fail(SC_ENUMERIC, "layer pack: bias[%lld] is %g: the bias must be finite",
+                           (long long)o, (double)opt->bias[o]);
     sc_layer *l = NULL;
     st = sc_layer_alloc(wd, &opt->params, opt->order, nnz, opt->bias != NULL, &l);
     if (st == SC_OK) st = sc_layer_set_text(l->name, sizeof l->name, opt->name ? opt->name : "layer", "layer name");
@@ -143,21 +182,20 @@ sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
         sc_layer_destroy(l);
         return st;
     }
-    int64_t j = 0;
+    int64_t stv[4], j = 0;
+    wstrides(wd, stv);
     for (int64_t o = 0; o < oc; ++o) {
         l->row_ptr[o] = j;
-        for (int64_t k = 0; k < cols; ++k) {
-            int64_t i, h, x;
-            sc_pack_unk(l->order, icg, kh, kw, k, &i, &h, &x);
-            const int64_t idx = sc_wdesc_index(wd, o, i, h, x);
-            if (!kept(w, mask, idx)) continue;
-            set_col(l, j, k);
-            l->val[j++] = w[idx];
-        }
+        FOR_ROW(l, stv, o, k, idx, {
+            if (kept(w, mask, idx)) {
+                set_col(l, j, k);
+                l->val[j++] = w[idx];
+            }
+        });
     }
     l->row_ptr[oc] = j;
     if (opt->bias) memcpy(l->bias, opt->bias, (size_t)oc * sizeof(float));
-    l->l1_kept = l1_all > 0 ? l1_kept / l1_all : 1.0;
+    l->l1_kept = l1_all > 0 ? l1_kept / l1_all : 1.0;  /* nothing to lose: all kept */
     l->l2_kept = l2_all > 0 ? l2_kept / l2_all : 1.0;
     *out = l;
     return SC_OK;
