@@ -1,0 +1,94 @@
+/* src/sparse/conv_op.c: the operator lifecycle: options, create, run dispatch, describe, destroy */
+#include <string.h>
+
+#include "core/core.h"
+#include "sconv/dense.h"
+#include "sparse/conv_impl.h"
+#include "sparse/layer_impl.h"
+
+sc_conv_options sc_conv_options_default(void)
+{
+    return (sc_conv_options){.act = sc_activation_none(), .bias = NULL, .threads = 0,
+                             .engine = SC_ENGINE_AUTO, .kernel = SC_KERNEL_AUTO};
+}
+
+static sc_status check_options(const sc_conv_options *opt)
+{
+    sc_status st = sc_activation_check(&opt->act);
+    if (st != SC_OK) return st;
+    if (opt->threads < 0)
+        return sc_fail(SC_EINVAL, "conv: threads = %d: must be >= 0 (0 = OpenMP default)",
+                       opt->threads);
+    if ((unsigned)opt->engine > SC_ENGINE_DENSE)
+        return sc_fail(SC_EINVAL, "conv: engine %d: expected auto, sparse or dense",
+                       (int)opt->engine);
+    if ((unsigned)opt->kernel > SC_KERNEL_AVX2)
+        return sc_fail(SC_EINVAL, "conv: kernel choice %d: expected auto, portable or avx2",
+                       (int)opt->kernel);
+    if (opt->kernel == SC_KERNEL_AVX2 && !sc_cpu_has_avx2_fma())
+        return sc_fail(SC_EUNSUPPORTED, "conv: kernel avx2 requested, but this CPU lacks "
+                       "AVX2 or FMA");
+    return SC_OK;
+}
+
+sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_conv **out)
+{
+    if (!layer || !out)
+        return sc_fail(SC_EINVAL, "conv_create: layer and out must not be NULL");
+    sc_conv_options o = opt ? *opt : sc_conv_options_default();
+    sc_status st = check_options(&o);
+    if (st != SC_OK) return st;
+    sc_conv *op = NULL;
+    if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "conv: operator")) != SC_OK)
+        goto done;
+    op->layer = layer;
+    op->opt = o;
+    const float *bias = o.bias ? o.bias : layer->bias;
+    if (bias) {
+        if ((st = sc_alloc_array((void **)&op->bias, (size_t)layer->rows, sizeof(float), false,
+                                 "conv: bias")) != SC_OK)
+            goto done;
+        memcpy(op->bias, bias, (size_t)layer->rows * sizeof(float));
+    }
+    op->opt.bias = op->bias;
+    op->act.clamp = o.act.kind != SC_ACT_NONE;
+    op->act.lo = o.act.lo;
+    op->act.hi = o.act.hi;
+    *out = op;
+    op = NULL;
+done:
+    sc_conv_destroy(op);
+    return st;
+}
+
+sc_status sc_conv_run(const sc_conv *op, const float *x, float *y)
+{
+    if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_run: op, x and y must not be NULL");
+    if (!op->planned) return sc_fail(SC_ESTATE, "conv_run: the operator has not been planned");
+    if (op->engine == SC_ENGINE_SPARSE) return sc_sparse_run(op, x, y);
+    const sc_layer *L = op->layer;
+    sc_wdesc wd = L->wd;
+    wd.layout = SC_OIHW;
+    return sc_conv_dense(&L->params, &wd, op->dense_w, op->bias, &op->opt.act, &op->x, x,
+                         &op->y, y, op->opt.threads);
+}
+
+sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out)
+{
+    if (!op || !out) return sc_fail(SC_EINVAL, "conv_describe: op and out must not be NULL");
+    if (!op->planned)
+        return sc_fail(SC_ESTATE, "conv_describe: the operator has not been planned");
+    out->engine = op->engine;
+    out->kernel = op->kernel_name;
+    out->reason = op->reason;
+    return SC_OK;
+}
+
+void sc_conv_destroy(sc_conv *op)
+{
+    if (!op) return;
+    sc_sparse_plan_clear(&op->sp);
+    sc_free(op->bias);
+    sc_free(op->dense_w);
+    sc_free(op);
+}
