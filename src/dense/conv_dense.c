@@ -1,0 +1,209 @@
+/* src/dense/conv_dense.c: the fast dense convolution: plan from the strides, pack, sgemm, epilogue */
+#include <cblas.h>
+#include <limits.h>
+#include <omp.h>
+
+#include "core/core.h"
+#include "dense/dense_impl.h"
+
+/* Tile size. A packed tile (kdim x tile floats) plus an output tile (ocg x tile) should
+ * stay near L2 (512 KiB per core on the Zen 3 machine this was tuned on) so the gemm
+ * reads the panel it just wrote from cache; tiles below 64 pixels make sgemm call
+ * overhead visible, above 1024 pixels give no further gain. */
+#define SCRATCH_BYTES ((int64_t)512 << 10)
+#define TILE_MIN 64
+#define TILE_MAX 1024
+
+static bool fits_int(int64_t v)
+{
+    return v >= 1 && v <= INT_MAX;
+}
+
+/* Where the gemm's pixel operand comes from. A 1x1, stride-1, unpadded conv whose input
+ * pixels are evenly spaced needs no packing: the group's input is already a matrix, either
+ * channel rows of unit-stride pixels (NCHW-like, k_rows) or pixel rows of unit-stride
+ * channels (NHWC-like). Otherwise the reduction order follows the input: (kh,kw,c) when
+ * channels are closer together than pixels (im2row), else (c,kh,kw) (im2col). */
+static void plan_input(sc_dense_plan *pl)
+{
+    const sc_conv_params *p = &pl->p;
+    const int64_t *xs = pl->xs;
+    const int64_t pix = pl->iw > 1 ? xs[SC_W] : xs[SC_H];  /* distance between input pixels */
+    pl->hwc_order = pl->icg > 1 && xs[SC_C] < pix;
+    pl->direct_in = false;
+    const bool one = pl->kh == 1 && pl->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+                     p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
+    const bool linear = pl->ih == 1 || pl->iw == 1 || xs[SC_H] == pl->iw * xs[SC_W];
+    if (!one || !linear) return;
+    const int64_t col_ld = pl->icg == 1 ? pl->npix : xs[SC_C];
+    const int64_t row_ld = pl->npix == 1 ? pl->icg : pix;
+    if ((pl->npix == 1 || pix == 1) && col_ld >= pl->npix && fits_int(col_ld)) {
+        pl->direct_in = true;
+        pl->hwc_order = false;
+        pl->xin = (sc_dense_mat){.ld = col_ld, .k_rows = true};
+        pl->x_pix = 1;
+    } else if ((pl->icg == 1 || xs[SC_C] == 1) && row_ld >= pl->icg && fits_int(row_ld)) {
+        pl->direct_in = true;
+        pl->hwc_order = true;
+        pl->xin = (sc_dense_mat){.ld = row_ld, .k_rows = false};
+        pl->x_pix = pix;
+    }
+}
+
+/* Where the gemm writes. When y's output pixels are evenly spaced and either its pixels
+ * (channels x pixels result) or its channels (pixels x channels result) are unit-stride,
+ * the gemm writes y in place and the epilogue runs over it there; otherwise the result
+ * goes to a tile buffer oriented like y and sc_dense_store scatters it. */
+static void plan_output(sc_dense_plan *pl)
+{
+    const int64_t *ys = pl->ys;
+    const int64_t pix = pl->ow > 1 ? ys[SC_W] : ys[SC_H];
+    const bool linear = pl->oh == 1 || pl->ow == 1 || ys[SC_H] == pl->ow * ys[SC_W];
+    const int64_t cp_ld = pl->ocg == 1 ? pl->npix : ys[SC_C];
+    const int64_t pc_ld = pl->npix == 1 ? pl->ocg : pix;
+    pl->direct_out = false;
+    pl->out_pc = ys[SC_C] < pix;
+    if (linear && (pl->npix == 1 || pix == 1) && cp_ld >= pl->npix && fits_int(cp_ld)) {
+        pl->direct_out = true;
+        pl->out_pc = false;
+        pl->y_ld = cp_ld;
+        pl->y_pix = 1;
+    } else if (linear && (pl->ocg == 1 || ys[SC_C] == 1) && pc_ld >= pl->ocg && fits_int(pc_ld)) {
+        pl->direct_out = true;
+        pl->out_pc = true;
+        pl->y_ld = pc_ld;
+        pl->y_pix = pix;
+    }
+}
+
+/* Floats of scratch one work item needs per output pixel. */
+static int64_t scratch_per_pixel(const sc_dense_plan *pl)
+{
+    return (pl->direct_in ? 0 : pl->kdim) + (pl->direct_out ? 0 : pl->ocg);
+}
+
+/* Pixels per work item: from the scratch budget, never from the thread count, so every
+ * thread count computes the same gemms (1 and 2 threads agree bitwise). Tiles of an image
+ * are made equal. */
+static void plan_tile(sc_dense_plan *pl)
+{
+    const int64_t per = scratch_per_pixel(pl);
+    int64_t t = per == 0 ? TILE_MAX : SCRATCH_BYTES / (per * (int64_t)sizeof(float));
+    t = t < TILE_MIN ? TILE_MIN : t > TILE_MAX ? TILE_MAX : t;
+    if (t > pl->npix) t = pl->npix;
+    const int64_t ntiles = (pl->npix + t - 1) / t;
+    pl->tile = (pl->npix + ntiles - 1) / ntiles;
+}
+
+/* C = W_g * B (channels x pixels, ldc) or C = B^T * W_g^T (pixels x channels), one
+ * single-threaded sgemm; B holds np pixels, element (k, j). */
+static void gemm(const sc_dense_plan *pl, const float *wg, const sc_dense_mat *b, int64_t np,
+                 float *c, int64_t ldc)
+{
+    const sc_dense_mat *w = &pl->wmat;
+    if (!pl->out_pc)
+        cblas_sgemm(CblasRowMajor, w->k_rows ? CblasTrans : CblasNoTrans,
+                    b->k_rows ? CblasNoTrans : CblasTrans, (int)pl->ocg, (int)np, (int)pl->kdim,
+                    1.0f, wg, (int)w->ld, b->a, (int)b->ld, 0.0f, c, (int)ldc);
+    else
+        cblas_sgemm(CblasRowMajor, b->k_rows ? CblasTrans : CblasNoTrans,
+                    w->k_rows ? CblasNoTrans : CblasTrans, (int)np, (int)pl->ocg, (int)pl->kdim,
+                    1.0f, b->a, (int)b->ld, wg, (int)w->ld, 0.0f, c, (int)ldc);
+}
+
+/* One work item: output pixels [p0, p0+np) of image n, every group. */
+static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t n, int64_t p0,
+                     int64_t np, float *packbuf, float *outbuf)
+{
+    const int64_t *xs = pl->xs, *ys = pl->ys;
+    const int64_t groups = pl->p.groups;
+    for (int64_t g = 0; g < groups; ++g) {
+        const float *xg = x + n * xs[SC_N] + g * pl->icg * xs[SC_C];
+        sc_dense_mat b;
+        if (pl->direct_in) {
+            b = pl->xin;
+            b.a = xg + p0 * pl->x_pix;
+        } else {
+            sc_dense_pack(pl, xg, p0, np, packbuf);
+            b = (sc_dense_mat){.a = packbuf, .ld = pl->hwc_order ? pl->kdim : np,
+                               .k_rows = !pl->hwc_order};
+        }
+        const float *wg = pl->wmat.a + g * pl->wmat.goff;
+        if (pl->direct_out) {
+            float *c = y + n * ys[SC_N] + g * pl->ocg * ys[SC_C] + p0 * pl->y_pix;
+            gemm(pl, wg, &b, np, c, pl->y_ld);
+            if (pl->needs_epilogue)
+                sc_dense_store(pl, c, pl->out_pc ? 1 : pl->y_ld, pl->out_pc ? pl->y_ld : 1, n, g,
+                               p0, np, y);
+        } else {
+            gemm(pl, wg, &b, np, outbuf, pl->out_pc ? pl->ocg : np);
+            sc_dense_store(pl, outbuf, pl->out_pc ? 1 : np, pl->out_pc ? pl->ocg : 1, n, g, p0,
+                           np, y);
+        }
+    }
+}
+
+/* Y_g = act(W_g * im2col(X_g) + bias) per group, through the descriptors (see plan_input /
+ * plan_output for when x and y are used in place). Threads: OpenMP over (image, pixel tile)
+ * items, each gemm single-threaded (blas_threads.c says why); scratch per thread is
+ * bounded by the tile (SCRATCH_BYTES), plus the weights when their layout must be
+ * converted (weight_operand.c). */
+sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                        const float *bias, const sc_activation *act,
+                        const sc_tensor *xd, const float *x,
+                        const sc_tensor *yd, float *y, int threads)
+{
+    sc_status st = sc_dense_validate("dense conv", p, wd, w, bias, act, xd, x, yd, y);
+    if (st != SC_OK) return st;
+    if (threads < 0)
+        return sc_fail(SC_EINVAL, "dense conv: threads = %d: must be >= 0 (0 = default)", threads);
+    sc_dense_plan pl = {
+        .p = *p, .nb = xd->dims[SC_N], .ic = xd->dims[SC_C], .ih = xd->dims[SC_H],
+        .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],
+        .icg = wd->icg, .ocg = wd->oc / p->groups, .kh = wd->kh, .kw = wd->kw, .bias = bias,
+        .ep = sc_epilogue_make(act),
+    };
+    pl.kdim = wd->icg * wd->kh * wd->kw;  /* fits: sc_conv_check bounded the element count */
+    pl.npix = pl.oh * pl.ow;
+    pl.needs_epilogue = bias != NULL || !sc_epilogue_is_identity(&pl.ep);
+    for (int d = 0; d < 4; ++d) {
+        pl.xs[d] = xd->strides[d];
+        pl.ys[d] = yd->strides[d];
+    }
+    if (!fits_int(pl.kdim) || !fits_int(pl.oc))
+        return sc_fail(SC_EUNSUPPORTED, "dense conv: reduction length %lld or %lld output "
+                       "channels exceed the BLAS integer range", (long long)pl.kdim,
+                       (long long)pl.oc);
+    plan_input(&pl);
+    plan_output(&pl);
+    plan_tile(&pl);
+
+    const int64_t ntiles = (pl.npix + pl.tile - 1) / pl.tile, items = pl.nb * ntiles;
+    int64_t nt = threads > 0 ? threads : omp_get_max_threads();
+    if (nt > items) nt = items;
+    const int64_t pack_floats = pl.direct_in ? 0 : pl.kdim * pl.tile;
+    const int64_t per_thread = pack_floats + (pl.direct_out ? 0 : pl.ocg * pl.tile);
+    float *owned_w = NULL, *scratch = NULL;
+    st = sc_dense_weight_operand(wd, w, p->groups, pl.hwc_order, &pl.wmat, &owned_w);
+    if (st == SC_OK && per_thread > 0)
+        st = sc_alloc_array((void **)&scratch, (size_t)nt, (size_t)per_thread * sizeof(float),
+                            false, "dense conv: per-thread tile buffers");
+    if (st == SC_OK) {
+        sc_dense_blas_single_thread();
+        const int64_t tile = pl.tile, npix = pl.npix;
+        #pragma omp parallel num_threads((int)nt)
+        {
+            float *mine = scratch ? scratch + omp_get_thread_num() * per_thread : NULL;
+            float *packbuf = mine, *outbuf = mine ? mine + pack_floats : NULL;
+            #pragma omp for schedule(static)
+            for (int64_t it = 0; it < items; ++it) {
+                const int64_t n = it / ntiles, p0 = (it % ntiles) * tile;
+                const int64_t np = npix - p0 < tile ? npix - p0 : tile;
+                run_item(&pl, x, y, n, p0, np, packbuf, outbuf);
+            }
+        }
+    }
+    sc_free(scratch);
+    sc_free(owned_w);
+    return st;
+}

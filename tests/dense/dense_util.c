@@ -1,0 +1,164 @@
+/* tests/dense/dense_util.c: views in many layouts, RNG and tolerance helpers for dense tests */
+#include "dense_util.h"
+
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *view_name(view_kind k)
+{
+    static const char *const names[VIEW_COUNT] = {"nchw", "nhwc", "slice-nchw", "slice-nhwc",
+                                                  "padded-nchw", "padded-nhwc", "cnhw"};
+    return (unsigned)k < VIEW_COUNT ? names[k] : "?";
+}
+
+view view_make(view_kind k, int64_t n, int64_t c, int64_t h, int64_t w, float fill)
+{
+    view v = {0};
+    sc_tensor parent;
+    switch (k) {
+    case VIEW_NCHW: v.d = sc_tensor_nchw(n, c, h, w); break;
+    case VIEW_NHWC: v.d = sc_tensor_nhwc(n, c, h, w); break;
+    case VIEW_SLICE_NCHW:
+        parent = sc_tensor_nchw(n, c + 5, h, w);
+        v.d = sc_tensor_slice_c(&parent, 2, c);
+        v.off = sc_tensor_offset(&parent, 0, 2, 0, 0);
+        break;
+    case VIEW_SLICE_NHWC:
+        parent = sc_tensor_nhwc(n, c + 4, h, w);
+        v.d = sc_tensor_slice_c(&parent, 3, c);
+        v.off = sc_tensor_offset(&parent, 0, 3, 0, 0);
+        break;
+    case VIEW_PADDED_NCHW:
+        v.d = (sc_tensor){.dims = {n, c, h, w},
+                          .strides = {c * (h + 1) * (w + 3), (h + 1) * (w + 3), w + 3, 1}};
+        break;
+    case VIEW_PADDED_NHWC:
+        v.d = (sc_tensor){.dims = {n, c, h, w},
+                          .strides = {h * (w + 1) * (c + 2), 1, (w + 1) * (c + 2), c + 2}};
+        break;
+    case VIEW_CNHW:
+        v.d = (sc_tensor){.dims = {n, c, h, w}, .strides = {h * w, n * h * w, w, 1}};
+        break;
+    default: cr_assert_fail("bad view kind %d", (int)k);
+    }
+    cr_assert_eq(sc_tensor_check(&v.d, 1, "test view"), SC_OK, "%s", sc_last_message());
+    v.len = v.off + sc_tensor_span(&v.d) + 7;  /* a little slack after the view */
+    v.buf = malloc((size_t)v.len * sizeof *v.buf);
+    cr_assert_not_null(v.buf);
+    for (int64_t i = 0; i < v.len; ++i) v.buf[i] = fill;
+    v.data = v.buf + v.off;
+    return v;
+}
+
+void view_free(view *v)
+{
+    free(v->buf);
+    v->buf = v->data = NULL;
+}
+
+float *view_at(const view *v, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    return v->data + sc_tensor_offset(&v->d, n, c, h, w);
+}
+
+void view_from_nchw(view *v, const float *nchw)
+{
+    const int64_t *e = v->d.dims;
+    int64_t i = 0;
+    for (int64_t n = 0; n < e[0]; ++n)
+        for (int64_t c = 0; c < e[1]; ++c)
+            for (int64_t h = 0; h < e[2]; ++h)
+                for (int64_t w = 0; w < e[3]; ++w) *view_at(v, n, c, h, w) = nchw[i++];
+}
+
+void view_to_nchw(const view *v, float *nchw)
+{
+    const int64_t *e = v->d.dims;
+    int64_t i = 0;
+    for (int64_t n = 0; n < e[0]; ++n)
+        for (int64_t c = 0; c < e[1]; ++c)
+            for (int64_t h = 0; h < e[2]; ++h)
+                for (int64_t w = 0; w < e[3]; ++w) nchw[i++] = *view_at(v, n, c, h, w);
+}
+
+int64_t view_outside_changed(const view *v, float fill)
+{
+    /* Mark the view's elements, then count unmarked elements that differ from fill. */
+    char *in = calloc((size_t)v->len, 1);
+    cr_assert_not_null(in);
+    const int64_t *e = v->d.dims;
+    for (int64_t n = 0; n < e[0]; ++n)
+        for (int64_t c = 0; c < e[1]; ++c)
+            for (int64_t h = 0; h < e[2]; ++h)
+                for (int64_t w = 0; w < e[3]; ++w)
+                    in[v->off + sc_tensor_offset(&v->d, n, c, h, w)] = 1;
+    int64_t changed = 0;
+    for (int64_t i = 0; i < v->len; ++i)
+        if (!in[i] && memcmp(&v->buf[i], &fill, sizeof fill) != 0) ++changed;
+    free(in);
+    return changed;
+}
+
+uint64_t rng_next(rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+int64_t rng_int(rng *r, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+float rng_float(rng *r)
+{
+    return (float)((double)(rng_next(r) >> 40) / (double)(1ull << 23) - 1.0);
+}
+
+void transpose4(const float *a, const int64_t shape[4], const int perm[4], float *out)
+{
+    const int64_t istride[4] = {shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1};
+    int64_t oshape[4], o[4], idx = 0;
+    for (int d = 0; d < 4; ++d) oshape[d] = shape[perm[d]];
+    for (o[0] = 0; o[0] < oshape[0]; ++o[0])
+        for (o[1] = 0; o[1] < oshape[1]; ++o[1])
+            for (o[2] = 0; o[2] < oshape[2]; ++o[2])
+                for (o[3] = 0; o[3] < oshape[3]; ++o[3]) {
+                    int64_t src = 0;
+                    for (int d = 0; d < 4; ++d) src += o[d] * istride[perm[d]];
+                    out[idx++] = a[src];
+                }
+}
+
+int64_t compare_tol(const float *got, const float *ref, const float *absref, int64_t count,
+                    int64_t kdim)
+{
+    for (int64_t i = 0; i < count; ++i) {
+        const double tol = (2.0 * (double)kdim + 2.0) * FLT_EPSILON * (double)absref[i] + FLT_MIN;
+        const double err = fabs((double)got[i] - (double)ref[i]);
+        if (!(err <= tol)) return i;  /* NaN in got fails */
+    }
+    return -1;
+}
+
+void abs_reference(const sc_conv_params *p, const sc_wdesc *wd, const float *w, const float *bias,
+                   const sc_tensor *xd, const float *x, const sc_tensor *yd, float *absy)
+{
+    const int64_t nx = sc_tensor_span(xd), nw = sc_wdesc_numel(wd);
+    float *ax = malloc((size_t)nx * sizeof *ax), *aw = malloc((size_t)nw * sizeof *aw);
+    float *ab = malloc((size_t)wd->oc * sizeof *ab);
+    cr_assert(ax && aw && ab);
+    for (int64_t i = 0; i < nx; ++i) ax[i] = fabsf(x[i]);
+    for (int64_t i = 0; i < nw; ++i) aw[i] = fabsf(w[i]);
+    for (int64_t i = 0; i < wd->oc; ++i) ab[i] = bias ? fabsf(bias[i]) : 0.0f;
+    cr_assert_eq(sc_conv_reference(p, wd, aw, ab, NULL, xd, ax, yd, absy), SC_OK, "%s",
+                 sc_last_message());
+    free(ax);
+    free(aw);
+    free(ab);
+}

@@ -1,0 +1,236 @@
+/* tests/dense/test_dense.c: the fast dense convolution (pack + sgemm) against the reference */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "dense_util.h"
+
+/* One convolution problem, in views and weight layouts of the test's choosing. */
+typedef struct problem {
+    int64_t n, c, h, w, oc, kh, kw, groups;
+    sc_conv_params p;
+    view_kind xk, yk;
+    sc_wlayout wl;
+    bool bias;
+    sc_activation act;
+} problem;
+
+static void describe(const problem *q, char *buf, size_t len)
+{
+    snprintf(buf, len, "n%lld c%lld %lldx%lld -> oc%lld k%lldx%lld s%lldx%lld pad(t%lld l%lld "
+             "b%lld r%lld) d%lldx%lld g%lld, %s -> %s, %s weights, bias %d, %s",
+             (long long)q->n, (long long)q->c, (long long)q->h, (long long)q->w, (long long)q->oc,
+             (long long)q->kh, (long long)q->kw, (long long)q->p.stride_h, (long long)q->p.stride_w,
+             (long long)q->p.pad_top, (long long)q->p.pad_left, (long long)q->p.pad_bottom,
+             (long long)q->p.pad_right, (long long)q->p.dil_h, (long long)q->p.dil_w,
+             (long long)q->groups, view_name(q->xk), view_name(q->yk), sc_wlayout_name(q->wl),
+             (int)q->bias, sc_activation_name(q->act.kind));
+}
+
+/* Run q through sc_conv_dense with 1 and 2 threads and compare with the reference:
+ * within compare_tol of it, every output element written, nothing outside the output view
+ * touched, and the two thread counts bitwise equal (each tile's gemm is the same call
+ * whatever thread runs it: see plan_tile in src/dense/conv_dense.c). */
+static void check_problem(const problem *q, uint64_t seed)
+{
+    char what[400];
+    describe(q, what, sizeof what);
+    rng r = {seed};
+    sc_conv_params p = q->p;
+    p.groups = q->groups;
+    const sc_wdesc wd_oihw = {SC_OIHW, q->oc, q->c / q->groups, q->kh, q->kw};
+    int64_t oh, ow;
+    cr_assert_eq(sc_conv_output_hw(&p, q->kh, q->kw, q->h, q->w, &oh, &ow), SC_OK, "seed %llu: %s",
+                 (unsigned long long)seed, what);
+    const int64_t nw = sc_wdesc_numel(&wd_oihw), ny = q->n * q->oc * oh * ow;
+    float *w = malloc(nw * sizeof *w), *wl = malloc(nw * sizeof *wl), *bias = malloc(q->oc * sizeof *bias);
+    float *ref = malloc(ny * sizeof *ref), *absy = malloc(ny * sizeof *absy);
+    float *got1 = malloc(ny * sizeof *got1), *got2 = malloc(ny * sizeof *got2);
+    cr_assert(w && wl && bias && ref && absy && got1 && got2);
+    for (int64_t i = 0; i < nw; ++i) w[i] = rng_float(&r);
+    for (int64_t i = 0; i < q->oc; ++i) bias[i] = rng_float(&r);
+    sc_wdesc wd = wd_oihw;
+    wd.layout = q->wl;
+    cr_assert_eq(sc_weights_convert(&wd_oihw, w, q->wl, wl), SC_OK);
+    view xv = view_make(q->xk, q->n, q->c, q->h, q->w, 0.0f);
+    for (int64_t i = 0; i < xv.len; ++i) xv.buf[i] = rng_float(&r);  /* outside the view too */
+    view rv = view_make(VIEW_NCHW, q->n, q->oc, oh, ow, 0.0f);
+    const float *b = q->bias ? bias : NULL;
+    cr_assert_eq(sc_conv_reference(&p, &wd, wl, b, &q->act, &xv.d, xv.data, &rv.d, ref), SC_OK,
+                 "%s", sc_last_message());
+    abs_reference(&p, &wd, wl, b, &xv.d, xv.data, &rv.d, absy);
+    for (int t = 1; t <= 2; ++t) {
+        view yv = view_make(q->yk, q->n, q->oc, oh, ow, -777.0f);
+        const sc_status st = sc_conv_dense(&p, &wd, wl, b, &q->act, &xv.d, xv.data, &yv.d, yv.data, t);
+        cr_assert_eq(st, SC_OK, "seed %llu, %d threads: %s: %s", (unsigned long long)seed, t, what,
+                     sc_last_message());
+        float *got = t == 1 ? got1 : got2;
+        view_to_nchw(&yv, got);
+        const int64_t bad = compare_tol(got, ref, absy, ny, wd.icg * wd.kh * wd.kw);
+        cr_assert(bad < 0, "seed %llu, %d threads: %s: y[%lld] (nchw index) = %.9g, reference "
+                  "%.9g, scale %g", (unsigned long long)seed, t, what, (long long)bad,
+                  (double)got[bad < 0 ? 0 : bad], (double)ref[bad < 0 ? 0 : bad],
+                  (double)absy[bad < 0 ? 0 : bad]);
+        cr_assert_eq(view_outside_changed(&yv, -777.0f), 0, "seed %llu: %s: wrote outside the "
+                     "output view", (unsigned long long)seed, what);
+        view_free(&yv);
+    }
+    cr_assert_arr_eq(got1, got2, ny * sizeof *got1, "seed %llu: %s: 1 and 2 threads differ",
+                     (unsigned long long)seed, what);
+    view_free(&xv);
+    view_free(&rv);
+    free(w); free(wl); free(bias); free(ref); free(absy); free(got1); free(got2);
+}
+
+static const sc_activation *pick_act(rng *r, sc_activation *store)
+{
+    switch (rng_int(r, 0, 3)) {
+    case 0: *store = sc_activation_none(); break;
+    case 1: *store = sc_activation_relu(); break;
+    case 2: *store = sc_activation_relu6(); break;
+    default: *store = sc_activation_clamp(-0.5f, 0.5f); break;
+    }
+    return store;
+}
+
+/* A random problem: kernel 1..5, stride 1..3, dilation 1..2, asymmetric padding 0..2,
+ * groups incl. depthwise, batch 1..3, every view kind in and out, every weight layout.
+ * One in four is 1x1 / stride 1 / unpadded (the gemm-in-place input path). */
+static problem random_problem(rng *r)
+{
+    problem q = {0};
+    q.p = sc_conv_params_default();
+    const int shape = (int)rng_int(r, 0, 9);
+    if (shape < 3) {  /* 1x1, stride 1, no padding */
+        q.kh = q.kw = 1;
+    } else {
+        q.kh = rng_int(r, 1, 5);
+        q.kw = rng_int(r, 1, 5);
+        q.p.stride_h = rng_int(r, 1, 3);
+        q.p.stride_w = rng_int(r, 1, 3);
+        q.p.dil_h = rng_int(r, 1, 2);
+        q.p.dil_w = rng_int(r, 1, 2);
+        q.p.pad_top = rng_int(r, 0, 2);
+        q.p.pad_left = rng_int(r, 0, 2);
+        q.p.pad_bottom = rng_int(r, 0, 2);
+        q.p.pad_right = rng_int(r, 0, 2);
+    }
+    if (rng_int(r, 0, 4) == 0) {  /* depthwise, maybe with a channel multiplier */
+        q.groups = rng_int(r, 1, 6);
+        q.c = q.groups;
+        q.oc = q.groups * rng_int(r, 1, 2);
+    } else {
+        q.groups = rng_int(r, 1, 3);
+        q.c = q.groups * rng_int(r, 1, 5);
+        q.oc = q.groups * rng_int(r, 1, 5);
+    }
+    q.n = rng_int(r, 1, 3);
+    const int64_t eff_h = q.p.dil_h * (q.kh - 1) + 1, eff_w = q.p.dil_w * (q.kw - 1) + 1;
+    const int64_t min_h = eff_h - q.p.pad_top - q.p.pad_bottom, min_w = eff_w - q.p.pad_left - q.p.pad_right;
+    q.h = (min_h > 1 ? min_h : 1) + rng_int(r, 0, shape == 9 ? 40 : 7);
+    q.w = (min_w > 1 ? min_w : 1) + rng_int(r, 0, shape == 9 ? 40 : 7);
+    q.xk = (view_kind)rng_int(r, 0, VIEW_COUNT - 1);
+    q.yk = (view_kind)rng_int(r, 0, VIEW_COUNT - 1);
+    q.wl = (sc_wlayout)rng_int(r, 0, 2);
+    q.bias = rng_int(r, 0, 1);
+    pick_act(r, &q.act);
+    return q;
+}
+
+Test(dense, random_sweep_against_reference, .timeout = 100)
+{
+    const uint64_t seed0 = 0x5C0417D0u;
+    rng r = {seed0};
+    for (int i = 0; i < 400; ++i) {
+        const uint64_t seed = rng_next(&r);
+        rng pr = {seed};
+        const problem q = random_problem(&pr);
+        check_problem(&q, seed);
+    }
+}
+
+/* The layout pairs the fast path treats specially, on a real layer shape (1x1 256->64 and
+ * 3x3 32->16 at 20x20), every input x output view pair: gemm straight on the input (NCHW,
+ * NHWC and their channel slices), gemm straight into the output, or through a tile buffer. */
+Test(dense, layout_pairs_on_layer_shapes, .timeout = 100)
+{
+    problem q = {.n = 2, .c = 64, .h = 20, .w = 20, .oc = 32, .kh = 1, .kw = 1, .groups = 1,
+                 .p = sc_conv_params_default(), .wl = SC_OIHW, .bias = true,
+                 .act = sc_activation_relu()};
+    for (int k = 0; k < 2; ++k) {
+        if (k == 1) {
+            q.c = 32; q.oc = 16; q.kh = q.kw = 3;
+            q.p.pad_top = q.p.pad_left = q.p.pad_bottom = q.p.pad_right = 1;
+            q.wl = SC_HWIO;
+        }
+        for (int xi = 0; xi < VIEW_COUNT; ++xi)
+            for (int yi = 0; yi < VIEW_COUNT; ++yi) {
+                q.xk = (view_kind)xi;
+                q.yk = (view_kind)yi;
+                check_problem(&q, 1000 + 100 * k + 10 * xi + yi);
+            }
+    }
+}
+
+/* Many pixel tiles per image (a 3x3 conv with a long reduction, 45x45 output) and tiles
+ * that start mid-row, for both reduction orders. */
+Test(dense, many_tiles)
+{
+    problem q = {.n = 1, .c = 48, .h = 47, .w = 47, .oc = 24, .kh = 3, .kw = 3, .groups = 1,
+                 .p = sc_conv_params_default(), .wl = SC_OIHW, .bias = true,
+                 .act = sc_activation_relu6()};
+    q.xk = VIEW_NCHW; q.yk = VIEW_NHWC;
+    check_problem(&q, 77);
+    q.xk = VIEW_NHWC; q.yk = VIEW_NCHW; q.wl = SC_OHWI;
+    check_problem(&q, 78);
+    q.kh = q.kw = 1; q.p.stride_h = q.p.stride_w = 1; q.h = q.w = 70;  /* 4900 pixels in place */
+    q.xk = VIEW_NCHW; q.yk = VIEW_NCHW;
+    check_problem(&q, 79);
+    q.xk = VIEW_NHWC; q.yk = VIEW_NHWC;
+    check_problem(&q, 80);
+}
+
+/* threads = 0 means the OpenMP default; the result equals the 1-thread result. */
+Test(dense, default_thread_count)
+{
+    rng r = {5};
+    const sc_conv_params p = sc_conv_params_default();
+    const sc_wdesc wd = {SC_OIHW, 8, 16, 3, 3};
+    const sc_tensor xd = sc_tensor_nhwc(2, 16, 9, 9), yd = sc_tensor_nchw(2, 8, 7, 7);
+    float x[2 * 16 * 81], w[8 * 16 * 9], y0[2 * 8 * 49], y1[2 * 8 * 49];
+    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &xd, x, &yd, y0, 0), SC_OK);
+    cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &xd, x, &yd, y1, 1), SC_OK);
+    cr_expect_arr_eq(y0, y1, sizeof y0);
+}
+
+/* Failing the 1st, 2nd, ... allocation returns SC_ENOMEM (and leaks nothing: the
+ * sanitizer build checks) until the call succeeds; the result then matches the reference. */
+Test(dense, allocation_failures)
+{
+    rng r = {11};
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = 2;
+    p.pad_left = 1;
+    const sc_wdesc wd = {SC_HWIO, 6, 4, 3, 2};  /* HWIO on NCHW input: converted weights */
+    const sc_tensor xd = sc_tensor_nchw(1, 4, 8, 7), yd = sc_tensor_nhwc(1, 6, 3, 7);
+    float x[4 * 56], w[6 * 4 * 6], y[6 * 21], ref[6 * 21], absy[6 * 21];
+    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    sc_status st = SC_ENOMEM;
+    int failures = 0;
+    for (uint64_t k = 1; k < 20 && st == SC_ENOMEM; ++k) {
+        sc_alloc_fail_at(k);
+        st = sc_conv_dense(&p, &wd, w, NULL, NULL, &xd, x, &yd, y, 2);
+        sc_alloc_fail_at(0);
+        if (st == SC_ENOMEM) ++failures;
+    }
+    cr_assert_eq(st, SC_OK, "%s", sc_last_message());
+    cr_expect_eq(failures, 2, "two allocations (weights, tile buffers) each failed once");
+    cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, NULL, &xd, x, &yd, ref), SC_OK);
+    abs_reference(&p, &wd, w, NULL, &xd, x, &yd, absy);
+    cr_expect_eq(compare_tol(y, ref, absy, 6 * 21, 24), -1);
+}
