@@ -1,0 +1,253 @@
+/* tests/sparse/test_conv_api.c: operator lifecycle, argument checks, describe, forced engines, blocking */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "conv_test_util.h"
+#include "core/core.h"
+
+/* A random pruned layer (OIHW weights kept with probability 1 - sparsity) and its dense copy. */
+static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double sparsity,
+                            sc_pack_order order, uint64_t seed, float *wpruned, float *bias)
+{
+    ct_rng r = {seed};
+    const int64_t nw = sc_wdesc_numel(wd);
+    float *w = malloc((size_t)nw * sizeof *w);
+    uint8_t *mask = malloc((size_t)nw);
+    for (int64_t i = 0; i < nw; ++i) {
+        w[i] = (float)(2 * ct_uniform(&r) - 1);
+        mask[i] = ct_uniform(&r) >= sparsity;
+        wpruned[i] = mask[i] ? w[i] : 0.0f;
+    }
+    for (int64_t o = 0; bias && o < wd->oc; ++o) bias[o] = (float)(ct_uniform(&r) - 0.5);
+    sc_pack_options po = sc_pack_options_default();
+    po.params = *p;
+    po.order = order;
+    po.bias = bias;
+    sc_layer *layer = NULL;
+    cr_assert_eq(sc_layer_pack(wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
+    free(w), free(mask);
+    return layer;
+}
+
+/* Plan + run op on random x in the given descriptors and compare with the reference. */
+static void check_against_reference(sc_conv *op, const sc_conv_params *p, const sc_wdesc *wd,
+                                    const float *wpruned, const float *bias,
+                                    const sc_activation *act, int xl, int yl, int64_t n,
+                                    int64_t h, int64_t w, const char *what)
+{
+    int64_t oh, ow, xoff, xlen, yoff, ylen;
+    cr_assert_eq(sc_conv_output_hw(p, wd->kh, wd->kw, h, w, &oh, &ow), SC_OK);
+    const sc_tensor xd = ct_layout(xl, n, wd->icg * p->groups, h, w, &xoff, &xlen);
+    const sc_tensor yd = ct_layout(yl, n, wd->oc, oh, ow, &yoff, &ylen);
+    float *x = malloc((size_t)xlen * 4), *y = malloc((size_t)ylen * 4);
+    float *ref = malloc((size_t)ylen * 4), *scale = malloc((size_t)ylen * 4);
+    ct_rng r = {77};
+    for (int64_t i = 0; i < xlen; ++i) x[i] = (float)(2 * ct_uniform(&r) - 1);
+    for (int64_t i = 0; i < ylen; ++i) y[i] = ref[i] = scale[i] = -999.0f;
+    cr_assert_eq(sc_conv_reference(p, wd, wpruned, bias, act, &xd, x + xoff, &yd, ref + yoff),
+                 SC_OK, "%s", sc_last_message());
+    cr_assert_eq(ct_scale(p, wd, wpruned, bias, &xd, x + xoff, xlen - xoff, &yd, scale + yoff,
+                          ylen), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s: %s", what, sc_last_message());
+    cr_assert_eq(sc_conv_run(op, x + xoff, y + yoff), SC_OK, "%s: %s", what, sc_last_message());
+    int bad = 0;
+    for (int64_t i = 0; i < ylen && bad < 3; ++i) {
+        const double tol = scale[i] < 0 ? 0.0 : 1e-5 * scale[i] + 1e-6;
+        if (!(fabs((double)y[i] - ref[i]) <= tol)) {
+            cr_log_error("%s: y[%lld] = %.9g, reference %.9g", what, (long long)i, (double)y[i],
+                         (double)ref[i]);
+            ++bad;
+        }
+    }
+    cr_expect_eq(bad, 0, "%s", what);
+    free(x), free(y), free(ref), free(scale);
+}
+
+Test(conv_api, plan_twice_new_shape_and_layouts)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_wdesc wd = {SC_OIHW, 6, 5, 3, 3};
+    float wp[6 * 5 * 9], bias[6];
+    sc_layer *layer = make_layer(&wd, &p, 0.6, SC_PACK_CHW, 1, wp, bias);
+    sc_conv_options opt = sc_conv_options_default();
+    opt.engine = SC_ENGINE_SPARSE;
+    sc_conv *op = NULL;
+    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+    check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, CT_NCHW, 1, 9, 11, "first plan");
+    check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NHWC, CT_SLICE, 2, 20, 5, "second");
+    check_against_reference(op, &p, &wd, wp, bias, NULL, CT_PADDED, CT_NHWC, 3, 4, 70, "third");
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+}
+
+Test(conv_api, run_and_describe_before_plan_are_estate)
+{
+    const sc_wdesc wd = {SC_OIHW, 2, 2, 1, 1};
+    const sc_conv_params p = sc_conv_params_default();
+    float wp[4];
+    sc_layer *layer = make_layer(&wd, &p, 0.0, SC_PACK_CHW, 2, wp, NULL);
+    sc_conv *op = NULL;
+    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    float x[8] = {0}, y[8];
+    cr_expect_eq(sc_conv_run(op, x, y), SC_ESTATE);
+    cr_expect(strstr(sc_last_message(), "plan") != NULL, "%s", sc_last_message());
+    sc_conv_choice ch;
+    cr_expect_eq(sc_conv_describe(op, &ch), SC_ESTATE);
+    sc_conv_destroy(op);
+    sc_conv_destroy(NULL);
+    sc_layer_destroy(layer);
+}
+
+Test(conv_api, invalid_arguments_return_their_status)
+{
+    const sc_wdesc wd = {SC_OIHW, 4, 3, 3, 3};
+    const sc_conv_params p = sc_conv_params_default();
+    float wp[4 * 27];
+    sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 3, wp, NULL);
+    sc_conv *op = NULL, *keep = (sc_conv *)&op;
+    sc_conv_options opt = sc_conv_options_default();
+    cr_expect_eq(sc_conv_create(NULL, &opt, &op), SC_EINVAL);
+    cr_expect_eq(sc_conv_create(layer, &opt, NULL), SC_EINVAL);
+    opt.threads = -1;
+    op = keep;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    cr_expect(op == keep, "a failing create leaves *out untouched");
+    opt = sc_conv_options_default();
+    opt.engine = (sc_engine)7;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt = sc_conv_options_default();
+    opt.kernel = (sc_kernel_choice)9;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt = sc_conv_options_default();
+    opt.act = sc_activation_clamp(1.0f, -1.0f);
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt.act = sc_activation_clamp(NAN, 1.0f);
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt.act.kind = (sc_act_kind)11;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt = sc_conv_options_default();
+    opt.kernel = SC_KERNEL_AVX2;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op),
+                 sc_cpu_has_avx2_fma() ? SC_OK : SC_EUNSUPPORTED);
+    if (op != keep) sc_conv_destroy(op);
+    op = NULL;
+    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    sc_tensor x = sc_tensor_nchw(1, 3, 8, 8), y = sc_tensor_nchw(1, 4, 6, 6);
+    cr_expect_eq(sc_conv_plan(NULL, &x, &y), SC_EINVAL);
+    cr_expect_eq(sc_conv_plan(op, NULL, &y), SC_EINVAL);
+    cr_expect_eq(sc_conv_plan(op, &x, NULL), SC_EINVAL);
+    sc_tensor bad = sc_tensor_nchw(1, 5, 8, 8);
+    cr_expect_eq(sc_conv_plan(op, &bad, &y), SC_EINVAL);   /* channels */
+    bad = sc_tensor_nchw(1, 4, 7, 6);
+    cr_expect_eq(sc_conv_plan(op, &x, &bad), SC_EINVAL);   /* output height */
+    bad = sc_tensor_nchw(2, 4, 6, 6);
+    cr_expect_eq(sc_conv_plan(op, &x, &bad), SC_EINVAL);   /* batch */
+    bad = y;
+    bad.strides[SC_C] = 0;                                  /* aliasing output */
+    cr_expect_eq(sc_conv_plan(op, &x, &bad), SC_EINVAL);
+    bad = sc_tensor_nchw(1, 3, 2, 2);
+    cr_expect_eq(sc_conv_plan(op, &bad, &y), SC_EINVAL);   /* kernel larger than input */
+    cr_expect_eq(sc_conv_run(op, NULL, NULL), SC_EINVAL);
+    cr_expect_eq(sc_conv_describe(op, NULL), SC_EINVAL);
+    cr_expect_eq(sc_conv_describe(NULL, NULL), SC_EINVAL);
+    /* a failing plan after a good one keeps the good plan */
+    cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
+    bad = sc_tensor_nchw(1, 5, 8, 8);
+    cr_expect_eq(sc_conv_plan(op, &bad, &y), SC_EINVAL);
+    float xv[3 * 64] = {0}, yv[4 * 36];
+    cr_expect_eq(sc_conv_run(op, xv, yv), SC_OK);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+}
+
+Test(conv_api, describe_reports_the_choice)
+{
+    const sc_wdesc wd = {SC_OIHW, 8, 8, 1, 1};
+    const sc_conv_params p = sc_conv_params_default();
+    float wp[64];
+    const sc_tensor x = sc_tensor_nchw(1, 8, 5, 5), y = sc_tensor_nchw(1, 8, 5, 5);
+    for (int dense = 0; dense < 2; ++dense) {
+        sc_layer *layer = make_layer(&wd, &p, dense ? 0.0 : 0.95, SC_PACK_CHW, 4, wp, NULL);
+        sc_conv *op = NULL;
+        sc_conv_options opt = sc_conv_options_default();
+        opt.kernel = SC_KERNEL_PORTABLE;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
+        sc_conv_choice ch;
+        cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+        cr_expect_eq(ch.engine, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE);
+        cr_expect_str_eq(ch.kernel, dense ? "dense_im2col_sgemm" : "spmm_f32_64__ref");
+        cr_expect(strstr(ch.reason, "auto") && strstr(ch.reason, "break-even"), "%s", ch.reason);
+        sc_conv_destroy(op);
+        opt.engine = SC_ENGINE_SPARSE;
+        opt.kernel = SC_KERNEL_AUTO;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
+        cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+        cr_expect_eq(ch.engine, SC_ENGINE_SPARSE);
+        cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm_f32_64__avx2"
+                                                          : "spmm_f32_64__ref");
+        cr_expect(strstr(ch.reason, "forced") != NULL, "%s", ch.reason);
+        sc_conv_destroy(op);
+        sc_layer_destroy(layer);
+    }
+}
+
+/* The dense engine forced gives the reference result too, on strided layouts, groups,
+ * activation and an options bias overriding the layer's. */
+Test(conv_api, forced_dense_engine_matches_reference)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = 2, p.pad_top = 1, p.pad_right = 2, p.dil_w = 2, p.groups = 2;
+    const sc_wdesc wd = {SC_OIHW, 6, 3, 3, 2};
+    float wp[6 * 3 * 6], bias[6], obias[6] = {1, -1, 0.5f, 0, 2, -3};
+    sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_HWC, 5, wp, bias);
+    for (int e = 0; e < 2; ++e) {
+        sc_conv_options opt = sc_conv_options_default();
+        opt.engine = e ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
+        opt.act = sc_activation_relu6();
+        opt.bias = obias;
+        sc_conv *op = NULL;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        check_against_reference(op, &p, &wd, wp, obias, &opt.act, CT_SLICE, CT_PADDED, 2, 9, 8,
+                                e ? "dense" : "sparse");
+        sc_conv_choice ch;
+        cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+        cr_expect_eq(ch.engine, e ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE);
+        sc_conv_destroy(op);
+    }
+    sc_layer_destroy(layer);
+}
+
+/* Many input channels: several reduction blocks, the in-place 1x1 path and the direct
+ * output path, all-zero layers (bias + activation only), sparsity 0. */
+Test(conv_api, reduction_blocks_in_place_and_zero_layers)
+{
+    static const double sps[] = {0.0, 0.9, 1.0};
+    for (int k = 1; k <= 3; k += 2)
+        for (int s = 0; s < 3; ++s)
+            for (int l = 0; l < 4; ++l) {
+                sc_conv_params p = sc_conv_params_default();
+                p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+                const sc_wdesc wd = {SC_OIHW, 19, 150, k, k};
+                float *wp = malloc(19 * 150 * 9 * sizeof *wp), bias[19];
+                sc_layer *layer = make_layer(&wd, &p, sps[s], SC_PACK_CHW, 6 + s, wp, bias);
+                for (int kern = 0; kern < 2; ++kern) {
+                    sc_conv_options opt = sc_conv_options_default();
+                    opt.engine = SC_ENGINE_SPARSE;
+                    opt.kernel = kern ? SC_KERNEL_PORTABLE : SC_KERNEL_AUTO;
+                    opt.act = sc_activation_relu();
+                    sc_conv *op = NULL;
+                    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+                    char what[96];
+                    snprintf(what, sizeof what, "k %d sparsity %.1f layout %s kernel %d", k,
+                             sps[s], ct_layout_names[l], kern);
+                    check_against_reference(op, &p, &wd, wp, bias, &opt.act, l, l, 2, 13, 11,
+                                            what);
+                    sc_conv_destroy(op);
+                }
+                sc_layer_destroy(layer);
+                free(wp);
+            }
+}
