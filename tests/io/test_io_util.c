@@ -9,7 +9,6 @@
 
 #include "io/test_io_util.h"
 
-char *mkdtemp(char *template);  /* POSIX 2008, hidden by some feature-macro sets */
 
 void tio_make_dir(char dir[64])
 {
