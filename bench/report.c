@@ -1,0 +1,454 @@
+/* bench/report.c: the markdown summary (docs/benchmarks.md) built from a result CSV */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+enum { MAX_N = 128 };
+
+typedef struct ctx {
+    const scb_row *rows;
+    size_t n;
+} ctx;
+
+static int ok(const scb_row *r)
+{
+    return strcmp(r->status, "ok") == 0 && isfinite(r->ms_median);
+}
+
+static const scb_row *find(const ctx *c, const char *layer, const char *layout, int threads,
+                           double sp, const char *engine)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const scb_row *r = &c->rows[i];
+        if (r->threads == threads && fabs(r->sparsity - sp) < 1e-9 && !strcmp(r->layer, layer) &&
+            !strcmp(r->layout, layout) && !strcmp(r->engine, engine))
+            return r;
+    }
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* distinct values of a text column (in order of appearance) */
+static int distinct(const ctx *c, size_t off, char out[][64], int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *v = (const char *)&c->rows[i] + off;
+        int seen = 0;
+        for (int k = 0; k < n && !seen; k++) seen = strcmp(out[k], v) == 0;
+        if (!seen && n < max) snprintf(out[n++], 64, "%s", v);
+    }
+    return n;
+}
+
+static int distinct_threads(const ctx *c, int *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        int seen = 0;
+        for (int k = 0; k < n; k++) seen |= out[k] == c->rows[i].threads;
+        if (!seen && n < max) out[n++] = c->rows[i].threads;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && out[j] < out[j - 1]; j--) {
+            int t = out[j]; out[j] = out[j - 1]; out[j - 1] = t;
+        }
+    return n;
+}
+
+static int distinct_sparsity(const ctx *c, double *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        int seen = 0;
+        for (int k = 0; k < n; k++) seen |= fabs(out[k] - c->rows[i].sparsity) < 1e-9;
+        if (!seen && n < max) out[n++] = c->rows[i].sparsity;
+    }
+    qsort(out, (size_t)n, sizeof out[0], cmp_double);
+    return n;
+}
+
+static void fmt(char *buf, size_t cap, const char *f, double v)
+{
+    if (isfinite(v)) snprintf(buf, cap, f, v);
+    else snprintf(buf, cap, "—");
+}
+
+/* The sparsity from which `engine` beats oneDNN at every higher measured sparsity,
+ * interpolated in log(speedup) between the two measured points around 1x.
+ * *kind: 0 nothing measured, 1 already at the lowest sparsity (value = it), 2 interpolated,
+ * 3 never within the sweep (value = the highest sparsity). */
+static double crossover(const ctx *c, const char *layer, const char *layout, int threads,
+                        const char *engine, const double *sp, int nsp, int *kind)
+{
+    double s[MAX_N], x[MAX_N];
+    int m = 0;
+    for (int k = 0; k < nsp; k++) {
+        const scb_row *r = find(c, layer, layout, threads, sp[k], engine);
+        if (r && ok(r) && isfinite(r->speedup_vs_onednn)) {
+            s[m] = r->speedup_vs_onednn;
+            x[m++] = sp[k];
+        }
+    }
+    *kind = 0;
+    if (m == 0) return NAN;
+    int i = m;
+    while (i > 0 && s[i - 1] >= 1.0) i--;
+    if (i == m) {
+        *kind = 3;
+        return x[m - 1];
+    }
+    if (i == 0) {
+        *kind = 1;
+        return x[0];
+    }
+    *kind = 2;
+    double a = log(s[i - 1]), b = log(s[i]);
+    return x[i - 1] + (x[i] - x[i - 1]) * (0 - a) / (b - a);
+}
+
+static void crossover_text(double v, int kind, char *buf, size_t cap)
+{
+    if (kind == 0) snprintf(buf, cap, "—");
+    else if (kind == 1) snprintf(buf, cap, "≤ %.2f", v);
+    else if (kind == 2) snprintf(buf, cap, "%.2f", v);
+    else snprintf(buf, cap, "none ≤ %.2f", v);
+}
+
+static void machine(FILE *f, const ctx *c, const int *thr, int nthr)
+{
+    char cpu[96] = "?";
+    if (c->n) snprintf(cpu, sizeof cpu, "%s", c->rows[0].cpu);
+    fprintf(f, "## Machine and libraries\n\n");
+    fprintf(f, "- CPU: %s; this report was written on a machine with %d logical CPUs.\n", cpu,
+            scb_cpu_count());
+    fprintf(f, "- FP32 FMA peak measured in the same run (AVX2 FMA chains):");
+    for (int t = 0; t < nthr; t++) {
+        double pk = NAN;
+        for (size_t i = 0; i < c->n && isnan(pk); i++)
+            if (c->rows[i].threads == thr[t]) pk = c->rows[i].peak_gflops;
+        fprintf(f, "%s %.1f GFLOP/s with %d thread%s", t ? "," : "", pk, thr[t],
+                thr[t] > 1 ? "s" : "");
+    }
+    fprintf(f, ".\n");
+    scb_library_versions(f, "- ");
+    fprintf(f, "\n");
+}
+
+/* Geometric means at one sparsity, per family, layout and thread count, one column per engine. */
+static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int neng,
+                         const int *thr, int nthr)
+{
+    char fam[MAX_N][64], lay[4][64];
+    int nf = distinct(c, offsetof(scb_row, family), fam, MAX_N);
+    int nl = distinct(c, offsetof(scb_row, layout), lay, 4);
+    fprintf(f, "| family | layout | threads |");
+    for (int e = 0; e < neng; e++) fprintf(f, " %s |", eng[e]);
+    fprintf(f, "\n|---|---|---|");
+    for (int e = 0; e < neng; e++) fprintf(f, "---|");
+    fprintf(f, "\n");
+    for (int fi = 0; fi < nf; fi++)
+        for (int li = 0; li < nl; li++)
+            for (int ti = 0; ti < nthr; ti++) {
+                int any = 0;
+                char line[2048];
+                int len = snprintf(line, sizeof line, "| %s | %s | %d |", fam[fi], lay[li], thr[ti]);
+                for (int e = 0; e < neng; e++) {
+                    double s = 0;
+                    int n = 0;
+                    for (size_t i = 0; i < c->n; i++) {
+                        const scb_row *r = &c->rows[i];
+                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - sp) > 1e-9 ||
+                            strcmp(r->family, fam[fi]) || strcmp(r->layout, lay[li]) ||
+                            strcmp(r->engine, eng[e]) || !isfinite(r->speedup_vs_onednn))
+                            continue;
+                        s += log(r->speedup_vs_onednn);
+                        n++;
+                    }
+                    char v[32];
+                    fmt(v, sizeof v, "%.2f×", n ? exp(s / n) : NAN);
+                    any |= n > 0;
+                    len += snprintf(line + len, sizeof line - (size_t)len, " %s |", v);
+                }
+                if (any) fprintf(f, "%s\n", line);
+            }
+    fprintf(f, "\n");
+}
+
+/* ---- the issue-6 scoreboard: each target with the measured figure ---- */
+
+typedef struct agg {
+    double min, max, logsum;
+    int n;
+    char worst[96];
+} agg;
+
+static void agg_add(agg *a, double v, const scb_row *r, int worst_is_max)
+{
+    if (!isfinite(v)) return;
+    if (a->n == 0 || (worst_is_max ? v > a->max : v < a->min))
+        snprintf(a->worst, sizeof a->worst, "%s %s t%d s%g", r->layer, r->layout, r->threads,
+                 r->sparsity);
+    if (a->n == 0 || v < a->min) a->min = v;
+    if (a->n == 0 || v > a->max) a->max = v;
+    a->logsum += log(v);
+    a->n++;
+}
+
+static int is_1x1(const scb_row *r)
+{
+    return r->kh == 1 && r->kw == 1;
+}
+
+static int is_3x3(const scb_row *r)
+{
+    return r->kh == 3 && r->kw == 3;
+}
+
+static int64_t out_pixels(const scb_row *r)
+{
+    int64_t oh = (r->h + 2 * r->pad - r->dil * (r->kh - 1) - 1) / r->stride + 1;
+    int64_t ow = (r->w + 2 * r->pad - r->dil * (r->kw - 1) - 1) / r->stride + 1;
+    return oh * ow;
+}
+
+static void target_line(FILE *f, const char *what, const agg *a, double goal, int higher_better)
+{
+    if (a->n == 0) {
+        fprintf(f, "| %s | not measured | — | — |\n", what);
+        return;
+    }
+    double worst = higher_better ? a->min : a->max;
+    int pass = higher_better ? worst >= goal : worst <= goal;
+    fprintf(f, "| %s | %.2f (worst: %s) | %.2f over %d point%s | %s |\n", what, worst, a->worst,
+            exp(a->logsum / a->n), a->n, a->n == 1 ? "" : "s", pass ? "met" : "**not met**");
+}
+
+static void scoreboard(FILE *f, const ctx *c, const double *sp, int nsp)
+{
+    agg t1[2] = {{0}}, t3[2] = {{0}}, t2[2] = {{0}}, scale = {0}, xnn = {0}, nzpk = {0},
+        autoa = {0}, cross = {0};
+    for (size_t i = 0; i < c->n; i++) {
+        const scb_row *r = &c->rows[i];
+        if (!ok(r) || strcmp(r->method, "l1") || r->batch != 1 || !strcmp(r->set, "custom"))
+            continue;
+        int nhwc = strcmp(r->layout, "nhwc") == 0;
+        int net1x1 = is_1x1(r) && (!strcmp(r->set, "resnet50") || !strcmp(r->set, "mobilenetv1"));
+        int net3x3 = is_3x3(r) && (!strcmp(r->set, "resnet50") || !strcmp(r->set, "vgg16"));
+        int at90 = fabs(r->sparsity - 0.9) < 1e-9;
+        if (!strcmp(r->engine, "sconv")) {
+            if (at90 && r->threads == 1 && net1x1) agg_add(&t1[nhwc], r->speedup_vs_onednn, r, 0);
+            if (at90 && r->threads == 1 && net3x3) agg_add(&t3[nhwc], r->speedup_vs_onednn, r, 0);
+            if (at90 && r->threads == 2 && net1x1) agg_add(&t2[nhwc], r->speedup_vs_onednn, r, 0);
+            if (at90 && r->threads == 2 && out_pixels(r) >= 28 * 28) {
+                const scb_row *one = find(c, r->layer, r->layout, 1, r->sparsity, "sconv");
+                if (one && ok(one)) agg_add(&scale, one->ms_median / r->ms_median, r, 0);
+            }
+            if (!nhwc && is_1x1(r) && r->sparsity >= 0.8 - 1e-9 && r->sparsity <= 0.95 + 1e-9)
+                agg_add(&xnn, r->speedup_vs_xnnpack, r, 0);
+            if (at90 && is_1x1(r) && out_pixels(r) >= 28 * 28)
+                agg_add(&nzpk, 100.0 * r->gflops_nonzero / r->peak_gflops, r, 0);
+        }
+        if (!strcmp(r->engine, "auto")) {
+            const scb_row *s = find(c, r->layer, r->layout, r->threads, r->sparsity, "sconv");
+            const scb_row *d = find(c, r->layer, r->layout, r->threads, r->sparsity, "dense");
+            double best = INFINITY;
+            if (s && ok(s)) best = s->ms_median;
+            if (d && ok(d) && d->ms_median < best) best = d->ms_median;
+            if (isfinite(best)) agg_add(&autoa, r->ms_median / best, r, 1);
+        }
+    }
+    /* break-even on 1x1 layers: the interpolated crossover sparsity, worst = highest */
+    char lay[MAX_N][64], lo[4][64];
+    int nlay = distinct(c, offsetof(scb_row, layer), lay, MAX_N);
+    int nlo = distinct(c, offsetof(scb_row, layout), lo, 4);
+    int thr[16];
+    int nthr = distinct_threads(c, thr, 16);
+    for (int li = 0; li < nlay; li++)
+        for (int oi = 0; oi < nlo; oi++)
+            for (int ti = 0; ti < nthr; ti++) {
+                const scb_row *any = NULL;
+                for (int k = 0; k < nsp && !any; k++)
+                    any = find(c, lay[li], lo[oi], thr[ti], sp[k], "sconv");
+                if (!any || !is_1x1(any) || strcmp(any->method, "l1") || !strcmp(any->set, "custom"))
+                    continue;
+                int kind;
+                double v = crossover(c, lay[li], lo[oi], thr[ti], "sconv", sp, nsp, &kind);
+                if (kind == 0) continue;
+                if (kind == 3) v = 1.0;  /* never breaks even within the sweep */
+                agg_add(&cross, v, any, 1);
+            }
+    int named = 0;
+    for (size_t i = 0; i < c->n && !named; i++) named = strcmp(c->rows[i].set, "custom") != 0;
+    if (!named) return;  /* the targets are about the network layer sets */
+    fprintf(f, "## Targets of the performance issue (sconv sparse engine, unstructured l1, batch 1)\n\n");
+    fprintf(f, "| target | worst measured | geometric mean | status |\n|---|---|---|---|\n");
+    target_line(f, "1×1 ResNet-50/MobileNetV1, 90%, 1 thread, NCHW: ≥ 4× oneDNN", &t1[0], 4, 1);
+    target_line(f, "1×1 ResNet-50/MobileNetV1, 90%, 1 thread, NHWC: ≥ 3.5× oneDNN", &t1[1], 3.5, 1);
+    target_line(f, "3×3 ResNet-50/VGG-16, 90%, 1 thread, NCHW: ≥ 3× oneDNN", &t3[0], 3, 1);
+    target_line(f, "3×3 ResNet-50/VGG-16, 90%, 1 thread, NHWC: ≥ 3× oneDNN", &t3[1], 3, 1);
+    target_line(f, "1×1, 90%, 2 threads, NCHW: ≥ 3× oneDNN", &t2[0], 3, 1);
+    target_line(f, "1×1, 90%, 2 threads, NHWC: ≥ 3× oneDNN", &t2[1], 3, 1);
+    target_line(f, "2 threads ≥ 1.7× 1 thread (≥ 28×28 output pixels, 90%)", &scale, 1.7, 1);
+    target_line(f, "break-even with oneDNN on 1×1 layers at ≤ 0.60 sparsity", &cross, 0.6, 0);
+    target_line(f, "≥ 2.5× XNNPACK sparse 1×1 NCHW at 80–95%", &xnn, 2.5, 1);
+    target_line(f, "nonzero throughput ≥ 40% of peak (1×1, ≥ 28×28 pixels, 90%), in %", &nzpk, 40, 1);
+    target_line(f, "auto ≤ 1.10× the better of sparse and dense (time ratio)", &autoa, 1.1, 0);
+    fprintf(f, "\n");
+}
+
+int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
+               const char *csv_path, const char *plot_dir)
+{
+    ctx c = {rows, n};
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "sconv-bench: cannot write %s\n", tmp);
+        return -1;
+    }
+    double sp[MAX_N];
+    int nsp = distinct_sparsity(&c, sp, MAX_N);
+    int thr[16];
+    int nthr = distinct_threads(&c, thr, 16);
+    char eng[16][64], lay[MAX_N][64], lo[4][64], meth[8][64];
+    int neng = distinct(&c, offsetof(scb_row, engine), eng, 16);
+    int nlay = distinct(&c, offsetof(scb_row, layer), lay, MAX_N);
+    int nlo = distinct(&c, offsetof(scb_row, layout), lo, 4);
+    int nmeth = distinct(&c, offsetof(scb_row, method), meth, 8);
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+
+    fprintf(f, "# sconv benchmarks\n\n");
+    fprintf(f, "Sparsity versus speed of sconv's engines against oneDNN, XNNPACK, OpenBLAS and "
+               "CSparse, measured by `sconv-bench` (bench/). Generated %s from `%s` by:\n\n"
+               "```sh\n%s\n```\n\n", date, csv_path, cmd);
+    fprintf(f, "Sparsities:");
+    for (int k = 0; k < nsp; k++) fprintf(f, " %g", sp[k]);
+    fprintf(f, "; pruning:");
+    for (int k = 0; k < nmeth; k++) fprintf(f, " %s", meth[k]);
+    fprintf(f, " (N(0,1) weights, fixed seed); batch %lld; %d layer%s. Speedups are oneDNN's "
+               "median time over the engine's, same layout and thread count, measured in the "
+               "same run. How it is measured: [benchmarking.md](benchmarking.md).\n\n",
+            n ? (long long)rows[0].batch : 0LL, nlay, nlay == 1 ? "" : "s");
+    machine(f, &c, thr, nthr);
+
+    int have90 = 0;
+    for (int k = 0; k < nsp; k++) have90 |= fabs(sp[k] - 0.9) < 1e-9;
+    scoreboard(f, &c, sp, nsp);
+    if (have90) {
+        fprintf(f, "## Speedup over oneDNN at 90%% sparsity, per layer family (geometric mean)\n\n");
+        family_table(f, &c, 0.9, eng, neng, thr, nthr);
+    }
+    if (plot_dir) {
+        /* link the plots relative to the report's directory when they live below it */
+        const char *slash = strrchr(path, '/');
+        size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+        const char *rel = dl && strncmp(plot_dir, path, dl) == 0 ? plot_dir + dl
+                          : !slash && plot_dir[0] != '/'     ? plot_dir
+                                                             : NULL;
+        fprintf(f, "## Plots\n\n");
+        for (int t = 0; t < nthr; t++)
+            fprintf(f, "![speedup over oneDNN, %d thread%s](%s/speedup_t%d.svg)\n\n", thr[t],
+                    thr[t] > 1 ? "s" : "", rel ? rel : plot_dir, thr[t]);
+        fprintf(f, "PNG versions beside the SVGs; the data behind each curve in speedup_t*.dat.\n\n");
+    }
+
+    fprintf(f, "## Per layer\n\n");
+    fprintf(f, "Crossover: the sparsity from which sconv's sparse engine beats oneDNN at every "
+               "higher measured sparsity (interpolated in log speedup). At 90%%: speedups over "
+               "oneDNN; %% of peak counts the FLOPs the engine executes (nonzero for sconv sparse, "
+               "dense for oneDNN) over the measured FMA peak at that thread count.\n\n");
+    for (int li = 0; li < nlay; li++) {
+        const scb_row *any = NULL;
+        for (size_t i = 0; i < n && !any; i++)
+            if (!strcmp(rows[i].layer, lay[li])) any = &rows[i];
+        fprintf(f, "### %s (%s): %lld→%lld @ %lld×%lld, %lld×%lld stride %lld pad %lld%s\n\n",
+                lay[li], any->set, (long long)any->cin, (long long)any->cout, (long long)any->h,
+                (long long)any->w, (long long)any->kh, (long long)any->kw,
+                (long long)any->stride, (long long)any->pad,
+                any->groups > 1 ? " (grouped)" : "");
+        fprintf(f, "| layout | threads | crossover | sconv @90%% | auto @90%% | xnnpack @90%% | "
+                   "openblas @90%% | csparse @90%% | sconv ms @90%% | oneDNN ms | sconv %% peak | "
+                   "oneDNN %% peak |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (int oi = 0; oi < nlo; oi++)
+            for (int ti = 0; ti < nthr; ti++) {
+                const scb_row *o = NULL;
+                for (int k = 0; k < nsp && !(o && ok(o)); k++)
+                    o = find(&c, lay[li], lo[oi], thr[ti], sp[k], "onednn");
+                const scb_row *r[5];
+                const char *names[5] = {"sconv", "auto", "xnnpack", "openblas", "csparse"};
+                int anyrow = o != NULL;
+                for (int e = 0; e < 5; e++) {
+                    r[e] = find(&c, lay[li], lo[oi], thr[ti], 0.9, names[e]);
+                    anyrow |= r[e] != NULL;
+                }
+                if (!anyrow) continue;
+                char cr[64], v[5][32], ms_s[32], ms_o[32], pk_s[32], pk_o[32];
+                int kind;
+                double x = crossover(&c, lay[li], lo[oi], thr[ti], "sconv", sp, nsp, &kind);
+                crossover_text(x, kind, cr, sizeof cr);
+                for (int e = 0; e < 5; e++)
+                    fmt(v[e], sizeof v[e], "%.2f×",
+                        r[e] && ok(r[e]) ? r[e]->speedup_vs_onednn : NAN);
+                fmt(ms_s, sizeof ms_s, "%.3g", r[0] && ok(r[0]) ? r[0]->ms_median : NAN);
+                fmt(pk_s, sizeof pk_s, "%.0f%%", r[0] && ok(r[0]) ? r[0]->pct_peak : NAN);
+                fmt(ms_o, sizeof ms_o, "%.3g", o && ok(o) ? o->ms_median : NAN);
+                fmt(pk_o, sizeof pk_o, "%.0f%%", o && ok(o) ? o->pct_peak : NAN);
+                fprintf(f, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", lo[oi],
+                        thr[ti], cr, v[0], v[1], v[2], v[3], v[4], ms_s, ms_o, pk_s, pk_o);
+            }
+        fprintf(f, "\n");
+    }
+
+    int nbad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].status, "wrong") || !strcmp(rows[i].status, "error")) nbad++;
+    fprintf(f, "## Results that failed the check\n\n");
+    if (nbad == 0) {
+        fprintf(f, "None: every engine that ran agreed with sconv's double-precision reference "
+                   "(max_rel_err column).\n\n");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const scb_row *r = &rows[i];
+            if (strcmp(r->status, "wrong") && strcmp(r->status, "error")) continue;
+            fprintf(f, "- %s %s %s %d thread(s) sparsity %g: **%s** — %s\n", r->engine, r->layer,
+                    r->layout, r->threads, r->sparsity, r->status, r->note);
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "## Engines not run\n\n");
+    char seen[32][160];
+    int nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const scb_row *r = &rows[i];
+        if (strcmp(r->status, "unsupported") && strcmp(r->status, "unavailable")) continue;
+        char key[160];
+        snprintf(key, sizeof key, "%s: %s", r->engine, r->note);
+        int dup = 0;
+        for (int k = 0; k < nseen && !dup; k++) dup = !strcmp(seen[k], key);
+        if (dup || nseen == 32) continue;
+        snprintf(seen[nseen++], sizeof seen[0], "%s", key);
+        fprintf(f, "- %s\n", key);
+    }
+    if (nseen == 0) fprintf(f, "Every engine ran at every point.\n");
+    fprintf(f, "\n");
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "sconv-bench: cannot write %s\n", path);
+        remove(tmp);
+        return -1;
+    }
+    fprintf(stderr, "sconv-bench: wrote %s\n", path);
+    return 0;
+}

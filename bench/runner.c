@@ -1,0 +1,297 @@
+/* bench/runner.c: the sweep: per point, set up every engine, check it once against the reference,
+ * then time the engines interleaved */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data.h"
+#include "runner.h"
+
+typedef struct eng_slot {
+    const scb_engine *e;
+    void *state;
+    float *y;
+    int ok;             /* set up and checked: timed */
+    int inner, reps;
+    double *samples;    /* seconds per run, one per rep */
+    int n_samples;
+    scb_engine_info info;
+    scb_row row;
+} eng_slot;
+
+static void fill_row_dims(scb_row *r, const scb_config *cfg, const scb_point *pt,
+                          const char *engine)
+{
+    const scb_shape *s = pt->shape;
+    memset(r, 0, sizeof *r);
+    snprintf(r->layer, sizeof r->layer, "%s", s->name);
+    r->cin = s->cin; r->cout = s->cout; r->h = s->h; r->w = s->w; r->kh = s->kh; r->kw = s->kw;
+    r->stride = s->stride; r->pad = s->pad; r->dil = s->dil; r->groups = s->groups;
+    r->batch = pt->batch;
+    snprintf(r->layout, sizeof r->layout, "%s", scb_layout_name(pt->layout));
+    r->threads = pt->threads;
+    r->sparsity = pt->sparsity;
+    snprintf(r->method, sizeof r->method, "%s", pt->method);
+    snprintf(r->engine, sizeof r->engine, "%s", engine);
+    r->ms_median = r->ms_min = r->ms_max = r->ms_stddev = NAN;
+    r->gflops_effective = r->gflops_nonzero = r->pct_peak = NAN;
+    r->speedup_vs_onednn = r->speedup_vs_xnnpack = r->max_rel_err = NAN;
+    r->nnz = pt->nnz;
+    r->peak_gflops = pt->threads <= SCB_MAX_THREADS ? cfg->peak[pt->threads] : NAN;
+    snprintf(r->set, sizeof r->set, "%s", s->set);
+    scb_shape_family(s->set, s->kh, s->kw, s->stride, r->family, sizeof r->family);
+    snprintf(r->cpu, sizeof r->cpu, "%s", cfg->cpu);
+}
+
+static void set_status(scb_row *r, const char *status, const char *note)
+{
+    snprintf(r->status, sizeof r->status, "%s", status);
+    snprintf(r->note, sizeof r->note, "%s", note);
+}
+
+/* One point: every engine set up outside timing, run once and compared with the reference,
+ * then `reps` samples each, interleaved: rep r runs every engine (starting one further
+ * along the list each rep) before rep r+1. A sample is one untimed run (so each engine
+ * meets its own weights and the shared input in cache, as every other engine does) then
+ * `inner` timed back-to-back runs. Returns the number of wrong/failed engines. */
+static int run_point(const scb_config *cfg, const scb_point *pt, const float *ref,
+                     size_t ny)
+{
+    eng_slot slot[SCB_MAX_LIST];
+    size_t ne = cfg->n_engine;
+    int bad = 0;
+    char msg[256];
+    memset(slot, 0, sizeof slot);
+    scb_set_threads(pt->threads);
+    for (size_t i = 0; i < ne; i++) {
+        eng_slot *s = &slot[i];
+        s->e = cfg->engine[i];
+        fill_row_dims(&s->row, cfg, pt, s->e->name);
+        const char *why = s->e->supports(pt);
+        if (why) {
+            set_status(&s->row, strncmp(why, "unavailable", 11) == 0 ? "unavailable" : "unsupported",
+                       why);
+            continue;
+        }
+        s->y = scb_alloc(ny * sizeof(float));
+        msg[0] = '\0';
+        int rc = s->e->setup(pt, s->y, &s->state, &s->info, msg, sizeof msg);
+        if (rc != 0) {
+            set_status(&s->row, rc > 0 ? "unsupported" : "error", msg);
+            if (rc < 0) bad++;
+            s->state = NULL;
+            continue;
+        }
+        snprintf(s->row.work, sizeof s->row.work, "%s", s->info.nonzero_work ? "nonzero" : "dense");
+        snprintf(s->row.note, sizeof s->row.note, "%s", s->info.note);
+        /* check: NaN everywhere first, so an element the engine never writes shows up */
+        for (size_t k = 0; k < ny; k++) s->y[k] = NAN;
+        if (s->e->run(s->state, msg, sizeof msg) != 0) {
+            set_status(&s->row, "error", msg);
+            bad++;
+            continue;
+        }
+        s->row.max_rel_err = scb_max_rel_err(&pt->yd, s->y, ref);
+        if (!(s->row.max_rel_err <= cfg->tol)) {
+            char note[160];
+            snprintf(note, sizeof note, "WRONG: max_rel_err %.3g > tolerance %.1g; not timed (%s)",
+                     s->row.max_rel_err, cfg->tol, s->info.note);
+            set_status(&s->row, "wrong", note);
+            fprintf(stderr, "\nsconv-bench: %s %s %s t%d s%g: %s\n", s->e->name, pt->shape->name,
+                    scb_layout_name(pt->layout), pt->threads, pt->sparsity, note);
+            bad++;
+            continue;
+        }
+        /* calibrate: one more (warm) run */
+        double t0 = scb_now();
+        if (s->e->run(s->state, msg, sizeof msg) != 0) {
+            set_status(&s->row, "error", msg);
+            bad++;
+            continue;
+        }
+        double t1 = scb_now() - t0;
+        if (t1 <= 0) t1 = 1e-9;
+        s->inner = (int)ceil(cfg->min_sample / t1);
+        if (s->inner < 1) s->inner = 1;
+        if (s->inner > 1000) s->inner = 1000;
+        int reps = (int)(cfg->budget / ((1 + s->inner) * t1));
+        int min_reps = cfg->reps < 3 ? cfg->reps : 3;
+        s->reps = reps < min_reps ? min_reps : reps > cfg->reps ? cfg->reps : reps;
+        s->samples = calloc((size_t)s->reps, sizeof(double));
+        if (!s->samples) {
+            fprintf(stderr, "sconv-bench: out of memory\n");
+            exit(1);
+        }
+        s->ok = 1;
+        set_status(&s->row, "ok", s->info.note);
+    }
+
+    int max_reps = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (slot[i].ok && slot[i].reps > max_reps) max_reps = slot[i].reps;
+    for (int r = 0; r < max_reps; r++)
+        for (size_t j = 0; j < ne; j++) {
+            eng_slot *s = &slot[(j + (size_t)r) % ne];
+            if (!s->ok || r >= s->reps) continue;
+            int rc = s->e->run(s->state, msg, sizeof msg);  /* untimed */
+            double t0 = scb_now();
+            for (int k = 0; k < s->inner && rc == 0; k++) rc = s->e->run(s->state, msg, sizeof msg);
+            double dt = (scb_now() - t0) / s->inner;
+            if (rc != 0) {
+                set_status(&s->row, "error", msg);
+                s->ok = 0;
+                bad++;
+                continue;
+            }
+            s->samples[s->n_samples++] = dt;
+        }
+
+    const scb_shape *sh = pt->shape;
+    const double pix = (double)pt->batch * (double)pt->oh * (double)pt->ow;
+    const double dense_flop = 2.0 * pix * (double)sh->cout * (double)(sh->cin / sh->groups) *
+                              (double)(sh->kh * sh->kw);
+    const double nz_flop = 2.0 * pix * (double)pt->nnz;
+    double t_onednn = NAN, t_xnn = NAN;
+    for (size_t i = 0; i < ne; i++) {
+        eng_slot *s = &slot[i];
+        if (!s->ok) continue;
+        double med, mn, mx, sd;
+        scb_stats(s->samples, (size_t)s->n_samples, &med, &mn, &mx, &sd);
+        scb_row *r = &s->row;
+        r->ms_median = 1e3 * med;
+        r->ms_min = 1e3 * mn;
+        r->ms_max = 1e3 * mx;
+        r->ms_stddev = 1e3 * sd;
+        r->reps = s->n_samples;
+        r->inner = s->inner;
+        r->gflops_effective = dense_flop / med * 1e-9;
+        r->gflops_nonzero = nz_flop / med * 1e-9;
+        double useful = s->info.nonzero_work ? r->gflops_nonzero : r->gflops_effective;
+        r->pct_peak = 100.0 * useful / r->peak_gflops;
+        if (strcmp(s->e->name, "onednn") == 0) t_onednn = med;
+        if (strcmp(s->e->name, "xnnpack") == 0) t_xnn = med;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        eng_slot *s = &slot[i];
+        if (s->ok) {
+            s->row.speedup_vs_onednn = t_onednn / (s->row.ms_median * 1e-3);
+            s->row.speedup_vs_xnnpack = t_xnn / (s->row.ms_median * 1e-3);
+        }
+        if (cfg->csv) scb_csv_write(cfg->csv, &s->row);
+        if (s->e->teardown) s->e->teardown(s->state);
+        scb_free(s->y);
+        free(s->samples);
+    }
+    return bad;
+}
+
+static int64_t count_points(const scb_config *cfg)
+{
+    return (int64_t)(cfg->n_shapes * cfg->n_sparsity * cfg->n_layout * cfg->n_threads);
+}
+
+int scb_run_all(const scb_config *cfg)
+{
+    int bad = 0;
+    scb_progress prog;
+    scb_progress_start(&prog, (size_t)count_points(cfg));
+    for (size_t li = 0; li < cfg->n_shapes; li++) {
+        const scb_shape *sh = cfg->shapes[li];
+        sc_conv_params params = scb_shape_params(sh);
+        sc_wdesc wd = {SC_OIHW, sh->cout, sh->cin / sh->groups, sh->kh, sh->kw};
+        int64_t oh, ow;
+        if (sc_conv_output_hw(&params, sh->kh, sh->kw, sh->h, sh->w, &oh, &ow) != SC_OK) {
+            fprintf(stderr, "sconv-bench: %s: %s\n", sh->name, sc_last_message());
+            return -1;
+        }
+        const size_t nw = (size_t)sc_wdesc_numel(&wd);
+        const size_t nx = (size_t)(cfg->batch * sh->cin * sh->h * sh->w);
+        const size_t ny = (size_t)(cfg->batch * sh->cout * oh * ow);
+        float *w_full = scb_alloc(nw * sizeof(float)), *w = scb_alloc(nw * sizeof(float));
+        uint8_t *mask = scb_alloc(nw), *ref_mask = scb_alloc(nw);
+        float *x_nchw = scb_alloc(nx * sizeof(float)), *x = scb_alloc(nx * sizeof(float));
+        float *ref = scb_alloc(ny * sizeof(float));
+        scb_fill_normal(w_full, nw, scb_shape_seed(sh, 1));
+        scb_fill_normal(x_nchw, nx, scb_shape_seed(sh, 2));
+        sc_tensor x_nchw_d = sc_tensor_nchw(cfg->batch, sh->cin, sh->h, sh->w);
+        sc_tensor ref_d = sc_tensor_nchw(cfg->batch, sh->cout, oh, ow);
+        for (size_t si = 0; si < cfg->n_sparsity; si++) {
+            int have_ref = 0;
+            for (size_t lo = 0; lo < cfg->n_layout; lo++) {
+                scb_layout layout = cfg->layout[lo];
+                sc_layer *layer = NULL;
+                if (scb_prune_pack(sh, cfg->method, cfg->sparsity[si], layout, w_full, w, mask,
+                                   &layer)) {
+                    bad = -1;
+                    goto out;
+                }
+                scb_point pt;
+                memset(&pt, 0, sizeof pt);
+                pt.shape = sh;
+                pt.batch = cfg->batch;
+                pt.oh = oh;
+                pt.ow = ow;
+                pt.layout = layout;
+                pt.sparsity = cfg->sparsity[si];
+                pt.method = cfg->method;
+                pt.params = params;
+                pt.wd = wd;
+                pt.w = w;
+                pt.layer = layer;
+                sc_layer_info info;
+                sc_layer_get_info(layer, &info);
+                pt.nnz = info.nnz;
+                pt.xd = layout == SCB_NCHW ? sc_tensor_nchw(cfg->batch, sh->cin, sh->h, sh->w)
+                                           : sc_tensor_nhwc(cfg->batch, sh->cin, sh->h, sh->w);
+                pt.yd = layout == SCB_NCHW ? sc_tensor_nchw(cfg->batch, sh->cout, oh, ow)
+                                           : sc_tensor_nhwc(cfg->batch, sh->cout, oh, ow);
+                sc_tensor_copy(&x_nchw_d, x_nchw, &pt.xd, x);
+                pt.x = x;
+                /* the reference depends on the mask only (l1 masks match across layouts) */
+                if (!have_ref || memcmp(mask, ref_mask, nw) != 0) {
+                    char label[128];
+                    snprintf(label, sizeof label, "%s s%g: reference", sh->name, pt.sparsity);
+                    scb_progress_update(&prog, label);
+                    sc_status st = sc_conv_reference(&params, &wd, w, NULL, NULL, &x_nchw_d,
+                                                     x_nchw, &ref_d, ref);
+                    if (st != SC_OK) {
+                        fprintf(stderr, "sconv-bench: %s: reference: %s: %s\n", sh->name,
+                                sc_strerror(st), sc_last_message());
+                        sc_layer_destroy(layer);
+                        bad = -1;
+                        goto out;
+                    }
+                    memcpy(ref_mask, mask, nw);
+                    have_ref = 1;
+                }
+                for (size_t ti = 0; ti < cfg->n_threads; ti++) {
+                    pt.threads = cfg->threads[ti];
+                    char label[128];
+                    snprintf(label, sizeof label, "%s %s t%d s%g", sh->name,
+                             scb_layout_name(layout), pt.threads, pt.sparsity);
+                    scb_progress_update(&prog, label);
+                    bad += run_point(cfg, &pt, ref, ny);
+                    prog.done++;
+                    scb_progress_update(&prog, label);
+                }
+                sc_layer_destroy(layer);
+            }
+        }
+    out:
+        scb_free(w_full);
+        scb_free(w);
+        scb_free(mask);
+        scb_free(ref_mask);
+        scb_free(x_nchw);
+        scb_free(x);
+        scb_free(ref);
+        if (bad < 0) return -1;
+    }
+    scb_progress_finish(&prog);
+    return bad;
+}
+
+const char *scb_layout_name(scb_layout l)
+{
+    return l == SCB_NHWC ? "nhwc" : "nchw";
+}

@@ -1,0 +1,101 @@
+/* bench/util.c: clock, statistics over repeats, aligned buffers, thread counts, progress bar */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "core/core.h"
+
+/* OpenBLAS (pthread or OpenMP build) exports this; declared here to avoid cblas.h. */
+void openblas_set_num_threads(int num_threads);
+
+double scb_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void scb_stats(double *v, size_t n, double *median, double *min, double *max, double *sd)
+{
+    if (n == 0) {
+        *median = *min = *max = *sd = NAN;
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_double);
+    *median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    *min = v[0];
+    *max = v[n - 1];
+    double mean = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) mean += v[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) ss += (v[i] - mean) * (v[i] - mean);
+    *sd = sqrt(ss / (double)n);
+}
+
+void *scb_alloc(size_t bytes)
+{
+    void *p = sc_aligned_alloc(64, bytes + 64);
+    if (!p) {
+        fprintf(stderr, "sconv-bench: cannot allocate %zu bytes\n", bytes + 64);
+        exit(1);
+    }
+    memset(p, 0, bytes + 64);
+    return p;
+}
+
+void scb_free(void *p)
+{
+    sc_free(p);
+}
+
+void scb_set_threads(int threads)
+{
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+}
+
+/* ---- progress bar on stderr, only when stderr is a terminal ---- */
+
+void scb_progress_start(scb_progress *p, size_t total)
+{
+    p->enabled = isatty(STDERR_FILENO);
+    p->done = 0;
+    p->total = total;
+    p->t0 = scb_now();
+}
+
+void scb_progress_update(scb_progress *p, const char *label)
+{
+    if (!p->enabled || p->total == 0) return;
+    enum { WIDTH = 30 };
+    double frac = (double)p->done / (double)p->total;
+    int fill = (int)(frac * WIDTH);
+    char bar[WIDTH + 1];
+    for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : '.';
+    bar[WIDTH] = '\0';
+    double el = scb_now() - p->t0;
+    char eta[32] = "--";
+    if (p->done > 0) {
+        double rem = el / (double)p->done * (double)(p->total - p->done);
+        snprintf(eta, sizeof eta, "%dm%02ds", (int)(rem / 60), (int)fmod(rem, 60));
+    }
+    fprintf(stderr, "\r\033[K[%s] %zu/%zu %4.0fs eta %s  %.60s", bar, p->done, p->total, el, eta,
+            label ? label : "");
+    fflush(stderr);
+}
+
+void scb_progress_finish(scb_progress *p)
+{
+    if (!p->enabled) return;
+    fprintf(stderr, "\r\033[K%zu points in %.1f s\n", p->total, scb_now() - p->t0);
+}
