@@ -6,7 +6,8 @@
 #include "sparse/ukernels/spmm.h"
 
 /* The sparse plan for one input/output geometry.
- * Input: either read in place (1x1, stride 1, no padding, unit-stride (h, w) planes) or
+ * Input: read in place (1x1, stride 1, no padding, unit-stride (h, w) planes), gathered per
+ * tile into a panel (other 1x1 layers, e.g. NHWC: the transposition stays in cache), or
  * copied per image into "phase planes": for stride (sh, sw), plane (c, ph, pw) holds the
  * zero-padded input at rows i*sh + ph, columns j*sw + pw, i < hq, j < wq, with the used
  * phases only. Output pixel (oh, ow) is the flat index q = oh*wq + ow; nonzero (c, kh, kw)
@@ -16,6 +17,8 @@
  * channel o: w = bias-or-0 slot then the values, off_bytes the matching offsets. */
 typedef struct sc_sparse_plan {
     int in_place;            /* 1: x is read directly, image base + c*strides[C] */
+    int panel;               /* 1 (1x1 layers not read in place): each 64-pixel tile is
+                              * gathered into a channel-major panel, row c at c*64 floats */
     int64_t hq, wq;          /* phase plane extents (in place: h, w) */
     int64_t plane_floats;    /* distance between phase planes (in place: unused) */
     int64_t n_phase;         /* used phases per channel */
@@ -60,6 +63,10 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
 
 /* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
 void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);
+
+/* Gather flat pixels [q0, q0 + m) of one image (x at its (n, 0, 0, 0)) of a 1x1 layer into
+ * panel[c*64 + p], 0 where the pixel falls into the padding. */
+void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel);
 
 /* Store rows [0, nb) of a tile buffer (row stride 64 floats), flat pixels [q0, q0 + m),
  * output channels [o0, o0 + nb) of the image whose (n, 0, 0, 0) is y, skipping garbage

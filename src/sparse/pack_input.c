@@ -103,3 +103,38 @@ void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t
         }
     }
 }
+
+/* panel[c*64 + p] = x[c][oh*sh - pad_top][ow*sw - pad_left] for q0 + p = oh*OW + ow, or 0 in
+ * the padding. Channel-contiguous input (NHWC) is read one pixel's channel run at a time,
+ * anything else one channel's pixels at a time: reads follow the smaller stride. */
+void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel)
+{
+    const sc_conv_params *p = &op->layer->params;
+    const int64_t IC = op->x.dims[SC_C], H = op->x.dims[SC_H], W = op->x.dims[SC_W];
+    const int64_t sC = op->x.strides[SC_C], sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
+    const int64_t OW = op->y.dims[SC_W];
+    const float *src[64];
+    for (int64_t i = 0; i < m; ++i) {
+        const int64_t q = q0 + i, ih = q / OW * p->stride_h - p->pad_top;
+        const int64_t iw = q % OW * p->stride_w - p->pad_left;
+        src[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? x + ih * sH + iw * sW : NULL;
+    }
+    if (sC <= sW) {
+        for (int64_t i = 0; i < m; ++i) {
+            float *d = panel + i;
+            if (!src[i]) {
+                for (int64_t c = 0; c < IC; ++c) d[c * 64] = 0.0f;
+            } else if (sC == 1) {
+                const float *s = src[i];
+                for (int64_t c = 0; c < IC; ++c) d[c * 64] = s[c];
+            } else {
+                for (int64_t c = 0; c < IC; ++c) d[c * 64] = src[i][c * sC];
+            }
+        }
+    } else {
+        for (int64_t c = 0; c < IC; ++c) {
+            float *d = panel + c * 64;
+            for (int64_t i = 0; i < m; ++i) d[i] = src[i] ? src[i][c * sC] : 0.0f;
+        }
+    }
+}

@@ -57,6 +57,15 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         sp->wq = W;
         sp->n_phase = 1;
         sp->n_phase_w = 1;
+    } else if (L->wd.kh == 1 && L->wd.kw == 1) {
+        if (IC > (INT32_MAX - 64) / 256)
+            return sc_fail(SC_EUNSUPPORTED, "conv: %lld input channels exceed the 32-bit byte "
+                           "offsets of the sparse kernels", (long long)IC);
+        sp->panel = 1;
+        sp->hq = OH;
+        sp->wq = OW;
+        sp->n_phase = 1;
+        sp->n_phase_w = 1;
     } else {
         const int64_t amax = (L->wd.kh - 1) * p->dil_h / p->stride_h;
         const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
@@ -84,7 +93,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     sp->pixels = (OH - 1) * sp->wq + OW;
     sp->n_tiles = (sp->pixels + 63) / 64;
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
-    const int64_t reach = sp->in_place ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
+    const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
     int64_t cb = SC_CB_L1_BYTES / (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
@@ -101,6 +110,7 @@ static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse
 {
     const sc_conv_params *p = &op->layer->params;
     if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
+    if (sp->panel) return (int32_t)(4 * 64 * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
     const int64_t ph = sp->phase_of_h[th % p->stride_h], pw = sp->phase_of_w[tw % p->stride_w];
     const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;

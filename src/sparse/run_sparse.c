@@ -42,7 +42,8 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     const int64_t xsN = op->x.strides[SC_N], ysN = op->y.strides[SC_N];
     const int nthreads = op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
     const int64_t buf_floats = (OC * 64 + 15) / 16 * 16;
-    float *planes = NULL, *bufs = NULL;
+    const int64_t panel_floats = sp->panel ? IC * 64 : 0;
+    float *planes = NULL, *bufs = NULL, *panels = NULL;
     sc_status st = SC_OK;
     if (!sp->in_place) {
         int64_t n;
@@ -50,6 +51,15 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             !(planes = sc_aligned_alloc(64, (size_t)n))) {
             st = sc_fail(SC_ENOMEM, "conv: %lld images x %lld floats of packed input",
                          (long long)N, (long long)sp->image_floats);
+            goto done;
+        }
+    }
+    if (sp->panel) {
+        int64_t n;
+        if (sc_mul_ovf(panel_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
+            !(panels = sc_aligned_alloc(64, (size_t)n))) {
+            st = sc_fail(SC_ENOMEM, "conv: %d threads x %lld floats of input panels", nthreads,
+                         (long long)panel_floats);
             goto done;
         }
     }
@@ -65,7 +75,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles;
 #pragma omp parallel num_threads(nthreads)
     {
-        if (!sp->in_place) {
+        if (!sp->in_place && !sp->panel) {
 #pragma omp for schedule(static)
             for (int64_t t = 0; t < N * n_pack; ++t) {
                 const int64_t n = t / n_pack, c0 = t % n_pack * PACK_CH;
@@ -74,11 +84,18 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             }
         }
         float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
+        float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
 #pragma omp for schedule(static)
         for (int64_t t = 0; t < n_work; ++t) {
             const int64_t n = t / sp->n_tiles, q0 = t % sp->n_tiles * 64;
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
-            const float *xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
+            const float *xt;
+            if (sp->panel) {
+                sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
+                xt = panel;
+            } else {
+                xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
+            }
             if (sp->direct_y) {
                 run_tile(op, xt, y + n * ysN + q0, (size_t)(4 * op->y.strides[SC_C]), m);
             } else {
@@ -90,5 +107,6 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
 done:
     sc_free(planes);
     sc_free(bufs);
+    sc_free(panels);
     return st;
 }

@@ -4,6 +4,9 @@
 
 #include "sparse/ukernels/spmm.h"
 
+/* Full unrolling over the accumulators keeps them in registers (GCC -O2 does not by itself). */
+#define SC_UNROLL _Pragma("GCC unroll 8")
+
 /* One template for every tile width: NV ymm accumulators (8 pixels each) per channel,
  * one broadcast + NV loads + NV FMAs per nonzero (PERFORMANCE.md: 8 accumulators hide
  * the 4-cycle FMA latency on 2 pipes). The nonzero loop is unrolled by two with the
@@ -19,10 +22,10 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
         float *yo = (float *)((char *)y + o * y_stride_bytes);
         __m256 acc[8];
         if (prm->load_y) {
-            for (int v = 0; v < NV; ++v) acc[v] = _mm256_loadu_ps(yo + 8 * v);
+            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = _mm256_loadu_ps(yo + 8 * v);
         } else {
             const __m256 b = _mm256_broadcast_ss(w);
-            for (int v = 0; v < NV; ++v) acc[v] = b;
+            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = b;
         }
         ++w;
         uint32_t n = nnz[o], j = 0;
@@ -30,9 +33,9 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
             const __m256 w0 = _mm256_broadcast_ss(w), w1 = _mm256_broadcast_ss(w + 1);
             const float *x0 = (const float *)(xb + off_bytes[0]);
             const float *x1 = (const float *)(xb + off_bytes[1]);
-            for (int v = 0; v < NV; ++v)
+            SC_UNROLL for (int v = 0; v < NV; ++v)
                 acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
-            for (int v = 0; v < NV; ++v)
+            SC_UNROLL for (int v = 0; v < NV; ++v)
                 acc[v] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + 8 * v), acc[v]);
             w += 2;
             off_bytes += 2;
@@ -40,14 +43,14 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
         if (j < n) {
             const __m256 w0 = _mm256_broadcast_ss(w);
             const float *x0 = (const float *)(xb + off_bytes[0]);
-            for (int v = 0; v < NV; ++v)
+            SC_UNROLL for (int v = 0; v < NV; ++v)
                 acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
             ++w;
             ++off_bytes;
         }
         if (prm->clamp)
-            for (int v = 0; v < NV; ++v) acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
-        for (int v = 0; v < NV; ++v) _mm256_storeu_ps(yo + 8 * v, acc[v]);
+            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+        SC_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(yo + 8 * v, acc[v]);
     }
 }
 
