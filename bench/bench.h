@@ -108,6 +108,7 @@ typedef struct scb_row {
     int reps;            /* timed samples */
     int inner;           /* back-to-back runs per sample */
     double peak_gflops;  /* measured FMA peak at this thread count */
+    double load1;        /* 1-minute load average when the point finished (a busy machine) */
     char set[32];
     char family[48];
     char cpu[96];
@@ -126,6 +127,8 @@ int scb_csv_read(const char *path, scb_row **rows, size_t *n);
 double scb_fma_peak(int threads);
 void scb_cpu_model(char *buf, size_t cap);
 int scb_cpu_count(void);
+/* 1-minute load average from /proc/loadavg; NaN when unknown. */
+double scb_load_average(void);
 /* sconv, oneDNN, XNNPACK, OpenBLAS, CXSparse, compiler: one line each, after prefix. */
 void scb_library_versions(FILE *f, const char *prefix);
 /* Version of an installed Debian package ("?" when unknown). */

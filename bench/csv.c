@@ -13,7 +13,7 @@ static const char *const columns[] = {
     "gflops_effective", "gflops_nonzero", "pct_peak", "speedup_vs_onednn", "max_rel_err",
     /* extra */
     "speedup_vs_xnnpack", "ms_stddev", "status", "work", "nnz", "reps", "inner", "peak_gflops",
-    "set", "family", "cpu", "note",
+    "load1", "set", "family", "cpu", "note",
 };
 enum { N_COLS = sizeof columns / sizeof columns[0] };
 
@@ -71,6 +71,7 @@ void scb_csv_write(FILE *f, const scb_row *r)
     put_text(f, r->work, 0);
     fprintf(f, ",%lld,%d,%d", (long long)r->nnz, r->reps, r->inner);
     put_num(f, r->peak_gflops, "%.4g");
+    put_num(f, r->load1, "%.2f");
     put_text(f, r->set, 0);
     put_text(f, r->family, 0);
     put_text(f, r->cpu, 0);
@@ -184,10 +185,11 @@ int scb_csv_read(const char *path, scb_row **rows_out, size_t *n_out)
         r->reps = v[30] ? atoi(v[30]) : 0;
         r->inner = v[31] ? atoi(v[31]) : 0;
         r->peak_gflops = num(v[32]);
-        TEXT(r->set, v[33]);
-        TEXT(r->family, v[34]);
-        TEXT(r->cpu, v[35]);
-        TEXT(r->note, v[36]);
+        r->load1 = num(v[33]);
+        TEXT(r->set, v[34]);
+        TEXT(r->family, v[35]);
+        TEXT(r->cpu, v[36]);
+        TEXT(r->note, v[37]);
         if (!r->family[0]) scb_shape_family(r->set[0] ? r->set : "custom", r->kh, r->kw, r->stride,
                                             r->family, sizeof r->family);
     }

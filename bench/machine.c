@@ -1,4 +1,5 @@
 /* bench/machine.c: what the benchmark ran on: CPU model, core count, library versions */
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,16 @@ int scb_cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+double scb_load_average(void)
+{
+    double l = NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f) return l;
+    if (fscanf(f, "%lf", &l) != 1) l = NAN;
+    fclose(f);
+    return l;
 }
 
 /* Version of an installed Debian package, or "?" (dpkg-query). */

@@ -46,7 +46,7 @@ double scb_fma_peak(int threads)
     const int64_t iters = 20 * 1000 * 1000;  /* ~0.1 s per thread at 3 GHz */
     double best = 0;
     volatile float sink = 0;
-    for (int trial = 0; trial < 3; trial++) {
+    for (int trial = 0; trial < 5; trial++) {
         double t0 = 0, t1 = 0;
         float part = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : part)

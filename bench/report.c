@@ -140,6 +140,18 @@ static void machine(FILE *f, const ctx *c, const int *thr, int nthr)
                 thr[t] > 1 ? "s" : "");
     }
     fprintf(f, ".\n");
+    /* load beyond the benchmark's own threads: other work competing for the cores */
+    double lmax = 0, extra = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const scb_row *r = &c->rows[i];
+        if (r->load1 > lmax) lmax = r->load1;
+        if (r->load1 - r->threads > extra) extra = r->load1 - r->threads;
+    }
+    fprintf(f, "- Highest 1-minute load average while measuring: %.2f; beyond the benchmark's "
+               "own threads: %.2f%s\n", lmax, extra,
+            extra > 0.75 ? " — **other work was running: these timings are unreliable; rerun "
+                           "on an idle machine.**"
+                         : " (the machine was otherwise idle).");
     scb_library_versions(f, "- ");
     fprintf(f, "\n");
 }
