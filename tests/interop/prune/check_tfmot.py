@@ -23,7 +23,8 @@ import tf_keras  # noqa: E402
 import tensorflow_model_optimization as tfmot  # noqa: E402
 
 DRIVER = sys.argv[1]
-TMP = tempfile.mkdtemp(prefix="sconv-prune-tfmot-")
+TMP_DIR = tempfile.TemporaryDirectory(prefix="sconv-prune-tfmot-")
+TMP = TMP_DIR.name
 passed = failed = 0
 
 
@@ -73,5 +74,6 @@ for shape, sparsity in CASES:
         print(f"FAIL {shape} sparsity={sparsity}: TF-MOT kept {int(expect_mask.sum())}, "
               f"sconv {int(mask.sum())} of {kernel.size}, survivors intact: {survivors_intact}")
 
+TMP_DIR.cleanup()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -17,7 +17,8 @@ import torch
 import torch.nn.utils.prune as prune
 
 DRIVER = sys.argv[1]
-TMP = tempfile.mkdtemp(prefix="sconv-prune-torch-")
+TMP_DIR = tempfile.TemporaryDirectory(prefix="sconv-prune-torch-")
+TMP = TMP_DIR.name
 passed = failed = 0
 
 
@@ -101,5 +102,6 @@ for s, shape in enumerate(SHAPES):
             check(f"ln_structured n={norm} {shape} amount={amount} (ohwi)",
                   expect.transpose(0, 2, 3, 1), got)
 
+TMP_DIR.cleanup()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
