@@ -376,3 +376,37 @@ Test(reference, invalid_arguments_return_their_status)
     for (int impl = 0; impl < 2; ++impl)
         cr_expect_eq(run_call(impl, &base), SC_OK, "%s: %s", impl_names[impl], sc_last_message());
 }
+
+/* TensorFlow's depthwise kernel (KH, KW, C, M) is, byte for byte, an HWIO weight of a
+ * grouped conv with groups = C, I = 1, O = C*M (a C-order reshape to (KH, KW, 1, C*M)):
+ * tf.nn.depthwise_conv2d defines
+ *   out[b, i, j, c*M + m] = sum_{di,dj} filter[di, dj, c, m] * in[b, i+di, j+dj, c],
+ * written out below as the oracle; sconv reads the same buffer with no data movement. */
+Test(reference, tensorflow_depthwise_kernel_is_hwio_with_groups)
+{
+    rng r = {2718};
+    enum { B = 2, H = 6, W = 5, C = 3, M = 2, KH = 3, KW = 2, OH = H - KH + 1, OW = W - KW + 1 };
+    float x[B * H * W * C], k[KH * KW * C * M], want[B * OH * OW * C * M], y[B * OH * OW * C * M];
+    for (int i = 0; i < B * H * W * C; ++i) x[i] = rng_float(&r);
+    for (int i = 0; i < KH * KW * C * M; ++i) k[i] = rng_float(&r);
+    for (int b = 0; b < B; ++b)  /* the TensorFlow definition, NHWC in and out */
+        for (int i = 0; i < OH; ++i)
+            for (int j = 0; j < OW; ++j)
+                for (int c = 0; c < C; ++c)
+                    for (int m = 0; m < M; ++m) {
+                        double s = 0.0;
+                        for (int di = 0; di < KH; ++di)
+                            for (int dj = 0; dj < KW; ++dj)
+                                s += (double)k[((di * KW + dj) * C + c) * M + m] *
+                                     (double)x[((b * H + i + di) * W + j + dj) * C + c];
+                        want[((b * OH + i) * OW + j) * (C * M) + c * M + m] = (float)s;
+                    }
+    sc_conv_params p = sc_conv_params_default();
+    p.groups = C;
+    const sc_wdesc wd = {SC_HWIO, C * M, 1, KH, KW};
+    const sc_tensor xd = sc_tensor_nhwc(B, C, H, W), yd = sc_tensor_nhwc(B, C * M, OH, OW);
+    cr_assert_eq(sc_conv_reference(&p, &wd, k, NULL, NULL, &xd, x, &yd, y), SC_OK, "%s", sc_last_message());
+    for (int i = 0; i < B * OH * OW * C * M; ++i)
+        cr_expect(fabsf(y[i] - want[i]) <= 1e-6f * (1.0f + fabsf(want[i])), "y[%d] = %g, TF rule %g",
+                  i, (double)y[i], (double)want[i]);
+}
