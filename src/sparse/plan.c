@@ -6,11 +6,15 @@
 #include "sparse/conv_impl.h"
 #include "sparse/layer_impl.h"
 
-/* Auto engine: sparse from this sparsity up. PERFORMANCE.md measured the break-even of an
- * AVX2 CSR kernel against oneDNN's best layout at 50-56% sparsity (1x1 layers, 1 and 2
- * threads); the dense fallback here is OpenBLAS im2col (62-80 GFLOP/s there, below oneDNN),
- * so the upper end of that range is a safe crossover until bench/ refines it. */
-#define SC_AUTO_SPARSE_FROM 0.55
+/* Auto engine thresholds, measured with this engine against the OpenBLAS im2col fallback
+ * (1 thread, 90%..0% unstructured sparsity, NCHW and NHWC, docs/kernels.md):
+ * - 1x1: break-even between 50% (sparse 0.85-0.97x) and 60% (1.07-1.27x); PERFORMANCE.md's
+ *   throw-away kernel broke even with oneDNN's best layout at 50-56%. Sparse from 55%.
+ * - KxK: break-even between 30% (0.91-1.02x) and 40% (1.13x) on 128->128@28 3x3. From 35%.
+ * - one input channel per group (depthwise): im2col + sgemm per group runs 1-3 GFLOP/s;
+ *   the sparse kernels were 3.5-4.9x faster at sparsity 0. Always sparse. */
+#define SC_AUTO_SPARSE_FROM_1X1 0.55
+#define SC_AUTO_SPARSE_FROM_KXK 0.35
 
 static sc_status ensure_dense_weights(sc_conv *op)
 {
@@ -45,16 +49,18 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     } else if (engine == SC_ENGINE_DENSE) {
         snprintf(reason, sizeof reason, "dense engine forced by the options (sparsity %.3f)",
                  sparsity);
-    } else if (sparsity < SC_AUTO_SPARSE_FROM) {
-        engine = SC_ENGINE_DENSE;
-        snprintf(reason, sizeof reason, "auto: sparsity %.3f is below the measured sparse/dense "
-                 "break-even of %.2f, so dense im2col + sgemm is faster", sparsity,
-                 SC_AUTO_SPARSE_FROM);
-    } else {
+    } else if (L->wd.icg == 1 && L->params.groups > 1) {
         engine = SC_ENGINE_SPARSE;
-        snprintf(reason, sizeof reason, "auto: sparsity %.3f is at or above the measured "
-                 "sparse/dense break-even of %.2f, so skipping zeros pays", sparsity,
-                 SC_AUTO_SPARSE_FROM);
+        snprintf(reason, sizeof reason, "auto: one input channel per group (depthwise), where "
+                 "the sparse kernels beat im2col + sgemm at any sparsity (here %.3f)", sparsity);
+    } else {
+        const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
+        const double from = pointwise ? SC_AUTO_SPARSE_FROM_1X1 : SC_AUTO_SPARSE_FROM_KXK;
+        engine = sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
+        snprintf(reason, sizeof reason, "auto: sparsity %.3f is %s the measured sparse/dense "
+                 "break-even of %.2f for %s layers, so %s", sparsity,
+                 sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
+                 sparsity < from ? "dense im2col + sgemm is faster" : "skipping zeros pays");
     }
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);

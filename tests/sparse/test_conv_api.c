@@ -194,6 +194,38 @@ Test(conv_api, describe_reports_the_choice)
     }
 }
 
+Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_by_its_threshold)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.groups = 6;
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_wdesc dw = {SC_OIHW, 6, 1, 3, 3};
+    float wp[8 * 8 * 9];
+    const sc_tensor x = sc_tensor_nchw(1, 6, 7, 7), y = sc_tensor_nchw(1, 6, 7, 7);
+    sc_layer *layer = make_layer(&dw, &p, 0.0, SC_PACK_CHW, 8, wp, NULL);
+    sc_conv *op = NULL;
+    sc_conv_choice ch;
+    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
+    cr_expect(strstr(ch.reason, "depthwise") != NULL, "%s", ch.reason);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+    /* 3x3 at 45%: above the KxK break-even (35%), below the 1x1 one (55%) */
+    p.groups = 1;
+    const sc_wdesc k3 = {SC_OIHW, 8, 8, 3, 3};
+    layer = make_layer(&k3, &p, 0.45, SC_PACK_CHW, 9, wp, NULL);
+    const sc_tensor x8 = sc_tensor_nchw(1, 8, 7, 7), y8 = sc_tensor_nchw(1, 8, 7, 7);
+    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
+    cr_expect(strstr(ch.reason, "KxK") != NULL, "%s", ch.reason);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+}
+
 /* The dense engine forced gives the reference result too, on strided layouts, groups,
  * activation and an options bias overriding the layer's. */
 Test(conv_api, forced_dense_engine_matches_reference)
