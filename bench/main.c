@@ -382,7 +382,9 @@ int main(int argc, char **argv)
         if (isnan(cfg.peak[want[i]])) cfg.peak[want[i]] = scb_fma_peak(want[i]);
     fprintf(stderr, "sconv-bench: %s, %d CPUs; FP32 FMA peak %.1f GFLOP/s (1 thread), %.1f (2)\n",
             cfg.cpu, scb_cpu_count(), cfg.peak[1], cfg.peak[2]);
-    double probe = scb_xnnpack_probe();
+    double probe = NAN;
+    for (size_t i = 0; i < cfg.n_engine; i++)
+        if (strcmp(cfg.engine[i]->name, "xnnpack") == 0) probe = scb_xnnpack_probe();
     if (!isnan(probe))
         fprintf(stderr, "sconv-bench: XNNPACK 1x1 NCHW with 95%% zero weights runs %.1fx faster "
                         "than dense weights: %s\n", probe,
