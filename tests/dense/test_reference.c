@@ -303,9 +303,9 @@ static sc_status run_call(int impl, const call *c)
  * buffer) untouched. */
 Test(reference, invalid_arguments_return_their_status)
 {
-    static float x[100], w[36], bias[6], ybuf[64];
+    static float x[100], w[108], bias[6], ybuf[64];
     for (int i = 0; i < 100; ++i) x[i] = (float)i;
-    for (int i = 0; i < 36; ++i) w[i] = 1.0f;
+    for (int i = 0; i < 108; ++i) w[i] = 1.0f;
     call base = {.p = sc_conv_params_default(), .wd = {SC_OIHW, 6, 2, 3, 3},
                  .xd = sc_tensor_nchw(1, 4, 5, 5), .yd = sc_tensor_nchw(1, 6, 3, 3),
                  .w = w, .bias = bias, .x = x, .y = ybuf, .act = sc_activation_relu(), .threads = 1};
