@@ -43,8 +43,9 @@ sc_status sc_prune_block_mask(const sc_prune_spec *spec, const sc_wdesc *wd, con
                               sc_block_score score, const char *unit, uint8_t *mask)
 {
     const int64_t n_k = wd->icg * wd->kh * wd->kw, ocg = wd->oc / groups;
-    blocks b = {.ocg = ocg, .br = br, .bc = bc, .nbr = (ocg + br - 1) / br,
-                .nbc = (n_k + bc - 1) / bc};
+    /* ceilings written without ocg + br - 1, which could overflow for a huge block side */
+    blocks b = {.ocg = ocg, .br = br, .bc = bc, .nbr = ocg / br + (ocg % br != 0),
+                .nbc = n_k / bc + (n_k % bc != 0)};
     const int64_t nb = groups * b.nbr * b.nbc;  /* <= the weight count: no overflow */
     int64_t n_remove = 0;
     bool keep_ties = false;

@@ -259,6 +259,15 @@ Test(block, hand_checked_edge_scores)
     cr_assert_eq(sc_prune_mask(&spec, &wd, w, mask), SC_OK);
     const uint8_t tf[15] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
     cr_expect_arr_eq(mask, tf, 15);
+    /* a block larger than the matrix is one edge block per group: all or nothing */
+    spec.convention = SC_CONV_TORCH;
+    spec.block_r = spec.block_c = INT64_MAX;
+    spec.count = 1;
+    cr_assert_eq(sc_prune_mask(&spec, &wd, w, mask), SC_OK, "%s", sc_last_message());
+    cr_expect_eq(count_kept(mask, 15), 0);
+    spec.count = 0;
+    cr_assert_eq(sc_prune_mask(&spec, &wd, w, mask), SC_OK);
+    cr_expect_eq(count_kept(mask, 15), 15);
 }
 
 Test(filter, lowest_l1_and_l2_filters_hand_checked)
