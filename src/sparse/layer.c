@@ -211,11 +211,13 @@ sc_status sc_layer_unpack(const sc_layer *l, sc_wlayout layout, float *dst)
     memset(dst, 0, (size_t)sc_wdesc_numel(&wd) * sizeof(float));
     sc_csr_view v;
     sc_layer_get_csr(l, &v);
+    int64_t stv[4];
+    wstrides(&wd, stv);
     for (int64_t o = 0; o < l->rows; ++o)
         for (int64_t j = v.row_ptr[o]; j < v.row_ptr[o + 1]; ++j) {
             int64_t i, h, x;
             sc_pack_unk(l->order, wd.icg, wd.kh, wd.kw, sc_csr_col(&v, j), &i, &h, &x);
-            dst[sc_wdesc_index(&wd, o, i, h, x)] = v.val[j];
+            dst[o * stv[0] + i * stv[1] + h * stv[2] + x * stv[3]] = v.val[j];
         }
     return SC_OK;
 }

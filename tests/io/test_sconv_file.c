@@ -344,6 +344,11 @@ Test(sconv_file, write_errors, .init = make_tmpdir, .fini = remove_tmpdir)
     blob after = slurp(path);
     cr_expect(before.len == after.len && !memcmp(before.b, after.b, before.len),
               "a failed write leaves the old file");
+    sc_layer *bad = make_layer("caf\xc3", 4, 1, 1, 1, 1, SC_PACK_CHW, false, 0, 9);  /* cut UTF-8 */
+    cr_expect_eq(sc_file_write(path, (const sc_layer *const *)&bad, 1), SC_EINVAL, "%s",
+                 sc_last_message());
+    cr_expect(strstr(sc_last_message(), "UTF-8") != NULL, "%s", sc_last_message());
+    sc_layer_destroy(bad);
     snprintf(missing, sizeof missing, "%s/no/such/dir.sconv", tmpdir);
     cr_expect_eq(sc_file_write(missing, both, 1), SC_EIO);
     cr_expect_eq(sc_layer_load(missing, NULL, &a), SC_EIO);
