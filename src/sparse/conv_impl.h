@@ -4,6 +4,7 @@
 
 #include "sconv/conv.h"
 #include "sparse/ukernels/spmm.h"
+#include "sparse/ukernels/transpose.h"
 
 /* The sparse plan for one input/output geometry.
  * Input: read in place (1x1, stride 1, no padding, unit-stride (h, w) planes), gathered per
@@ -37,6 +38,7 @@ typedef struct sc_sparse_plan {
     int64_t *off_start;      /* n_cb * oc: start of (cb, o) in off_bytes */
     int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no garbage) */
     const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
+    sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
 } sc_sparse_plan;
 
 struct sc_conv {

@@ -119,7 +119,32 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
         const int64_t iw = q % OW * p->stride_w - p->pad_left;
         src[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? x + ih * sH + iw * sW : NULL;
     }
-    if (sC <= sW) {
+    if (sC == 1) {
+        /* 8 pixels x 8 channels at a time: 32-byte runs on both sides of the transpose */
+        int64_t i = 0;
+        for (; i + 8 <= m; i += 8) {
+            int full = 1;
+            for (int k = 0; k < 8; ++k) full &= src[i + k] != NULL;
+            if (!full) break;
+            int64_t c = 0;
+            const float *rows[8];
+            for (int k = 0; k < 8; ++k) rows[k] = src[i + k];
+            for (; c + 8 <= IC; c += 8) {
+                op->sp.transpose8(rows, panel + c * 64 + i, 64);
+                for (int k = 0; k < 8; ++k) rows[k] += 8;
+            }
+            for (; c < IC; ++c)
+                for (int k = 0; k < 8; ++k) panel[c * 64 + i + k] = src[i + k][c];
+        }
+        for (; i < m; ++i) {
+            float *d = panel + i;
+            if (!src[i]) {
+                for (int64_t c = 0; c < IC; ++c) d[c * 64] = 0.0f;
+            } else {
+                for (int64_t c = 0; c < IC; ++c) d[c * 64] = src[i][c];
+            }
+        }
+    } else if (sC <= sW) {
         for (int64_t i = 0; i < m; ++i) {
             float *d = panel + i;
             if (!src[i]) {

@@ -196,6 +196,7 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
         static const size_t widths[4] = {64, 32, 16, 8};
         for (int i = 0; i < 4; ++i)
             sp.kern[i] = sc_spmm_find(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i]);
+        sp.transpose8 = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
         *out = sp;
         return SC_OK;
     }

@@ -25,8 +25,20 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                 for (int64_t o = 0; o < nb; ++o)
                     memcpy(yr + o * sC, b + o * 64, (size_t)nv * sizeof *b);
             } else if (sC == 1) {
-                for (int64_t i = 0; i < nv; ++i)
-                    for (int64_t o = 0; o < nb; ++o) yr[i * sW + o] = b[o * 64 + i];
+                /* 8 channels x 8 pixels at a time: 32-byte runs on both sides */
+                int64_t o = 0;
+                for (; o + 8 <= nb; o += 8) {
+                    int64_t i = 0;
+                    for (; i + 8 <= nv; i += 8) {
+                        const float *rows[8];
+                        for (int l = 0; l < 8; ++l) rows[l] = b + (o + l) * 64 + i;
+                        op->sp.transpose8(rows, yr + i * sW + o, (size_t)sW);
+                    }
+                    for (; i < nv; ++i)
+                        for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * 64 + i];
+                }
+                for (; o < nb; ++o)
+                    for (int64_t i = 0; i < nv; ++i) yr[i * sW + o] = b[o * 64 + i];
             } else {
                 for (int64_t o = 0; o < nb; ++o)
                     for (int64_t i = 0; i < nv; ++i) yr[o * sC + i * sW] = b[o * 64 + i];

@@ -1,0 +1,14 @@
+/* src/sparse/ukernels/transpose.h: 8x8 float transpose kernels for NHWC tile packing and stores */
+#ifndef SC_UKERNELS_TRANSPOSE_H
+#define SC_UKERNELS_TRANSPOSE_H
+
+#include <stddef.h>
+
+/* dst[l * dst_stride + k] = src[k][l] for k, l < 8, where row k of src is src[k] (8
+ * contiguous floats each, any addresses). Reads 8 x 8 floats, writes 8 runs of 8 floats. */
+typedef void (*sc_transpose8_fn)(const float *const src[8], float *dst, size_t dst_stride);
+
+void sc_transpose8_f32__ref(const float *const src[8], float *dst, size_t dst_stride);
+void sc_transpose8_f32__avx2(const float *const src[8], float *dst, size_t dst_stride);
+
+#endif
