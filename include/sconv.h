@@ -9,6 +9,7 @@
  *   sconv/layer.h        pruned layers packed as CSR
  *   sconv/file.h         .sconv files (safetensors layout)
  *   sconv/conv.h         the sparse operator: create -> plan -> run
+ *   sconv/backward.h     backward data, transposed convolution, masked weight gradients
  */
 #ifndef SCONV_H
 #define SCONV_H
@@ -23,5 +24,6 @@
 #include "sconv/layer.h"
 #include "sconv/file.h"
 #include "sconv/conv.h"
+#include "sconv/backward.h"
 
 #endif

@@ -1,0 +1,155 @@
+/* src/sparse/backward_run.c: the transposed-conv driver: pack dY planes, SpMM per tile and phase, store dX */
+#include <omp.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/backward_impl.h"
+
+enum { PACK_CH = 16 };  /* dY channels per packing task */
+
+/* One (image, 64-pixel tile): rows [0, n_rows) of the tile (+)= the reduction blocks' SpMMs
+ * through the 64/32/16 kernels and the partial 8 kernel; activation on the last block.
+ * x points at the image's first dY plane + q0. */
+static void run_tile(const sc_tconv *t, const float *x, float *yt, size_t y_stride_bytes,
+                     int64_t m)
+{
+    const sc_tconv_plan *tp = &t->tp;
+    const int64_t R = tp->n_rows;
+    for (int64_t cb = 0; cb < tp->n_cb; ++cb) {
+        sc_spmm_params prm = t->act;
+        prm.load_y = cb > 0;
+        prm.clamp = t->act.clamp && cb == tp->n_cb - 1;
+        const float *xb = x + cb * tp->cb_ch * tp->ch_floats;
+        const float *w = tp->w + tp->w_start[cb * R];
+        const int32_t *off = tp->off_bytes + tp->off_start[cb * R];
+        const uint32_t *nnz = tp->nnz + cb * R;
+        int64_t pos = 0;
+        for (int k = 0; k < 4; ++k) {
+            const int64_t width = (int64_t)tp->kern[k]->mr;
+            for (; m - pos >= width; pos += width)
+                tp->kern[k]->fn((size_t)width, (size_t)R, xb + pos, w, off, nnz, yt + pos,
+                                y_stride_bytes, &prm);
+        }
+        if (pos < m)
+            tp->kern[3]->fn((size_t)(m - pos), (size_t)R, xb + pos, w, off, nnz, yt + pos,
+                            y_stride_bytes, &prm);
+    }
+}
+
+/* Phase columns b' in [*j0, *j1) of phase r whose output column (b0 + b')*s + r - pad lies
+ * in [0, n). */
+static void phase_cols(int64_t b0, int64_t B, int64_t s, int64_t r, int64_t pad, int64_t n,
+                       int64_t *j0, int64_t *j1)
+{
+    const int64_t base = b0 * s + r - pad;  /* output column of b' = 0 */
+    int64_t lo = base < 0 ? (-base + s - 1) / s : 0;
+    int64_t hi = n - base > 0 ? (n - base + s - 1) / s : 0;
+    if (hi > B) hi = B;
+    if (lo > hi) lo = hi;
+    *j0 = lo;
+    *j1 = hi;
+}
+
+/* Store a finished tile (rows r = phase*IC + c, 64 floats apart; flat pixels [q0, q0 + m))
+ * through the output descriptor (y at the image's (n, 0, 0, 0)), one phase-row run at a
+ * time, skipping garbage columns and rows or columns that fall into the padding. */
+static void store_tile(const sc_tconv *t, const float *buf, int64_t q0, int64_t m, float *y)
+{
+    const sc_tconv_plan *tp = &t->tp;
+    const sc_conv_params *p = &t->p;
+    const int64_t IC = t->out.dims[SC_C], H = t->out.dims[SC_H], W = t->out.dims[SC_W];
+    const int64_t sC = t->out.strides[SC_C], sH = t->out.strides[SC_H], sW = t->out.strides[SC_W];
+    const int64_t sh = p->stride_h, sw = p->stride_w, wq = tp->wq;
+    for (int64_t q = q0; q < q0 + m;) {
+        const int64_t a = q / wq, b = q % wq;
+        int64_t n = wq - b;  /* flat pixels left in this phase row */
+        if (n > q0 + m - q) n = q0 + m - q;
+        for (int64_t rh = 0; rh < sh; ++rh) {
+            const int64_t ih = (tp->a0 + a) * sh + rh - p->pad_top;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t rw = 0; rw < sw; ++rw) {
+                int64_t j0, j1;
+                phase_cols(tp->b0, tp->B, sw, rw, p->pad_left, W, &j0, &j1);
+                if (j0 < b) j0 = b;
+                if (j1 > b + n) j1 = b + n;
+                if (j0 >= j1) continue;
+                const float *src = buf + (rh * sw + rw) * IC * 64 + (q - q0) + (j0 - b);
+                float *d = y + ih * sH + ((tp->b0 + j0) * sw + rw - p->pad_left) * sW;
+                const int64_t nv = j1 - j0, step = sw * sW;
+                if (step == 1) {
+                    for (int64_t c = 0; c < IC; ++c)
+                        memcpy(d + c * sC, src + c * 64, (size_t)nv * sizeof *d);
+                } else if (sC == 1) {
+                    for (int64_t i = 0; i < nv; ++i)
+                        for (int64_t c = 0; c < IC; ++c) d[i * step + c] = src[c * 64 + i];
+                } else {
+                    for (int64_t c = 0; c < IC; ++c)
+                        for (int64_t i = 0; i < nv; ++i) d[c * sC + i * step] = src[c * 64 + i];
+                }
+            }
+        }
+        q += n;
+    }
+}
+
+sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
+{
+    const sc_tconv_plan *tp = &t->tp;
+    const int64_t N = t->in.dims[SC_N], OC = t->in.dims[SC_C];
+    const int64_t isN = t->in.strides[SC_N], osN = t->out.strides[SC_N];
+    const int nthreads = t->threads > 0 ? t->threads : omp_get_max_threads();
+    const int64_t buf_floats = (tp->n_rows * 64 + 15) / 16 * 16;
+    float *planes = NULL, *bufs = NULL;
+    sc_status st = SC_OK;
+    if (!tp->in_place) {
+        int64_t n;
+        if (sc_mul_ovf(N, tp->image_floats, &n) || sc_mul_ovf(n, 4, &n) ||
+            !(planes = sc_aligned_alloc(64, (size_t)n))) {
+            st = sc_fail(SC_ENOMEM, "backward: %lld images x %lld floats of dY planes",
+                         (long long)N, (long long)tp->image_floats);
+            goto done;
+        }
+    }
+    if (!tp->direct) {
+        int64_t n;
+        if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
+            !(bufs = sc_aligned_alloc(64, (size_t)n))) {
+            st = sc_fail(SC_ENOMEM, "backward: %d threads x %lld floats of output tiles",
+                         nthreads, (long long)buf_floats);
+            goto done;
+        }
+    }
+    const int64_t n_pack = (OC + PACK_CH - 1) / PACK_CH, n_work = N * tp->n_tiles;
+    const int64_t *is = t->in.strides;
+#pragma omp parallel num_threads(nthreads)
+    {
+        if (!tp->in_place) {
+#pragma omp for schedule(static)
+            for (int64_t k = 0; k < N * n_pack; ++k) {
+                const int64_t n = k / n_pack, c0 = k % n_pack * PACK_CH;
+                const int64_t c1 = c0 + PACK_CH < OC ? c0 + PACK_CH : OC;
+                sc_backward_pack_planes(in + n * isN, is[SC_C], is[SC_H], is[SC_W],
+                                        t->in.dims[SC_H], t->in.dims[SC_W], c0, c1, 1, 1,
+                                        tp->lo_h, tp->lo_w, tp->hq, tp->wq, tp->ch_floats,
+                                        planes + n * tp->image_floats);
+            }
+        }
+        float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
+#pragma omp for schedule(static)
+        for (int64_t k = 0; k < n_work; ++k) {
+            const int64_t n = k / tp->n_tiles, q0 = k % tp->n_tiles * 64;
+            const int64_t m = tp->pixels - q0 < 64 ? tp->pixels - q0 : 64;
+            const float *x = (tp->in_place ? in + n * isN : planes + n * tp->image_floats) + q0;
+            if (tp->direct) {
+                run_tile(t, x, out + n * osN + q0, (size_t)(4 * t->out.strides[SC_C]), m);
+            } else {
+                run_tile(t, x, buf, 64 * sizeof(float), m);
+                store_tile(t, buf, q0, m, out + n * osN);
+            }
+        }
+    }
+done:
+    sc_free(planes);
+    sc_free(bufs);
+    return st;
+}
