@@ -165,5 +165,8 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
 /* Small helpers. */
 void *scb_alloc(size_t bytes);  /* 64-byte aligned, zeroed, plus 64 bytes of slack; exits on failure */
 void scb_free(void *p);
+/* mkdir -p dir; and of the directory holding path. 0, or -1 with a message on stderr. */
+int scb_mkdirs(const char *dir);
+int scb_mkdirs_for(const char *path);
 
 #endif

@@ -121,6 +121,10 @@ static int parse_args(int argc, char **argv, opts *o)
         }
         if (strcmp(a, "--quick") == 0) { o->quick = 1; continue; }
         if (strcmp(a, "--list") == 0) { o->list = 1; continue; }
+        static const char *const with_value[] = {
+            "--shape", "--set", "--layer", "--sparsity", "--layout", "--threads", "--engines",
+            "--method", "--csv", "--plot", "--report", "--from-csv", "--shapes", "--batch",
+            "--reps", "--budget", "--tol"};
         const char *val = NULL;
         char name[32];
         const char *eq = strchr(a, '=');
@@ -131,6 +135,10 @@ static int parse_args(int argc, char **argv, opts *o)
             snprintf(name, sizeof name, "%.31s", a);
             if (i + 1 < argc) val = argv[i + 1], i++;
         }
+        int known = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            known |= strcmp(name, with_value[k]) == 0;
+        if (!known) return die("unknown option %s%s", name, "");
         if (!val) return die("%s needs a value%s", name, "");
         long long v;
         if (strcmp(name, "--shape") == 0) o->shape = val;
@@ -156,8 +164,6 @@ static int parse_args(int argc, char **argv, opts *o)
             if (parse_double(name, val, 0, 3600, &o->budget)) return -1;
         } else if (strcmp(name, "--tol") == 0) {
             if (parse_double(name, val, 0, 1e30, &o->tol)) return -1;
-        } else {
-            return die("unknown option %s%s", name, "");
         }
     }
     if (o->shape && o->sets) return die("--shape and --set exclude each other%s%s", "", "");
@@ -173,6 +179,7 @@ static int build_config(const opts *o, const scb_shape_list *all, scb_config *cf
     const scb_shape **sel = calloc(all->n ? all->n : 1, sizeof *sel);
     size_t ns = 0;
     if (!sel) return die("out of memory%s%s", "", "");
+    *sel_out = sel;  /* the caller frees it, also on failure */
     char setbuf[256], *sets[16];
     int nsets = split_list(o->sets ? o->sets : "all", setbuf, sizeof setbuf, sets, 16);
     if (nsets < 0) return die("--set %s: too long%s", o->sets, "");
@@ -199,7 +206,6 @@ static int build_config(const opts *o, const scb_shape_list *all, scb_config *cf
     if (ns == 0) return die("no layer selected (check --set and --layer)%s%s", "", "");
     cfg->shapes = sel;
     cfg->n_shapes = ns;
-    *sel_out = sel;
 
     /* method first: N:M fixes the sparsity */
     cfg->method = o->method;
@@ -311,29 +317,31 @@ static int outputs(const opts *o, const char *csv_path, const char *cmd)
 int main(int argc, char **argv)
 {
     opts o;
-    if (parse_args(argc, argv, &o)) return 1;
-    char *cmd = join_args(argc, argv);
+    int rc = 1;
+    char *cmd = NULL;
+    scb_shape_list shapes = {0};
+    const scb_shape **sel = NULL;
+    scb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (parse_args(argc, argv, &o)) goto done;
+    cmd = join_args(argc, argv);
+    if (!cmd) goto done;
     if (o.from_csv) {
-        int rc = outputs(&o, o.from_csv, cmd) ? 1 : 0;
-        free(cmd);
-        return rc;
+        rc = outputs(&o, o.from_csv, cmd) ? 1 : 0;
+        goto done;
     }
 
-    scb_shape_list shapes = {0};
     if (o.shape) {
         scb_shape s;
-        if (scb_shape_parse(o.shape, &s)) return 1;
+        if (scb_shape_parse(o.shape, &s)) goto done;
         shapes.v = malloc(sizeof s);
-        if (!shapes.v) return 1;
+        if (!shapes.v) goto done;
         shapes.v[0] = s;
         shapes.n = shapes.cap = 1;
     } else if (scb_shapes_load(o.shapes_file, &shapes)) {
-        return 1;
+        goto done;
     }
-    scb_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    const scb_shape **sel = NULL;
-    if (build_config(&o, &shapes, &cfg, &sel)) return 1;
+    if (build_config(&o, &shapes, &cfg, &sel)) goto done;
     if (o.list) {
         for (size_t i = 0; i < cfg.n_shapes; i++) {
             const scb_shape *s = cfg.shapes[i];
@@ -342,7 +350,8 @@ int main(int argc, char **argv)
                    (long long)s->w, (long long)s->kh, (long long)s->kw, (long long)s->stride,
                    (long long)s->pad, (long long)s->dil, (long long)s->groups);
         }
-        return 0;
+        rc = 0;
+        goto done;
     }
 
     char csv_default[1024];
@@ -357,20 +366,15 @@ int main(int argc, char **argv)
     if (csv_path && strcmp(csv_path, "-") == 0) csv_path = NULL;
     if (!csv_path && (o.plot || o.report)) {
         fprintf(stderr, "sconv-bench: --plot/--report read the CSV back: give --csv FILE\n");
-        return 1;
+        goto done;
     }
-    if (o.plot) {
-        char mk[1100];
-        snprintf(mk, sizeof mk, "mkdir -p '%s'", o.plot);
-        if (system(mk) != 0) {
-            fprintf(stderr, "sconv-bench: cannot create %s\n", o.plot);
-            return 1;
-        }
-    }
+    if ((o.plot && scb_mkdirs(o.plot)) || (csv_path && scb_mkdirs_for(csv_path)) ||
+        (o.report && scb_mkdirs_for(o.report)))
+        goto done;
     cfg.csv = csv_path ? fopen(csv_path, "w") : stdout;
     if (!cfg.csv) {
         fprintf(stderr, "sconv-bench: cannot write %s: %s\n", csv_path, strerror(errno));
-        return 1;
+        goto done;
     }
 
     scb_cpu_model(cfg.cpu, sizeof cfg.cpu);
@@ -393,13 +397,16 @@ int main(int argc, char **argv)
     scb_csv_header(cfg.csv);
     int bad = scb_run_all(&cfg);
     if (cfg.csv != stdout) fclose(cfg.csv);
-    int rc = 0;
+    cfg.csv = NULL;
+    rc = 0;
     if (bad < 0) rc = 1;
     else if (bad > 0) {
         fprintf(stderr, "sconv-bench: %d engine result(s) wrong or failed (status column)\n", bad);
         rc = 2;
     }
     if (bad >= 0 && outputs(&o, csv_path, cmd)) rc = 1;
+done:
+    if (cfg.csv && cfg.csv != stdout) fclose(cfg.csv);
     free(cmd);
     free(sel);
     scb_shapes_free(&shapes);

@@ -166,12 +166,7 @@ static int plot_threads(const scb_row *rows, size_t nr, const char *dir, int thr
 
 int scb_plot(const scb_row *rows, size_t n, const char *dir)
 {
-    char mk[1100];
-    snprintf(mk, sizeof mk, "mkdir -p '%s'", dir);
-    if (system(mk) != 0) {
-        fprintf(stderr, "sconv-bench: cannot create %s\n", dir);
-        return -1;
-    }
+    if (scb_mkdirs(dir)) return -1;
     int done[MAX_PLOT_THREADS + 1];
     memset(done, 0, sizeof done);
     int rc = 0;

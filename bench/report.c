@@ -324,6 +324,7 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
     ctx c = {rows, n};
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (scb_mkdirs_for(path)) return -1;
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fprintf(stderr, "sconv-bench: cannot write %s\n", tmp);

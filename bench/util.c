@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -56,6 +58,34 @@ void *scb_alloc(size_t bytes)
 void scb_free(void *p)
 {
     sc_free(p);
+}
+
+int scb_mkdirs(const char *dir)
+{
+    char buf[1024];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "sconv-bench: cannot create directory %s: %s\n", buf, strerror(errno));
+            return -1;
+        }
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int scb_mkdirs_for(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return scb_mkdirs(dir);
 }
 
 void scb_set_threads(int threads)
