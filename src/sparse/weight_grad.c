@@ -1,0 +1,165 @@
+/* src/sparse/weight_grad.c: masked weight gradient: dW only at the packed nonzeros, in CSR order */
+#include <omp.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "sparse/backward_impl.h"
+#include "sparse/layer_impl.h"
+#include "sparse/weight_grad_kernels.h"
+
+enum { PACK_CH = 16 };  /* channels per packing task */
+
+sc_wgrad_options sc_wgrad_options_default(void)
+{
+    return (sc_wgrad_options){.threads = 0, .kernel = SC_KERNEL_AUTO};
+}
+
+/* Geometry, as the forward engine reads its input: x in phase planes (c, ph, pw) holding
+ * x[c][i*sh + ph - pad_top][j*sw + pw - pad_left] for i < hq = OH + amax, j < wq = OW + bmax
+ * (used phases only), dY as flat rows q = oh*wq + ow with zeros at ow >= OW. Nonzero
+ * (c, kh, kw) of row o then pairs dY row o with the plane at a fixed offset:
+ *   dW = sum_q dYrow_o[q] * plane(c, kh*dh % sh, kw*dw % sw)[q + (kh*dh/sh)*wq + kw*dw/sw]. */
+/* For taps t < k of one axis: res[i] the distinct residues (t*d) % s in increasing order
+ * (i < *n_res), tap_phase[t] the index of tap t's residue in res. O(k^2), k is small. */
+static void axis_phases(int64_t k, int64_t d, int64_t s, int64_t *res, int64_t *n_res,
+                        int64_t *tap_phase)
+{
+    int64_t n = 0;
+    for (int64_t t = 0; t < k; ++t) {
+        const int64_t r = t * d % s;
+        int64_t i = 0;
+        while (i < n && res[i] < r) ++i;
+        if (i < n && res[i] == r) continue;
+        for (int64_t u = n; u > i; --u) res[u] = res[u - 1];  /* insert, kept sorted */
+        res[i] = r;
+        ++n;
+    }
+    for (int64_t t = 0; t < k; ++t) {
+        int64_t i = 0;
+        while (res[i] != t * d % s) ++i;
+        tap_phase[t] = i;
+    }
+    *n_res = n;
+}
+
+sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
+                        const sc_tensor *xd, const float *x, const sc_tensor *dyd,
+                        const float *dy, float *dw)
+{
+    if (!layer || !xd || !x || !dyd || !dy || !dw)
+        return sc_fail(SC_EINVAL, "weight gradient: NULL argument (layer, descriptors and "
+                       "buffers are required)");
+    const sc_wgrad_options o = opt ? *opt : sc_wgrad_options_default();
+    if (o.threads < 0)
+        return sc_fail(SC_EINVAL, "weight gradient: threads = %d: must be >= 0 (0 = OpenMP "
+                       "default)", o.threads);
+    sc_status st = sc_tconv_check_kernel("weight gradient", o.kernel);
+    if (st == SC_OK) st = sc_conv_wgrad_check(&layer->params, &layer->wd, xd, dyd);
+    if (st != SC_OK) return st;
+    const sc_layer *L = layer;
+    const sc_conv_params *p = &L->params;
+    const int64_t N = xd->dims[SC_N], IC = xd->dims[SC_C], H = xd->dims[SC_H], W = xd->dims[SC_W];
+    const int64_t OC = dyd->dims[SC_C], OH = dyd->dims[SC_H], OW = dyd->dims[SC_W];
+    const int64_t icg = L->wd.icg, ocg = OC / p->groups, nnz = L->nnz;
+    const int64_t sh = p->stride_h, sw = p->stride_w;
+    const int64_t KH = L->wd.kh, KW = L->wd.kw;
+    const int64_t hq = OH + (KH - 1) * p->dil_h / sh, wq = OW + (KW - 1) * p->dil_w / sw;
+    const int64_t pixels = (OH - 1) * wq + OW;
+    const int use_avx2 = o.kernel == SC_KERNEL_AVX2 ||
+                         (o.kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
+    const sc_wgrad_dot_fn dot = use_avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref;
+    const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    int64_t plane, xfl, yfl, sfl, maxrow = 0;
+    float *xp = NULL, *yp = NULL, *sums = NULL;
+    int64_t *off = NULL, *ph = NULL, nph_h = 0, nph_w = 0;
+    double *acc = NULL;
+    /* ph: residues of the rows (KH), of the columns (KW), then each tap's phase (KH + KW) */
+    if ((st = sc_alloc_array((void **)&ph, (size_t)(2 * (KH + KW)), sizeof *ph, false,
+                             "weight gradient: phase maps")) != SC_OK)
+        goto done;
+    int64_t *res_h = ph, *res_w = ph + KH, *tap_h = ph + KH + KW, *tap_w = tap_h + KH;
+    axis_phases(KH, p->dil_h, sh, res_h, &nph_h, tap_h);
+    axis_phases(KW, p->dil_w, sw, res_w, &nph_w, tap_w);
+    if (sc_mul_ovf(hq, wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
+        sc_mul_ovf(plane / 16 * 16, IC * nph_h * nph_w, &xfl) || sc_mul_ovf(OH, wq, &yfl) ||
+        sc_mul_ovf(yfl, OC, &yfl)) {
+        st = sc_fail(SC_EOVERFLOW, "weight gradient: packed planes of %lld x %lld x %lld "
+                     "overflow", (long long)IC, (long long)hq, (long long)wq);
+        goto done;
+    }
+    plane = plane / 16 * 16;
+    for (int64_t r = 0; r < OC; ++r)
+        if (L->row_ptr[r + 1] - L->row_ptr[r] > maxrow) maxrow = L->row_ptr[r + 1] - L->row_ptr[r];
+    if (sc_mul_ovf(maxrow > 0 ? maxrow : 1, nthreads, &sfl)) {
+        st = sc_fail(SC_EOVERFLOW, "weight gradient: scratch sums overflow");
+        goto done;
+    }
+    if ((st = sc_alloc_array((void **)&xp, (size_t)xfl, sizeof *xp, false,
+                             "weight gradient: x planes")) != SC_OK ||
+        (st = sc_alloc_array((void **)&yp, (size_t)yfl, sizeof *yp, false,
+                             "weight gradient: dY rows")) != SC_OK ||
+        (st = sc_alloc_array((void **)&sums, (size_t)sfl, sizeof *sums, false,
+                             "weight gradient: sums")) != SC_OK ||
+        (st = sc_alloc_array((void **)&off, (size_t)(nnz ? nnz : 1), sizeof *off, false,
+                             "weight gradient: offsets")) != SC_OK ||
+        (st = sc_alloc_array((void **)&acc, (size_t)(nnz ? nnz : 1), sizeof *acc, true,
+                             "weight gradient: accumulators")) != SC_OK)
+        goto done;
+    for (int64_t o = 0; o < OC; ++o)  /* each nonzero's plane offset, in floats */
+        for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
+            int64_t i, kh, kw;
+            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
+                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
+                                            : ((const uint32_t *)L->col_idx)[j],
+                        &i, &kh, &kw);
+            const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
+            const int64_t c = o / ocg * icg + i;
+            off[j] = ((c * nph_h + tap_h[kh]) * nph_w + tap_w[kw]) * plane + th / sh * wq +
+                     tw / sw;
+        }
+    const int64_t n_xpack = (IC + PACK_CH - 1) / PACK_CH, n_ypack = (OC + PACK_CH - 1) / PACK_CH;
+    const int64_t nph = nph_h * nph_w;
+    for (int64_t n = 0; n < N; ++n) {
+        const float *xn = x + n * xd->strides[SC_N], *yn = dy + n * dyd->strides[SC_N];
+#pragma omp parallel num_threads(nthreads)
+        {
+#pragma omp for schedule(static)
+            for (int64_t k = 0; k < n_xpack * nph + n_ypack; ++k) {
+                if (k >= n_xpack * nph) {  /* dY rows: flat, zero garbage columns */
+                    const int64_t c0 = (k - n_xpack * nph) * PACK_CH;
+                    const int64_t c1 = c0 + PACK_CH < OC ? c0 + PACK_CH : OC;
+                    sc_backward_pack_planes(yn, dyd->strides[SC_C], dyd->strides[SC_H],
+                                            dyd->strides[SC_W], OH, OW, c0, c1, 1, 1, 0, 0,
+                                            OH, wq, OH * wq, yp);
+                    continue;
+                }
+                const int64_t iph = k / n_xpack / nph_w, ipw = k / n_xpack % nph_w;
+                const int64_t c0 = k % n_xpack * PACK_CH;
+                const int64_t c1 = c0 + PACK_CH < IC ? c0 + PACK_CH : IC;
+                sc_backward_pack_planes(xn, xd->strides[SC_C], xd->strides[SC_H],
+                                        xd->strides[SC_W], H, W, c0, c1, sh, sw,
+                                        res_h[iph] - p->pad_top, res_w[ipw] - p->pad_left, hq,
+                                        wq,
+                                        nph_h * nph_w * plane,
+                                        xp + (iph * nph_w + ipw) * plane);
+            }
+            float *s = sums + omp_get_thread_num() * (maxrow > 0 ? maxrow : 1);
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t o = 0; o < OC; ++o) {
+                const int64_t j0 = L->row_ptr[o], nj = L->row_ptr[o + 1] - j0;
+                if (nj == 0) continue;
+                dot((size_t)pixels, (size_t)nj, yp + o * OH * wq, xp, off + j0, s);
+                for (int64_t j = 0; j < nj; ++j) acc[j0 + j] += (double)s[j];
+            }
+        }
+    }
+    for (int64_t j = 0; j < nnz; ++j) dw[j] = (float)acc[j];
+done:
+    sc_free(xp);
+    sc_free(yp);
+    sc_free(sums);
+    sc_free(off);
+    sc_free(acc);
+    sc_free(ph);
+    return st;
+}
