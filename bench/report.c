@@ -196,6 +196,46 @@ static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int n
     fprintf(f, "\n");
 }
 
+/* Geometric mean speedup of one engine per family, layout and threads, one column per sparsity. */
+static void sweep_table(FILE *f, const ctx *c, const char *engine, const double *sp, int nsp,
+                        const int *thr, int nthr)
+{
+    char fam[MAX_N][64], lay[4][64];
+    int nf = distinct(c, offsetof(scb_row, family), fam, MAX_N);
+    int nl = distinct(c, offsetof(scb_row, layout), lay, 4);
+    fprintf(f, "| family | layout | threads |");
+    for (int k = 0; k < nsp; k++) fprintf(f, " %g |", sp[k]);
+    fprintf(f, "\n|---|---|---|");
+    for (int k = 0; k < nsp; k++) fprintf(f, "---|");
+    fprintf(f, "\n");
+    for (int fi = 0; fi < nf; fi++)
+        for (int li = 0; li < nl; li++)
+            for (int ti = 0; ti < nthr; ti++) {
+                int any = 0;
+                char line[2048];
+                int len = snprintf(line, sizeof line, "| %s | %s | %d |", fam[fi], lay[li], thr[ti]);
+                for (int k = 0; k < nsp; k++) {
+                    double s = 0;
+                    int n = 0;
+                    for (size_t i = 0; i < c->n; i++) {
+                        const scb_row *r = &c->rows[i];
+                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - sp[k]) > 1e-9 ||
+                            strcmp(r->family, fam[fi]) || strcmp(r->layout, lay[li]) ||
+                            strcmp(r->engine, engine) || !isfinite(r->speedup_vs_onednn))
+                            continue;
+                        s += log(r->speedup_vs_onednn);
+                        n++;
+                    }
+                    char v[32];
+                    fmt(v, sizeof v, "%.2f×", n ? exp(s / n) : NAN);
+                    any |= n > 0;
+                    len += snprintf(line + len, sizeof line - (size_t)len, " %s |", v);
+                }
+                if (any) fprintf(f, "%s\n", line);
+            }
+    fprintf(f, "\n");
+}
+
 /* ---- the issue-6 scoreboard: each target with the measured figure ---- */
 
 typedef struct agg {
@@ -364,6 +404,13 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
         fprintf(f, "## Speedup over oneDNN at 90%% sparsity, per layer family (geometric mean)\n\n");
         family_table(f, &c, 0.9, eng, neng, thr, nthr);
     }
+    int have_sconv = 0;
+    for (size_t i = 0; i < n && !have_sconv; i++)
+        have_sconv = !strcmp(rows[i].engine, "sconv") && ok(&rows[i]);
+    if (have_sconv) {
+        fprintf(f, "## sconv's sparse engine over oneDNN, by sparsity (geometric mean per family)\n\n");
+        sweep_table(f, &c, "sconv", sp, nsp, thr, nthr);
+    }
     if (plot_dir) {
         /* link the plots relative to the report's directory when they live below it */
         const char *slash = strrchr(path, '/');
@@ -397,7 +444,7 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
                    "oneDNN %% peak |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int oi = 0; oi < nlo; oi++)
             for (int ti = 0; ti < nthr; ti++) {
-                const scb_row *o = NULL;
+                const scb_row *o = find(&c, lay[li], lo[oi], thr[ti], 0.9, "onednn");
                 for (int k = 0; k < nsp && !(o && ok(o)); k++)
                     o = find(&c, lay[li], lo[oi], thr[ti], sp[k], "onednn");
                 const scb_row *r[5];
