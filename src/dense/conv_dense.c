@@ -174,6 +174,7 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
         return sc_fail(SC_EUNSUPPORTED, "dense conv: reduction length %lld or %lld output "
                        "channels exceed the BLAS integer range", (long long)pl.kdim,
                        (long long)pl.oc);
+    if (pl.icg == 1 && p->groups > 1) return sc_dense_depthwise(&pl, wd, w, x, y, threads);
     plan_input(&pl);
     plan_output(&pl);
     plan_tile(&pl);

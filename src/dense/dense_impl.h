@@ -70,6 +70,11 @@ void sc_dense_pack(const sc_dense_plan *pl, const float *xg, int64_t p0, int64_t
 void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int64_t s_p,
                     int64_t n, int64_t g, int64_t p0, int64_t np, float *y);
 
+/* Depthwise convolution (icg == 1, groups > 1) by direct loops, for a validated call whose
+ * plan fields (shapes, strides, bias, ep) are set; threads as sc_conv_dense. */
+sc_status sc_dense_depthwise(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
+                             const float *x, float *y, int threads);
+
 /* Make OpenBLAS run each call on one thread (see blas_threads.c). */
 void sc_dense_blas_single_thread(void);
 

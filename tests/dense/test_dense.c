@@ -151,19 +151,25 @@ Test(dense, random_sweep_against_reference, .timeout = 100)
     }
 }
 
-/* Every input x output view pair, for a 1x1 conv (24 -> 16) and a padded 3x3 conv
- * (12 -> 8), at 14x14: the gemm runs straight on the input (NCHW, NHWC and their channel
- * slices, 1x1 only), straight into the output, or through pack and tile buffers. */
+/* Every input x output view pair, for a 1x1 conv (24 -> 16), a padded 3x3 conv (12 -> 8)
+ * and a depthwise 3x3 (8 -> 16), at 14x14: the gemm runs straight on the input (NCHW, NHWC
+ * and their channel slices, 1x1 only), straight into the output, or through pack and tile
+ * buffers; depthwise vectorises over channels or over pixels. */
 Test(dense, layout_pairs, .timeout = 100)
 {
     problem q = {.n = 2, .c = 24, .h = 14, .w = 14, .oc = 16, .kh = 1, .kw = 1, .groups = 1,
                  .p = sc_conv_params_default(), .wl = SC_OIHW, .bias = true,
                  .act = sc_activation_relu()};
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < 3; ++k) {
         if (k == 1) {
             q.c = 12; q.oc = 8; q.kh = q.kw = 3;
             q.p.pad_top = q.p.pad_left = q.p.pad_bottom = q.p.pad_right = 1;
             q.wl = SC_HWIO;
+        }
+        if (k == 2) {  /* depthwise 3x3, stride 2, channel multiplier 2: the direct loops */
+            q.c = q.groups = 8; q.oc = 16;
+            q.p.stride_h = q.p.stride_w = 2;
+            q.wl = SC_OHWI;
         }
         for (int xi = 0; xi < VIEW_COUNT; ++xi)
             for (int yi = 0; yi < VIEW_COUNT; ++yi) {
