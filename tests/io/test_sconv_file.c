@@ -321,6 +321,35 @@ Test(sconv_file, optional_energy_and_wider_dtypes_accepted, .init = make_tmpdir,
     cr_expect(isnan(info.l1_kept) && isnan(info.l2_kept));
     sc_layers_destroy(all, n);
     free(g.b);
+    /* The same layer with I64 row pointers and U32 column indices (what a writer that does
+     * not narrow would produce): accepted, and decodes to the same layer. */
+    sc_csr_view v;
+    sc_layer_get_csr(l, &v);
+    const size_t rp_bytes = (size_t)(v.rows + 1) * 8, nz = (size_t)v.nnz;
+    uint8_t *wide = malloc(rp_bytes + nz * 8 + 1);
+    for (int64_t r = 0; r <= v.rows; ++r)
+        for (int k = 0; k < 8; ++k) wide[r * 8 + k] = (uint8_t)((uint64_t)v.row_ptr[r] >> (8 * k));
+    memcpy(wide + rp_bytes, v.val, nz * 4);  /* little-endian host, like the file */
+    for (size_t j = 0; j < nz; ++j) {
+        const uint32_t c = (uint32_t)sc_csr_col(&v, (int64_t)j);
+        memcpy(wide + rp_bytes + nz * 4 + j * 4, &c, 4);
+    }
+    json_decref(h);
+    h = header_of(&f);  /* with l1_kept and l2_kept again */
+    json_t *rp = json_object_get(h, "c.row_ptr"), *ci = json_object_get(h, "c.col_idx"),
+           *va = json_object_get(h, "c.values");
+    json_object_set_new(rp, "dtype", json_string("I64"));
+    json_object_set_new(rp, "data_offsets", json_pack("[I,I]", (json_int_t)0, (json_int_t)rp_bytes));
+    json_object_set_new(va, "data_offsets", json_pack("[I,I]", (json_int_t)rp_bytes, (json_int_t)(rp_bytes + nz * 4)));
+    json_object_set_new(ci, "dtype", json_string("U32"));
+    json_object_set_new(ci, "data_offsets", json_pack("[I,I]", (json_int_t)(rp_bytes + nz * 4), (json_int_t)(rp_bytes + nz * 8)));
+    fix_crc(h, wide, "c");
+    g = rebuild(h, wide, rp_bytes + nz * 8);
+    cr_assert_eq(sc_file_parse(g.b, g.len, &all, &n), SC_OK, "%s", sc_last_message());
+    expect_same_layer(l, all[0]);
+    sc_layers_destroy(all, n);
+    free(g.b);
+    free(wide);
     json_decref(h);
     free(f.b);
     sc_layer_destroy(l);
