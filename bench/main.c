@@ -34,8 +34,9 @@ static const char usage[] =
     "  --batch N          images per run (default 1)\n"
     "  --shapes FILE      layer sets (default " SCB_SHAPES_FILE ")\n"
     "Timing:\n"
-    "  --reps R           at most R timed samples per engine and point (default 15, quick 9)\n"
-    "  --budget SEC       timed seconds per engine and point; fewer reps (>= 3) beyond (0.25)\n"
+    "  --reps R           at most R timed samples per engine and point (default 11, quick 9)\n"
+    "  --budget SEC       timed seconds per engine and point; fewer reps (>= 3) beyond\n"
+    "                     (default 0.15, quick 0.1)\n"
     "  --tol X            max_rel_err above X marks a result wrong (default 1e-4)\n"
     "Output:\n"
     "  --csv FILE         result rows (default DIR/sconv-bench.csv with --plot, the report's\n"
@@ -110,7 +111,7 @@ static int parse_args(int argc, char **argv, opts *o)
     o->method = "l1";
     o->batch = 1;
     o->reps = -1;
-    o->budget = 0.25;
+    o->budget = -1;
     o->tol = 1e-4;
     o->shapes_file = SCB_SHAPES_FILE;
     for (int i = 1; i < argc; i++) {
@@ -272,8 +273,8 @@ static int build_config(const opts *o, const scb_shape_list *all, scb_config *cf
                            "openblas, csparse, all)%s", item[j], "");
     }
     cfg->batch = o->batch;
-    cfg->reps = o->reps > 0 ? o->reps : o->quick ? 9 : 15;
-    cfg->budget = o->quick && o->budget == 0.25 ? 0.15 : o->budget;
+    cfg->reps = o->reps > 0 ? o->reps : o->quick ? 9 : 11;
+    cfg->budget = o->budget >= 0 ? o->budget : o->quick ? 0.1 : 0.15;
     cfg->min_sample = 1e-3;
     cfg->tol = o->tol;
     return 0;
