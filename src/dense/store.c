@@ -1,6 +1,35 @@
 /* src/dense/store.c: epilogue of the dense gemm: bias + activation, written through y's strides */
 #include "dense/dense_impl.h"
 
+/* dst[t*dstep] = act(src[t*sstep] + b) for t < len; the unit-stride case is vectorised
+ * (this pass runs over every output element, right after the gemm wrote it). */
+static void epi_run(const sc_epilogue *ep, const float *src, int64_t sstep, float b, float *dst,
+                    int64_t dstep, int64_t len)
+{
+    if (sstep == 1 && dstep == 1) {
+        #pragma omp simd
+        for (int64_t t = 0; t < len; ++t) dst[t] = sc_epilogue_f32(ep, src[t], b);
+    } else {
+        for (int64_t t = 0; t < len; ++t) dst[t * dstep] = sc_epilogue_f32(ep, src[t * sstep], b);
+    }
+}
+
+/* dst[o*dstep] = act(src[o*sstep] + bias[o]) for o < len (bias may be NULL: 0). */
+static void epi_channels(const sc_epilogue *ep, const float *src, int64_t sstep,
+                         const float *bias, float *dst, int64_t dstep, int64_t len)
+{
+    if (sstep == 1 && dstep == 1 && bias) {
+        #pragma omp simd
+        for (int64_t o = 0; o < len; ++o) dst[o] = sc_epilogue_f32(ep, src[o], bias[o]);
+    } else if (sstep == 1 && dstep == 1) {
+        #pragma omp simd
+        for (int64_t o = 0; o < len; ++o) dst[o] = sc_epilogue_f32(ep, src[o], 0.0f);
+    } else {
+        for (int64_t o = 0; o < len; ++o)
+            dst[o * dstep] = sc_epilogue_f32(ep, src[o * sstep], bias ? bias[o] : 0.0f);
+    }
+}
+
 /* y[n, g*ocg+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias[g*ocg+o]) for a tile of np
  * output pixels, walked one output-row segment at a time. The loop over the unit-stride
  * side of src is innermost. Reads each src element once before writing the matching y
@@ -20,8 +49,7 @@ void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int6
             int64_t j = 0, oh = p0 / pl->ow, ow0 = p0 % pl->ow;
             while (j < np) {
                 const int64_t len = pl->ow - ow0 < np - j ? pl->ow - ow0 : np - j;
-                float *row = yg + o * yc + oh * yh + ow0 * yw;
-                for (int64_t t = 0; t < len; ++t) row[t * yw] = sc_epilogue_f32(&ep, so[j + t], b);
+                epi_run(&ep, so + j, 1, b, yg + o * yc + oh * yh + ow0 * yw, yw, len);
                 j += len;
                 ++oh;
                 ow0 = 0;
@@ -31,10 +59,7 @@ void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int6
     }
     int64_t oh = p0 / pl->ow, ow = p0 % pl->ow;  /* pixel rows of channels */
     for (int64_t j = 0; j < np; ++j) {
-        float *yp = yg + oh * yh + ow * yw;
-        const float *sp = src + j * s_p;
-        for (int64_t o = 0; o < ocg; ++o)
-            yp[o * yc] = sc_epilogue_f32(&ep, sp[o * s_o], bias ? bias[o] : 0.0f);
+        epi_channels(&ep, src + j * s_p, s_o, bias, yg + oh * yh + ow * yw, yc, ocg);
         if (++ow == pl->ow) {
             ow = 0;
             ++oh;
