@@ -62,7 +62,12 @@ typedef struct sc_st_file {
 sc_status sc_st_parse(const uint8_t *buf, size_t len, sc_st_file *f);
 void sc_st_release(sc_st_file *f);
 
-/* Little-endian stores and loads. */
+/* Little-endian stores and loads; SC_HOST_LE allows a plain copy when widths match. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SC_HOST_LE 1
+#else
+#define SC_HOST_LE 0
+#endif
 static inline void sc_put_le(uint8_t *p, uint64_t v, int bytes)
 {
     for (int b = 0; b < bytes; ++b) p[b] = (uint8_t)(v >> (8 * b));

@@ -31,6 +31,10 @@ static sc_status encode(out_tensor *t, const char *layer, int suffix, sc_dtype d
     sc_status st = sc_alloc_array((void **)&t->bytes, (size_t)count, (size_t)size, false, t->name);
     if (st != SC_OK) return st;
     const uint8_t *s = src;
+    if (SC_HOST_LE && src_bytes == size) {  /* same width, same byte order: a copy */
+        memcpy(t->bytes, src, (size_t)(count * size));
+        return SC_OK;
+    }
     for (int64_t i = 0; i < count; ++i) {
         uint64_t v;
         if (src_bytes == 8) {
