@@ -48,12 +48,12 @@ static void pack_plane(const sc_conv *op, const float *xc, int64_t ph, int64_t p
     memset(dst + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *dst);
 }
 
-/* Channel-contiguous input (strides[C] == 1, e.g. NHWC) with stride 1: transpose by blocks
- * of channels, so each input pixel's channel run is read once, contiguously. */
+/* Channel-contiguous input (strides[C] == 1, e.g. NHWC) with stride 1: blocks of 8 pixels x
+ * 8 channels go through the 8x8 transpose kernel (32-byte runs on both sides); the edges of
+ * the block grid element by element. */
 static void pack_channels_last(const sc_conv *op, const float *x, int64_t c0, int64_t c1,
                                float *dst)
 {
-    enum { CB = 16 };
     const sc_conv_params *p = &op->layer->params;
     const sc_sparse_plan *sp = &op->sp;
     const int64_t H = op->x.dims[SC_H], W = op->x.dims[SC_W];
@@ -71,13 +71,23 @@ static void pack_channels_last(const sc_conv *op, const float *x, int64_t c0, in
         }
         memset(pl + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *pl);
     }
-    for (int64_t cb = c0; cb < c1; cb += CB) {
-        const int64_t nc = c1 - cb < CB ? c1 - cb : CB;
-        for (int64_t i = i0; i < i1; ++i) {
-            const float *xr = x + cb + (i - p->pad_top) * sH + (j0 - p->pad_left) * sW;
-            float *d = dst + cb * S + i * wq;
-            for (int64_t j = j0; j < j1; ++j, xr += sW)
-                for (int64_t c = 0; c < nc; ++c) d[c * S + j] = xr[c];
+    for (int64_t i = i0; i < i1; ++i) {
+        const float *xr = x + (i - p->pad_top) * sH + (j0 - p->pad_left) * sW;  /* pixel j0 */
+        int64_t c = c0;
+        for (; c + 8 <= c1; c += 8) {
+            float *d = dst + c * S + i * wq;
+            int64_t j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                const float *rows[8];
+                for (int k = 0; k < 8; ++k) rows[k] = xr + (j - j0 + k) * sW + c;
+                sp->transpose8(rows, d + j, (size_t)S);
+            }
+            for (; j < j1; ++j)
+                for (int l = 0; l < 8; ++l) d[l * S + j] = xr[(j - j0) * sW + c + l];
+        }
+        for (; c < c1; ++c) {
+            float *d = dst + c * S + i * wq;
+            for (int64_t j = j0; j < j1; ++j) d[j] = xr[(j - j0) * sW + c];
         }
     }
 }
