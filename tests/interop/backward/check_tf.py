@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""tests/interop/backward/check_tf.py: sconv backward data and conv_transpose vs TensorFlow.
+
+Usage: check_tf.py BACKWARD_DRIVER
+NHWC: tf.nn.conv2d_backprop_input (tf.compat.v1.nn in TF2) == sconv backward data and tf.nn.conv2d_transpose (+ bias)
+== sconv conv_transpose, on pruned random weights (HWIO = OIHW transposed (2,3,1,0)).
+NCHW: TensorFlow is asked for data_format='NCHW' on the CPU; where its kernels refuse, the
+refusal is printed and sconv's NCHW result is checked against the NHWC reference transposed
+(0,3,1,2), so NCHW is still verified against TensorFlow's numbers.
+Last line: "N passed, M failed"; exit 1 on failure.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+DRIVER = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="sconv-backward-tf-")
+rng = np.random.default_rng(20261123)
+passed = failed = 0
+
+# (N, Cin, Cout, H, W, KH, KW, stride, (pad_top, pad_left, pad_bottom, pad_right), dil)
+# TensorFlow's CPU Conv2DBackpropInput takes no dilation > 1 ("Current CPU implementations do
+# not yet support dilation rates larger than 1") and one group: PyTorch's test covers those.
+CASES = [
+    (2, 6, 4, 9, 7, 3, 3, 1, (1, 1, 1, 1), 1),
+    (1, 8, 6, 10, 11, 3, 3, 2, (1, 0, 1, 2), 1),
+    (2, 4, 6, 8, 8, 1, 1, 1, (0, 0, 0, 0), 1),
+    (1, 5, 3, 12, 9, 5, 3, 3, (2, 1, 0, 1), 1),
+    (2, 4, 5, 11, 10, 3, 2, 1, (2, 1, 2, 0), 1),
+]
+
+
+def save(name, arr):
+    path = os.path.join(TMP, name)
+    np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
+    return path
+
+
+def drive(mode, layout, args):
+    out = os.path.join(TMP, f"out_{mode}_{layout}.npy")
+    subprocess.run([DRIVER, mode, f"layout={layout}", f"out={out}", *args], check=True)
+    return np.load(out)
+
+
+def check(name, expect, got, scale):
+    global passed, failed
+    tol = 1e-5 * max(scale, 1.0)
+    if expect.shape == got.shape and np.abs(expect - got).max(initial=0.0) <= tol:
+        passed += 1
+    else:
+        failed += 1
+        err = np.abs(expect - got).max() if expect.shape == got.shape else "shape"
+        print(f"FAIL {name}: max |diff| {err} (tolerance {tol}), shapes {expect.shape} vs "
+              f"{got.shape}")
+
+
+def backprop_input(sizes, filt, dy, strides, pads, dil, fmt="NHWC"):
+    """tf.nn.conv2d_backprop_input (TF1 name; TF2 keeps it as tf.compat.v1.nn...)."""
+    return tf.compat.v1.nn.conv2d_backprop_input(sizes, filt, dy, strides, pads,
+                                                 data_format=fmt, dilations=dil)
+
+
+def out_extent(i, k, s, pa, pb, d):
+    return (i + pa + pb - d * (k - 1) - 1) // s + 1
+
+
+def try_nchw(fn):
+    """Run fn() (a TensorFlow op in NCHW); None plus a printed note when TF refuses."""
+    try:
+        return fn().numpy()
+    except (tf.errors.OpError, ValueError) as e:
+        msg = str(e).strip().splitlines()[0][:160]
+        print(f"note: TensorFlow {tf.__version__} refuses data_format='NCHW' on the CPU "
+              f"({type(e).__name__}: {msg}); checking sconv's NCHW against the NHWC reference "
+              f"transposed")
+        return None
+
+
+for ci, (n, cin, cout, h, w, kh, kw, s, pad, d) in enumerate(CASES):
+    pt, pl, pb, pr = pad
+    oh, ow = out_extent(h, kh, s, pt, pb, d), out_extent(w, kw, s, pl, pr, d)
+    geo = [f"stride={s},{s}", f"pad={pt},{pl},{pb},{pr}", f"dil={d},{d}", "groups=1"]
+    tf_pad = [[0, 0], [pt, pb], [pl, pr], [0, 0]]
+    tf_pad_nchw = [[0, 0], [0, 0], [pt, pb], [pl, pr]]
+    # ---- backward data: weights OIHW (cout, cin, kh, kw), dY (n, cout, oh, ow) ----
+    wt = rng.standard_normal((cout, cin, kh, kw)).astype(np.float32)
+    wt *= rng.random(wt.shape) >= 0.5
+    hwio = np.transpose(wt, (2, 3, 1, 0))
+    dy_nhwc = rng.standard_normal((n, oh, ow, cout)).astype(np.float32)
+    ref = backprop_input([n, h, w, cin], hwio, dy_nhwc, [1, s, s, 1], tf_pad,
+                         [1, d, d, 1]).numpy()
+    scale = float(backprop_input([n, h, w, cin], np.abs(hwio), np.abs(dy_nhwc), [1, s, s, 1],
+                                 tf_pad, [1, d, d, 1]).numpy().max())
+    wpath = save("w.npy", wt)
+    got = drive("bwd", "nhwc", [f"w={wpath}", f"in={save('dy.npy', dy_nhwc)}",
+                                f"xshape={n},{cin},{h},{w}", *geo])
+    check(f"case {ci} conv2d_backprop_input NHWC", ref, got, scale)
+    dy_nchw = np.transpose(dy_nhwc, (0, 3, 1, 2))
+    got = drive("bwd", "nchw", [f"w={wpath}", f"in={save('dy.npy', dy_nchw)}",
+                                f"xshape={n},{cin},{h},{w}", *geo])
+    ref_nchw = try_nchw(lambda: backprop_input([n, cin, h, w], hwio, dy_nchw, [1, 1, s, s],
+                                               tf_pad_nchw, [1, 1, d, d], "NCHW"))
+    if ref_nchw is None:
+        ref_nchw = np.transpose(ref, (0, 3, 1, 2))
+    check(f"case {ci} conv2d_backprop_input NCHW", ref_nchw, got, scale)
+    # ---- conv_transpose: x (n, cout, oh, ow) -> y (n, cin, h, w); weight (cout, cin, kh, kw)
+    # in PyTorch's (Cin_t, Cout_t, KH, KW) order, TF filter (KH, KW, Cout_t, Cin_t) ----
+    bias = rng.standard_normal(cin).astype(np.float32)
+    x_nhwc = rng.standard_normal((n, oh, ow, cout)).astype(np.float32)
+    # output_padding resolves the extent: h = (oh-1)*s - pt - pb + d*(kh-1) + oph + 1
+    oph = h - ((oh - 1) * s - pt - pb + d * (kh - 1) + 1)
+    opw = w - ((ow - 1) * s - pl - pr + d * (kw - 1) + 1)
+    filt = np.transpose(wt, (2, 3, 1, 0))
+    ref = (tf.nn.conv2d_transpose(x_nhwc, filt, [n, h, w, cin], [1, s, s, 1], tf_pad,
+                                  dilations=[1, d, d, 1]) + bias).numpy()
+    scale = float((tf.nn.conv2d_transpose(np.abs(x_nhwc), np.abs(filt), [n, h, w, cin],
+                                          [1, s, s, 1], tf_pad, dilations=[1, d, d, 1])
+                   + np.abs(bias)).numpy().max())
+    bpath = save("b.npy", bias)
+    got = drive("transpose", "nhwc", [f"w={wpath}", f"in={save('x.npy', x_nhwc)}",
+                                      f"bias={bpath}", f"outpad={oph},{opw}", *geo])
+    check(f"case {ci} conv2d_transpose NHWC", ref, got, scale)
+    x_nchw = np.transpose(x_nhwc, (0, 3, 1, 2))
+    got = drive("transpose", "nchw", [f"w={wpath}", f"in={save('x.npy', x_nchw)}",
+                                      f"bias={bpath}", f"outpad={oph},{opw}", *geo])
+    ref_nchw = try_nchw(lambda: tf.nn.bias_add(tf.nn.conv2d_transpose(
+        x_nchw, filt, [n, cin, h, w], [1, 1, s, s], tf_pad_nchw, data_format="NCHW",
+        dilations=[1, 1, d, d]), bias, data_format="NCHW"))
+    if ref_nchw is None:
+        ref_nchw = np.transpose(ref, (0, 3, 1, 2))
+    check(f"case {ci} conv2d_transpose NCHW", ref_nchw, got, scale)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
