@@ -60,6 +60,7 @@ static int create_temp(char *tmp, size_t suffix_at)
     for (int attempt = 0; attempt < TMP_ATTEMPTS; ++attempt) {
         uint64_t r = next_random();
         for (int i = 0; i < TMP_SUFFIX_LEN; ++i, r /= 62) tmp[suffix_at + (size_t)i] = alphabet[r % 62];
+        tmp[suffix_at + TMP_SUFFIX_LEN] = '\0';  /* the suffix overwrote snprintf's NUL */
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
