@@ -14,7 +14,8 @@ static _Atomic uint64_t fail_at;         /* 0: never fail */
 static size_t env_limit(void)
 {
     const char *s = getenv("SCONV_MAX_ALLOC");
-    if (!s || !*s) return 0;
+    /* digits first: strtoull would accept "-5" (as 2^64 - 5, no limit) and leading spaces */
+    if (!s || *s < '0' || *s > '9') return 0;
     char *end = NULL;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
