@@ -35,6 +35,15 @@ const char *sc_last_message(void);
 /* "MAJOR.MINOR.PATCH" of the linked library. */
 const char *sc_version(void);
 
+/* The largest single allocation the library makes, in bytes (process-wide). A request
+ * above it fails with SC_ENOMEM and a message naming the size and the limit, before the
+ * system is asked. The default is 16 GiB, or the environment variable SCONV_MAX_ALLOC
+ * (bytes, optional K/M/G/T suffix: "512M", "4G") when set; bytes = 0 restores that default.
+ * Always SC_OK. Allocations inside OpenBLAS, OpenMP and jansson are not covered. */
+sc_status sc_set_alloc_limit(size_t bytes);
+/* The limit in force, in bytes. */
+size_t sc_get_alloc_limit(void);
+
 #ifdef __cplusplus
 }
 #endif
