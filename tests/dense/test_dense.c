@@ -1,5 +1,6 @@
 /* tests/dense/test_dense.c: the fast dense convolution (pack + sgemm) against the reference */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static void describe(const problem *q, char *buf, size_t len)
 }
 
 /* Run q through sc_conv_dense with 1 and 2 threads and compare with the reference:
- * within compare_tol of it, every output element written, nothing outside the output view
- * touched, and the two thread counts bitwise equal (each tile's gemm is the same call
+ * within compare_tol of it, every output element written (y starts as NaN), nothing outside
+ * the output view touched, and the two thread counts bitwise equal (each tile's gemm is the same call
  * whatever thread runs it: see plan_tile in src/dense/conv_dense.c). */
 static void check_problem(const problem *q, uint64_t seed)
 {
@@ -62,7 +63,9 @@ static void check_problem(const problem *q, uint64_t seed)
                  "%s", sc_last_message());
     abs_reference(&p, &wd, wl, b, &xv.d, xv.data, &rv.d, absy);
     for (int t = 1; t <= 2; ++t) {
-        view yv = view_make(q->yk, q->n, q->oc, oh, ow, -777.0f);
+        /* y starts as NaN: a gemm with beta = 0 must not read it, and an element left
+         * unwritten stays NaN and fails the comparison. */
+        view yv = view_make(q->yk, q->n, q->oc, oh, ow, NAN);
         const sc_status st = sc_conv_dense(&p, &wd, wl, b, &q->act, &xv.d, xv.data, &yv.d, yv.data, t);
         cr_assert_eq(st, SC_OK, "seed %llu, %d threads: %s: %s", (unsigned long long)seed, t, what,
                      sc_last_message());
@@ -73,7 +76,7 @@ static void check_problem(const problem *q, uint64_t seed)
                   "%.9g, scale %g", (unsigned long long)seed, t, what, (long long)bad,
                   (double)got[bad < 0 ? 0 : bad], (double)ref[bad < 0 ? 0 : bad],
                   (double)absy[bad < 0 ? 0 : bad]);
-        cr_assert_eq(view_outside_changed(&yv, -777.0f), 0, "seed %llu: %s: wrote outside the "
+        cr_assert_eq(view_outside_changed(&yv, NAN), 0, "seed %llu: %s: wrote outside the "
                      "output view", (unsigned long long)seed, what);
         view_free(&yv);
     }
