@@ -22,7 +22,7 @@ typedef enum sc_kernel_choice {
 
 typedef struct sc_conv_options {
     sc_activation act;        /* fused after the bias */
-    const float *bias;        /* oc values overriding the layer's bias, or NULL */
+    const float *bias;        /* oc values overriding the layer's bias, or NULL (copied by create) */
     int threads;              /* OpenMP threads; 0 = the OpenMP default */
     sc_engine engine;
     sc_kernel_choice kernel;
@@ -41,7 +41,9 @@ sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_c
 sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
 
 /* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
- * element of y's view and nothing else. Safe to call concurrently on different buffers. */
+ * element of y's view and nothing else (y must not overlap x). Allocates its scratch per
+ * call, so it is safe to call concurrently on different buffers. Results do not depend on
+ * the thread count (bitwise). */
 sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
 typedef struct sc_conv_choice {
@@ -50,7 +52,8 @@ typedef struct sc_conv_choice {
     const char *reason;   /* one sentence: why this engine and kernel */
 } sc_conv_choice;
 
-/* What the last plan chose, and why. SC_ESTATE before a plan. */
+/* What the last plan chose, and why. SC_ESTATE before a plan. The strings stay valid until
+ * the next plan or destroy. */
 sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out);
 
 /* NULL is fine. */

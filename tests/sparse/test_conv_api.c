@@ -283,3 +283,51 @@ Test(conv_api, reduction_blocks_in_place_and_zero_layers)
                 free(wp);
             }
 }
+
+/* Failing the 1st, 2nd, ... allocation of create + plan + run returns SC_ENOMEM (nothing
+ * leaks: the sanitizer build checks) until the whole sequence succeeds, for each scratch
+ * kind: phase planes, 1x1 panels, tile buffers, the dense engine's weights. */
+Test(conv_api, every_allocation_failure_is_reported_and_clean)
+{
+    struct { int64_t k; int xl, yl; sc_engine engine; } cases[] = {
+        {3, CT_NCHW, CT_NHWC, SC_ENGINE_SPARSE},   /* phase planes + tile buffer */
+        {1, CT_NHWC, CT_NCHW, SC_ENGINE_SPARSE},   /* panels, direct output */
+        {1, CT_NCHW, CT_NCHW, SC_ENGINE_SPARSE},   /* in place, direct output */
+        {3, CT_NCHW, CT_NCHW, SC_ENGINE_DENSE},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ++ci) {
+        sc_conv_params p = sc_conv_params_default();
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = cases[ci].k / 2;
+        const sc_wdesc wd = {SC_OIHW, 5, 4, cases[ci].k, cases[ci].k};
+        float wp[5 * 4 * 9], bias[5];
+        sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 10 + ci, wp, bias);
+        int64_t xoff, xlen, yoff, ylen;
+        const sc_tensor xd = ct_layout(cases[ci].xl, 2, 4, 6, 7, &xoff, &xlen);
+        const sc_tensor yd = ct_layout(cases[ci].yl, 2, 5, 6, 7, &yoff, &ylen);
+        float *x = calloc((size_t)xlen, 4), *y = calloc((size_t)ylen, 4);
+        int done = 0, failures = 0;
+        for (uint64_t n = 1; n < 200 && !done; ++n) {
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = cases[ci].engine;
+            opt.threads = 2;
+            sc_conv *op = NULL;
+            sc_alloc_fail_at(n);
+            sc_status st = sc_conv_create(layer, &opt, &op);
+            if (st == SC_OK) st = sc_conv_plan(op, &xd, &yd);
+            if (st == SC_OK) st = sc_conv_run(op, x + xoff, y + yoff);
+            sc_alloc_fail_at(0);
+            if (st == SC_OK) {
+                done = 1;
+            } else {
+                cr_expect_eq(st, SC_ENOMEM, "case %zu, allocation %llu: %s", ci,
+                             (unsigned long long)n, sc_last_message());
+                ++failures;
+            }
+            sc_conv_destroy(op);
+        }
+        cr_expect(done, "case %zu never succeeded", ci);
+        cr_expect_gt(failures, 0, "case %zu: no allocation was ever failed", ci);
+        free(x), free(y);
+        sc_layer_destroy(layer);
+    }
+}

@@ -49,7 +49,8 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
             ++off_bytes;
         }
         if (prm->clamp)
-            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+            SC_UNROLL for (int v = 0; v < NV; ++v)
+                acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
         SC_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(yo + 8 * v, acc[v]);
     }
 }
