@@ -710,7 +710,10 @@ def with_sconv_on_path(d):
     bindir = os.path.join(d, ".bin")
     os.mkdir(bindir)
     os.symlink(SCONV, os.path.join(bindir, "sconv"))
-    os.symlink(sys.executable, os.path.join(bindir, "python3"))
+    # a wrapper, not a symlink: a venv's interpreter finds its packages from its own path
+    with open(os.path.join(bindir, "python3"), "w") as f:
+        f.write(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    os.chmod(os.path.join(bindir, "python3"), 0o755)
     return dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
 
 
