@@ -9,9 +9,11 @@ static int64_t first_at_least(int64_t a, int64_t s)
     return a <= 0 ? 0 : (a + s - 1) / s;
 }
 
+/* dst[t] = src[t*step]; memcpy only for runs long enough to beat its call (grouped convs
+ * copy a few channels per tap). */
 static void copy_strided(float *restrict dst, const float *restrict src, int64_t n, int64_t step)
 {
-    if (step == 1) {
+    if (step == 1 && n >= 16) {
         memcpy(dst, src, (size_t)n * sizeof *dst);
         return;
     }
