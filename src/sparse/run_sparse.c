@@ -8,10 +8,11 @@
 
 enum { PACK_CH = 16 };  /* channels per packing task */
 
-/* One (image, 64-pixel tile): for each reduction block, y_tile (+)= W_cb * X_cb through the
- * 64/32/16 kernels and the partial 8 kernel for the tail; the activation on the last block. */
+/* One (image, 64-pixel tile, output channels [o0, o0 + nb)): for each reduction block,
+ * y_tile (+)= W_cb * X_cb through the 64/32/16 kernels and the partial 8 kernel for the
+ * tail; the activation on the last block. yt points at row o0. */
 static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_stride_bytes,
-                     int64_t m)
+                     int64_t m, int64_t o0, int64_t nb)
 {
     const sc_sparse_plan *sp = &op->sp;
     const int64_t OC = op->layer->rows;
@@ -19,20 +20,30 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
         sc_spmm_params prm = op->act;
         prm.load_y = cb > 0;
         prm.clamp = op->act.clamp && cb == sp->n_cb - 1;
-        const float *w = sp->w + sp->w_start[cb * OC];
-        const int32_t *off = sp->off_bytes + sp->off_start[cb * OC];
-        const uint32_t *nnz = sp->nnz + cb * OC;
+        const float *w = sp->w + sp->w_start[cb * OC + o0];
+        const int32_t *off = sp->off_bytes + sp->off_start[cb * OC + o0];
+        const uint32_t *nnz = sp->nnz + cb * OC + o0;
         int64_t pos = 0;
         for (int k = 0; k < 4; ++k) {
             const int64_t width = (int64_t)sp->kern[k]->mr;
             for (; m - pos >= width; pos += width)
-                sp->kern[k]->fn((size_t)width, (size_t)OC, xt + pos, w, off, nnz, yt + pos,
+                sp->kern[k]->fn((size_t)width, (size_t)nb, xt + pos, w, off, nnz, yt + pos,
                                 y_stride_bytes, &prm);
         }
         if (pos < m)
-            sp->kern[3]->fn((size_t)(m - pos), (size_t)OC, xt + pos, w, off, nnz, yt + pos,
+            sp->kern[3]->fn((size_t)(m - pos), (size_t)nb, xt + pos, w, off, nnz, yt + pos,
                             y_stride_bytes, &prm);
     }
+}
+
+/* Output-channel blocks per tile: 1, unless there are fewer than 4 tiles per thread (small
+ * images), then halved down to 16 channels per block so both cores get balanced work.
+ * Every output element keeps its accumulation order, so results stay bitwise equal. */
+static int64_t oc_blocks(int64_t n_tiles_total, int64_t OC, int nthreads)
+{
+    int64_t n = 1;
+    while (n_tiles_total * n < 4 * (int64_t)nthreads && OC / (2 * n) >= 16) n *= 2;
+    return n;
 }
 
 sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
@@ -72,7 +83,9 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             goto done;
         }
     }
-    const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles;
+    const int64_t n_ocb = oc_blocks(N * sp->n_tiles, OC, nthreads);
+    const int64_t ocb = (OC + n_ocb - 1) / n_ocb;
+    const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * n_ocb;
 #pragma omp parallel num_threads(nthreads)
     {
         if (!sp->in_place && !sp->panel) {
@@ -87,7 +100,10 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
         float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
 #pragma omp for schedule(static)
         for (int64_t t = 0; t < n_work; ++t) {
-            const int64_t n = t / sp->n_tiles, q0 = t % sp->n_tiles * 64;
+            const int64_t tile = t / n_ocb, o0 = t % n_ocb * ocb;
+            const int64_t nb = OC - o0 < ocb ? OC - o0 : ocb;
+            if (nb <= 0) continue;  /* rounding left the last block empty */
+            const int64_t n = tile / sp->n_tiles, q0 = tile % sp->n_tiles * 64;
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
             const float *xt;
             if (sp->panel) {
@@ -97,10 +113,11 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
             }
             if (sp->direct_y) {
-                run_tile(op, xt, y + n * ysN + q0, (size_t)(4 * op->y.strides[SC_C]), m);
+                const int64_t ysC = op->y.strides[SC_C];
+                run_tile(op, xt, y + n * ysN + o0 * ysC + q0, (size_t)(4 * ysC), m, o0, nb);
             } else {
-                run_tile(op, xt, buf, 64 * sizeof(float), m);
-                sc_write_output_tile(op, buf, q0, m, 0, OC, y + n * ysN);
+                run_tile(op, xt, buf, 64 * sizeof(float), m, o0, nb);
+                sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
             }
         }
     }

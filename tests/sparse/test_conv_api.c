@@ -331,3 +331,45 @@ Test(conv_api, every_allocation_failure_is_reported_and_clean)
         sc_layer_destroy(layer);
     }
 }
+
+/* Few tiles and many threads: the driver splits output channels too; every thread count
+ * gives the same bits, and the reference result. */
+Test(conv_api, small_images_split_channels_bitwise_equal)
+{
+    static const int64_t ocs[] = {48, 33, 527};
+    for (int i = 0; i < 3; ++i) {
+        sc_conv_params p = sc_conv_params_default();
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+        const sc_wdesc wd = {SC_OIHW, ocs[i], 6, 3, 3};
+        float *wp = malloc((size_t)(ocs[i] * 6 * 9) * sizeof *wp);
+        float *bias = malloc((size_t)ocs[i] * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, 0.7, SC_PACK_CHW, 20 + i, wp, bias);
+        const sc_tensor xd = sc_tensor_nchw(1, 6, 5, 6), yd = sc_tensor_nhwc(1, ocs[i], 5, 6);
+        float x[6 * 30], *y[4];
+        ct_rng r = {30};
+        for (int k = 0; k < 6 * 30; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        static const int threads[4] = {1, 2, 3, 32};
+        for (int t = 0; t < 4; ++t) {
+            y[t] = malloc((size_t)(ocs[i] * 30) * sizeof *y[t]);
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = SC_ENGINE_SPARSE;
+            opt.threads = threads[t];
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            if (t == 0) {
+                check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, CT_NHWC, 1, 5, 6,
+                                        "small image");
+            } else {
+                cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
+            }
+            cr_assert_eq(sc_conv_run(op, x, y[t]), SC_OK);
+            if (t > 0)
+                cr_expect(memcmp(y[0], y[t], (size_t)(ocs[i] * 30) * sizeof(float)) == 0,
+                          "oc %lld: %d threads differ from 1", (long long)ocs[i], threads[t]);
+            sc_conv_destroy(op);
+        }
+        for (int t = 0; t < 4; ++t) free(y[t]);
+        free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
