@@ -70,7 +70,8 @@ const char *cli_positional(const cli_args *a, int i);
 /* "sconv CMD: <reason>", the usage and a hint to --help on stderr; returns CLI_USAGE. */
 int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "sconv CMD: <message>" on stderr; returns `code`. */
-int cli_error(const cli_cmd *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cli_error(const cli_cmd *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* A library failure: "sconv CMD: FILE: <sc_last_message()>" (FILE omitted when NULL or
  * already named by the message); returns the exit code for st (cli_exit_code). */
 int cli_fail_status(const cli_cmd *cmd, sc_status st, const char *file);

@@ -84,7 +84,8 @@ static sc_status alloc_bufs(const demo_layer *L, int64_t hw, demo_bufs *b)
     const size_t nx = (size_t)(L->ic * hw * hw), ny = (size_t)(L->oc * hw * hw);
     sc_status st = sc_alloc_array((void **)&b->w, nw, sizeof(float), false, "demo weights");
     if (st == SC_OK) st = sc_alloc_array((void **)&b->w_pruned, nw, sizeof(float), false, "weights");
-    if (st == SC_OK) st = sc_alloc_array((void **)&b->bias, (size_t)L->oc, sizeof(float), false, "bias");
+    if (st == SC_OK)
+        st = sc_alloc_array((void **)&b->bias, (size_t)L->oc, sizeof(float), false, "bias");
     if (st == SC_OK) st = sc_alloc_array((void **)&b->mask, nw, 1, false, "mask");
     if (st == SC_OK) st = sc_alloc_array((void **)&b->x_nchw, nx, sizeof(float), false, "input");
     if (st == SC_OK) st = sc_alloc_array((void **)&b->x_nhwc, nx, sizeof(float), false, "input");
@@ -302,10 +303,11 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     if (code == CLI_OK) code = make_dir(cmd, dir);
     static demo_row rows[N_LAYERS][MAX_SPARSITIES][2];
     if (code == CLI_OK) {
-        printf("sconv demo: two ResNet-50 stage-1 layers with trained-like weights (seed %lld), "
-               "input 1x%lldx%lld, pruned by magnitude (l1), run sparse on NCHW and NHWC,\n"
-               "checked against the dense reference (double precision); times are medians, "
-               "dense = im2col + OpenBLAS sgemm on the same layer.\n\n", (long long)seed,
+        printf("sconv demo: the 3x3 64->64 and 1x1 256->64 convolutions of a ResNet-50 first "
+               "stage,\ntrained-like weights (seed %lld) on a %lldx%lld post-ReLU input, pruned "
+               "by magnitude (l1),\nrun sparse on NCHW and on NHWC activations and checked "
+               "against the dense reference\n(double precision); times are medians, dense = "
+               "im2col + OpenBLAS sgemm on the same layer.\n\n", (long long)seed,
                (long long)cfg.hw, (long long)cfg.hw);
         fflush(stdout);
     }
@@ -333,9 +335,10 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                            row->check_err, ok ? " " : "!", row->sparse_ms, row->dense_ms,
                            row->dense_ms / row->sparse_ms, row->auto_sparse ? "sparse" : "dense");
                 }
-        printf("\nprune err: ||y_pruned - y|| / ||y|| against the unpruned layer (what pruning "
-               "costs);\ncheck err: max|y_sparse - y_ref| / max|y_ref| against the dense "
-               "reference on the same pruned weights (must be <= %g).\n", CLI_CHECK_TOLERANCE);
+        printf("\nprune err: ||y_pruned - y|| / ||y|| against the unpruned layer: what pruning "
+               "costs.\ncheck err: max|y_sparse - y_ref| / max|y_ref| against the dense "
+               "reference on the same\n           pruned weights; must be <= %g.\n",
+               CLI_CHECK_TOLERANCE);
     }
     char png[4200] = "";
     if (code == CLI_OK)

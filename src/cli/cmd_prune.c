@@ -110,8 +110,8 @@ static int parse_options(const cli_cmd *cmd, const cli_args *a, int n, sc_prune_
     if (code == CLI_OK && spec->method == SC_PRUNE_NM) {
         /* N:M fixes the sparsity at 1 - N/M: an amount may only restate it */
         const double implied = 1.0 - (double)spec->n / (double)spec->m;
-        if (cli_flag(a, O_COUNT) ||
-            (cli_flag(a, O_SPARSITY) && !(spec->amount > implied - 1e-9 && spec->amount < implied + 1e-9)))
+        const bool restated = spec->amount > implied - 1e-9 && spec->amount < implied + 1e-9;
+        if (cli_flag(a, O_COUNT) || (cli_flag(a, O_SPARSITY) && !restated))
             code = cli_usage_error(cmd, "--method %s keeps %lld of every %lld weights (sparsity "
                                    "%g): drop --sparsity/--count", cli_get(a, O_METHOD),
                                    (long long)spec->n, (long long)spec->m, implied);

@@ -76,7 +76,8 @@ static int parse(const cli_cmd *cmd, const cli_args *a, sweep *s, int64_t *h, in
     s->nhwc = layout != SC_OIHW;  /* the layout users of these weights run with */
     if (code == CLI_OK && cli_get(a, O_IN_LAYOUT))
         code = cli_parse_alayout(cmd, "--in-layout", cli_get(a, O_IN_LAYOUT), &s->nhwc);
-    if (code == CLI_OK) code = cli_parse_conv_params(cmd, a, O_STRIDE, O_PAD, O_DIL, O_GROUPS, &s->params);
+    if (code == CLI_OK)
+        code = cli_parse_conv_params(cmd, a, O_STRIDE, O_PAD, O_DIL, O_GROUPS, &s->params);
     if (code == CLI_OK && cli_get(a, O_INPUT_HW))
         code = cli_parse_pair(cmd, "--input-hw", cli_get(a, O_INPUT_HW), 1, 1 << 16, h, w);
     if (code == CLI_OK && cli_get(a, O_BATCH))
@@ -150,7 +151,8 @@ static int load_input(const cli_cmd *cmd, sweep *s, int64_t h, int64_t w, int64_
         return cli_error(cmd, CLI_DATA, "%s: input %lldx%lld (height x width) does not fit the "
                          "weights %s: %s", s->x_path ? s->x_path : "random input", (long long)h,
                          (long long)w, s->w_path, sc_last_message());
-    s->yd = s->nhwc ? sc_tensor_nhwc(batch, s->wd.oc, oh, ow) : sc_tensor_nchw(batch, s->wd.oc, oh, ow);
+    s->yd = s->nhwc ? sc_tensor_nhwc(batch, s->wd.oc, oh, ow)
+                    : sc_tensor_nchw(batch, s->wd.oc, oh, ow);
     st = sc_tensor_check(&s->xd, 0, "input");
     if (st == SC_OK) st = sc_tensor_check(&s->yd, 1, "output");
     if (st == SC_OK)
@@ -255,7 +257,8 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         if (st == SC_OK)
             st = sc_alloc_array((void **)&mask, (size_t)sc_wdesc_numel(&s.wd), 1, false, "mask");
         if (st == SC_OK)
-            st = sc_alloc_array((void **)&y, (size_t)sc_tensor_span(&s.yd), sizeof *y, false, "output");
+            st = sc_alloc_array((void **)&y, (size_t)sc_tensor_span(&s.yd), sizeof *y, false,
+                                "output");
         if (st == SC_OK)
             st = sc_alloc_array((void **)&s.y_full, (size_t)sc_tensor_span(&s.yd), sizeof *y,
                                 false, "reference output");
@@ -297,7 +300,8 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
             er[k] = s.rows[k].err_l2;
         }
         char title[512];
-        snprintf(title, sizeof title, "sconv sweep: %s (%s input)", s.w_path, s.nhwc ? "NHWC" : "NCHW");
+        snprintf(title, sizeof title, "sconv sweep: %s (%s input)", s.w_path,
+                 s.nhwc ? "NHWC" : "NCHW");
         const cli_series series = {s.nhwc ? "sparse vs dense, nhwc" : "sparse vs dense, nchw", n,
                                    xs, sp, er};
         code = cli_plot(cmd, cli_get(&a, O_PLOT), title, &series, 1);

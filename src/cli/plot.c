@@ -52,6 +52,14 @@ static void put_script(FILE *g, const char *out, const char *title, const cli_se
     fputs("set terminal pngcairo size 1000,800 font ',11'\nset output ", g);
     put_quoted(g, out);
     fputs("\nset encoding utf8\nset key left top\nset grid\n", g);
+    double lo = 1, hi = 0;  /* the sparsities shown, with a margin (one point is fine too) */
+    for (int i = 0; i < n_series; ++i)
+        for (int k = 0; k < s[i].n; ++k) {
+            lo = fmin(lo, s[i].sparsity[k]);
+            hi = fmax(hi, s[i].sparsity[k]);
+        }
+    if (lo > hi) lo = 0, hi = 1;
+    fprintf(g, "set xrange [%.6f:%.6f]\n", lo - 0.05, hi + 0.05);
     put_data(g, s, n_series, false);
     put_data(g, s, n_series, true);
     fputs("set multiplot layout 2,1 title ", g);
