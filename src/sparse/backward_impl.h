@@ -4,6 +4,7 @@
 
 #include "sconv/backward.h"
 #include "sparse/ukernels/spmm.h"
+#include "sparse/ukernels/transpose.h"
 
 /* dX = act(conv^T(dY) + bias) for the forward conv p, written as a gather on phase planes.
  * For stride s, dX row ih lies in phase r = (ih + pad) % s at phase row a = (ih + pad) / s;
@@ -35,6 +36,7 @@ typedef struct sc_tconv_plan {
     int64_t *w_start;        /* n_cb * n_rows stream starts in w */
     int64_t *off_start;      /* n_cb * n_rows starts in off_bytes */
     const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
+    sc_transpose8_fn tr;     /* 8x8 transposes for channel-contiguous dY and dX (NHWC) */
 } sc_tconv_plan;
 
 typedef struct sc_tconv {
@@ -69,11 +71,11 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out);
 
 /* dst[t][u] = src[t*step_h + lo_h][u*step_w + lo_w] (0 outside [0,H) x [0,W)) for t < hq,
  * u < wq and channels [c0, c1) of an image (src at its (n, 0, 0, 0), strides sC, sH, sW);
- * channel c's plane starts at dst + c*ch_floats. Channel-contiguous sources are
- * transposed by blocks of channels. */
+ * channel c's plane starts at dst + c*ch_floats. Channel-contiguous sources (NHWC) are
+ * transposed by 8 x 8 blocks with tr, the rest element by element. */
 void sc_backward_pack_planes(const float *src, int64_t sC, int64_t sH, int64_t sW, int64_t H,
                              int64_t W, int64_t c0, int64_t c1, int64_t step_h, int64_t step_w,
                              int64_t lo_h, int64_t lo_w, int64_t hq, int64_t wq,
-                             int64_t ch_floats, float *dst);
+                             int64_t ch_floats, sc_transpose8_fn tr, float *dst);
 
 #endif

@@ -30,7 +30,7 @@ static void zero_frame(float *pl, int64_t hq, int64_t wq, int64_t i0, int64_t i1
 void sc_backward_pack_planes(const float *src, int64_t sC, int64_t sH, int64_t sW, int64_t H,
                              int64_t W, int64_t c0, int64_t c1, int64_t step_h, int64_t step_w,
                              int64_t lo_h, int64_t lo_w, int64_t hq, int64_t wq,
-                             int64_t ch_floats, float *dst)
+                             int64_t ch_floats, sc_transpose8_fn tr, float *dst)
 {
     enum { CB = 16 };  /* channels per block: one 64-byte line of an NHWC pixel */
     int64_t i0, i1, j0, j1;
@@ -38,7 +38,31 @@ void sc_backward_pack_planes(const float *src, int64_t sC, int64_t sH, int64_t s
     valid_range(lo_w, step_w, W, wq, &j0, &j1);
     for (int64_t c = c0; c < c1; ++c) zero_frame(dst + c * ch_floats, hq, wq, i0, i1, j0, j1);
     if (i0 == i1 || j0 == j1) return;  /* nothing inside: never form an out-of-range pointer */
-    if (sC < sW) {  /* channel-contiguous (NHWC-like): read each pixel's channel run once */
+    if (sC == 1) {  /* NHWC: 8 pixels x 8 channels per transpose, the edges one by one */
+        const int64_t step = step_w * sW;
+        for (int64_t i = i0; i < i1; ++i) {
+            const float *xr = src + (i * step_h + lo_h) * sH + (j0 * step_w + lo_w) * sW;
+            float *d = dst + i * wq;
+            int64_t c = c0;
+            for (; c + 8 <= c1; c += 8) {
+                int64_t j = j0;
+                for (; j + 8 <= j1; j += 8) {
+                    const float *x8 = xr + (j - j0) * step + c;
+                    const float *const rows[8] = {x8, x8 + step, x8 + 2 * step, x8 + 3 * step,
+                                                  x8 + 4 * step, x8 + 5 * step, x8 + 6 * step,
+                                                  x8 + 7 * step};
+                    tr(rows, d + c * ch_floats + j, (size_t)ch_floats);
+                }
+                for (; j < j1; ++j)
+                    for (int64_t k = 0; k < 8; ++k)
+                        d[(c + k) * ch_floats + j] = xr[(j - j0) * step + c + k];
+            }
+            for (; c < c1; ++c)
+                for (int64_t j = j0; j < j1; ++j) d[c * ch_floats + j] = xr[(j - j0) * step + c];
+        }
+        return;
+    }
+    if (sC < sW) {  /* channel-contiguous runs with a stride: read each pixel's channels once */
         for (int64_t cb = c0; cb < c1; cb += CB) {
             const int64_t nc = c1 - cb < CB ? c1 - cb : CB;
             for (int64_t i = i0; i < i1; ++i) {

@@ -179,6 +179,7 @@ sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor 
     static const size_t widths[4] = {64, 32, 16, 8};
     for (int i = 0; i < 4; ++i)
         tp.kern[i] = sc_spmm_find(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i]);
+    tp.tr = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
     sc_tconv_plan_clear(&t->tp);
     t->tp = tp;
     t->in = *in;

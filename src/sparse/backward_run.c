@@ -79,9 +79,23 @@ static void store_tile(const sc_tconv *t, const float *buf, int64_t q0, int64_t 
                 if (step == 1) {
                     for (int64_t c = 0; c < IC; ++c)
                         memcpy(d + c * sC, src + c * 64, (size_t)nv * sizeof *d);
-                } else if (sC == 1) {
-                    for (int64_t i = 0; i < nv; ++i)
-                        for (int64_t c = 0; c < IC; ++c) d[i * step + c] = src[c * 64 + i];
+                } else if (sC == 1) {  /* NHWC: 8 channels x 8 pixels per transpose */
+                    int64_t c = 0;
+                    for (; c + 8 <= IC; c += 8) {
+                        const float *s8 = src + c * 64;
+                        int64_t i = 0;
+                        for (; i + 8 <= nv; i += 8) {
+                            const float *const rows[8] = {s8 + i,       s8 + 64 + i,
+                                                          s8 + 128 + i, s8 + 192 + i,
+                                                          s8 + 256 + i, s8 + 320 + i,
+                                                          s8 + 384 + i, s8 + 448 + i};
+                            tp->tr(rows, d + i * step + c, (size_t)step);
+                        }
+                        for (; i < nv; ++i)
+                            for (int64_t k = 0; k < 8; ++k) d[i * step + c + k] = s8[k * 64 + i];
+                    }
+                    for (; c < IC; ++c)
+                        for (int64_t i = 0; i < nv; ++i) d[i * step + c] = src[c * 64 + i];
                 } else {
                     for (int64_t c = 0; c < IC; ++c)
                         for (int64_t i = 0; i < nv; ++i) d[c * sC + i * step] = src[c * 64 + i];
@@ -131,7 +145,7 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
                 sc_backward_pack_planes(in + n * isN, is[SC_C], is[SC_H], is[SC_W],
                                         t->in.dims[SC_H], t->in.dims[SC_W], c0, c1, 1, 1,
                                         tp->lo_h, tp->lo_w, tp->hq, tp->wq, tp->ch_floats,
-                                        planes + n * tp->image_floats);
+                                        tp->tr, planes + n * tp->image_floats);
             }
         }
         float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;

@@ -68,6 +68,7 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
     const int use_avx2 = o.kernel == SC_KERNEL_AVX2 ||
                          (o.kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
     const sc_wgrad_dot_fn dot = use_avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref;
+    const sc_transpose8_fn tr = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
     const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
     int64_t plane, xfl, yfl, sfl, maxrow = 0;
     float *xp = NULL, *yp = NULL, *sums = NULL;
@@ -130,7 +131,7 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                     const int64_t c1 = c0 + PACK_CH < OC ? c0 + PACK_CH : OC;
                     sc_backward_pack_planes(yn, dyd->strides[SC_C], dyd->strides[SC_H],
                                             dyd->strides[SC_W], OH, OW, c0, c1, 1, 1, 0, 0,
-                                            OH, wq, OH * wq, yp);
+                                            OH, wq, OH * wq, tr, yp);
                     continue;
                 }
                 const int64_t iph = k / n_xpack / nph_w, ipw = k / n_xpack % nph_w;
@@ -140,7 +141,7 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                                         xd->strides[SC_W], H, W, c0, c1, sh, sw,
                                         res_h[iph] - p->pad_top, res_w[ipw] - p->pad_left, hq,
                                         wq,
-                                        nph_h * nph_w * plane,
+                                        nph_h * nph_w * plane, tr,
                                         xp + (iph * nph_w + ipw) * plane);
             }
             float *s = sums + omp_get_thread_num() * (maxrow > 0 ? maxrow : 1);
