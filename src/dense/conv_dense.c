@@ -87,14 +87,17 @@ static int64_t scratch_per_pixel(const sc_dense_plan *pl)
 
 /* Pixels per work item: from the scratch budget, never from the thread count, so every
  * thread count computes the same gemms (1 and 2 threads agree bitwise). Tiles of an image
- * are made equal. */
+ * are made equal, and more than one tile is rounded up to a multiple of 4 tiles so 2 or 4
+ * threads get equal shares of a single image. */
 static void plan_tile(sc_dense_plan *pl)
 {
     const int64_t per = scratch_per_pixel(pl);
     int64_t t = per == 0 ? TILE_MAX : SCRATCH_BYTES / (per * (int64_t)sizeof(float));
     t = t < TILE_MIN ? TILE_MIN : t > TILE_MAX ? TILE_MAX : t;
     if (t > pl->npix) t = pl->npix;
-    const int64_t ntiles = (pl->npix + t - 1) / t;
+    int64_t ntiles = (pl->npix + t - 1) / t;
+    if (ntiles > 1) ntiles = (ntiles + 3) / 4 * 4;
+    if (ntiles > pl->npix) ntiles = pl->npix;
     pl->tile = (pl->npix + ntiles - 1) / ntiles;
 }
 
