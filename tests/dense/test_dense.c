@@ -243,3 +243,37 @@ Test(dense, allocation_failures)
     abs_reference(&p, &wd, w, NULL, &xd, x, &yd, absy);
     cr_expect_eq(compare_tol(y, ref, absy, 6 * 21, 24), -1);
 }
+
+/* Input views may alias (read-only): a stride of 0 repeats data. With channel stride 0
+ * (channels closer than pixels: im2row order) and with batch stride 0 on NCHW-like planes
+ * (im2col order), in the gemm path and the depthwise loops, sc_conv_dense reads the view
+ * as the reference does. */
+Test(dense, broadcast_input_view)
+{
+    rng r = {99};
+    float buf[6 * 9 * 8], w[6 * 6 * 9], ref[2 * 6 * 9 * 8], got[2 * 6 * 9 * 8], absy[2 * 6 * 9 * 8];
+    for (size_t i = 0; i < sizeof buf / sizeof *buf; ++i) buf[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    const sc_tensor views[2] = {
+        {.dims = {2, 6, 9, 8}, .strides = {0, 0, 8, 1}},   /* one plane for every (n, c) */
+        {.dims = {2, 6, 9, 8}, .strides = {0, 72, 8, 1}},  /* one NCHW image for both n */
+    };
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_tensor yd = sc_tensor_nchw(2, 6, 9, 8);
+    for (int groups = 1; groups <= 6; groups += 5) {  /* dense gemm, then depthwise */
+        p.groups = groups;
+        const sc_wdesc wd = {SC_OIHW, 6, 6 / groups, 3, 3};
+        for (int v = 0; v < 2; ++v) {
+            cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, NULL, &views[v], buf, &yd, ref), SC_OK,
+                         "%s", sc_last_message());
+            abs_reference(&p, &wd, w, NULL, &views[v], buf, &yd, absy);
+            for (size_t i = 0; i < sizeof got / sizeof *got; ++i) got[i] = NAN;
+            cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &views[v], buf, &yd, got, 2), SC_OK,
+                         "%s", sc_last_message());
+            const int64_t bad = compare_tol(got, ref, absy, 2 * 6 * 9 * 8, wd.icg * 9);
+            cr_expect(bad < 0, "groups %d, view %d: y[%lld] = %g, reference %g", groups, v,
+                      (long long)bad, (double)got[bad < 0 ? 0 : bad], (double)ref[bad < 0 ? 0 : bad]);
+        }
+    }
+}
