@@ -9,8 +9,8 @@ static const cli_cmd *const commands[] = {
     &cli_cmd_info,
     &cli_cmd_unpack,
     &cli_cmd_run,
-    &cli_cmd_sweep,
     &cli_cmd_convert,
+    &cli_cmd_sweep,
     &cli_cmd_demo,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

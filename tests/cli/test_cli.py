@@ -633,9 +633,10 @@ def sweep_table_csv_plot(d):
     x = rng(121).standard_normal((1, 6, 10, 10)).astype(np.float32)
     save(d, "w.npy", w)
     save(d, "x.npy", x)
-    out, _ = ok("sweep", "-w", "w.npy", "--layout", "oihw", "--pad", "1", "-i", "x.npy",
-                "--sparsity", "0,0.5,0.9", "--repeat", "3", "--csv", "s.csv", "--plot", "s.png",
-                cwd=d)
+    out, err = ok("sweep", "-w", "w.npy", "--layout", "oihw", "--pad", "1", "-i", "x.npy",
+                  "--sparsity", "0,0.5,0.9", "--repeat", "3", "--csv", "s.csv", "--plot",
+                  "s.png", cwd=d)
+    assert "\r" not in err, "a progress bar was drawn on a stderr that is not a terminal"
     assert "sparsity" in out and "speedup" in out, out
     rows = [l.split(",") for l in open(os.path.join(d, "s.csv")).read().splitlines()]
     assert rows[0][:4] == ["sparsity", "achieved_sparsity", "nnz", "rel_error_l2"], rows[0]
@@ -667,8 +668,9 @@ def sweep_table_csv_plot(d):
 
 @test
 def demo_small(d):
-    out, _ = ok("demo", "--hw", "10", "--sparsity", "0.5,0.9", "--repeat", "3", "--out",
-                "res/sub", cwd=d)
+    out, err = ok("demo", "--hw", "10", "--sparsity", "0.5,0.9", "--repeat", "3", "--out",
+                  "res/sub", cwd=d)
+    assert "\r" not in err, "a progress bar was drawn on a stderr that is not a terminal"
     lines = [l for l in out.splitlines() if l.startswith("conv")]
     assert len(lines) == 8, out  # 2 layers x 2 sparsities x 2 layouts
     assert "all 8 checks passed" in out, out
