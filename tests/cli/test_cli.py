@@ -142,6 +142,14 @@ def convert_errors(d):
         f.write(b"\x93NUMPY\x01\x00garbage")
     fails(2, "convert", "-i", "junk.npy", "--from", "oihw", "--to", "hwio", "-o", "o.npy",
           cwd=d, mentions=("junk.npy",))
+    # an absurd header (2^60 elements) over a few bytes: refused before any allocation
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576, 1048576, 1), }"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    with open(os.path.join(d, "huge.npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+        f.write(b"\0" * 64)
+    fails(2, "convert", "-i", "huge.npy", "--from", "oihw", "--to", "hwio", "-o", "o.npy",
+          cwd=d, mentions=("huge.npy",))
     save(d, "w.npy", np.ones((2, 2, 1, 1)))
     fails(3, "convert", "-i", "w.npy", "--from", "oihw", "--to", "hwio", "-o",
           "no/such/dir/o.npy", cwd=d, mentions=("no/such/dir/o.npy",))
