@@ -277,3 +277,22 @@ Test(dense, broadcast_input_view)
         }
     }
 }
+
+/* Small images with many output channels: the reduction order follows the weights'
+ * layout instead of the input's (no weight conversion), packing against the input's grain:
+ * NHWC input with OIHW weights (im2col on channel-contiguous data) and NCHW input with
+ * HWIO / OHWI weights (im2row on pixel-contiguous data). */
+Test(dense, weight_order_for_small_images)
+{
+    problem q = {.n = 1, .c = 24, .h = 5, .w = 5, .oc = 40, .kh = 3, .kw = 3, .groups = 1,
+                 .p = sc_conv_params_default(), .bias = true, .act = sc_activation_none()};
+    q.p.pad_top = q.p.pad_left = q.p.pad_bottom = q.p.pad_right = 1;
+    const struct { view_kind x; sc_wlayout w; } cases[4] = {
+        {VIEW_NHWC, SC_OIHW}, {VIEW_SLICE_NHWC, SC_OIHW}, {VIEW_NCHW, SC_HWIO}, {VIEW_PADDED_NCHW, SC_OHWI}};
+    for (int i = 0; i < 4; ++i) {
+        q.xk = cases[i].x;
+        q.yk = (view_kind)(i % 2 ? VIEW_NCHW : VIEW_NHWC);
+        q.wl = cases[i].w;
+        check_problem(&q, 500 + i);
+    }
+}
