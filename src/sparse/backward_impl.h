@@ -24,7 +24,10 @@ typedef struct sc_tconv_plan {
     int64_t hq, wq;          /* dY plane extents: A + qh, B + qw */
     int64_t lo_h, lo_w;      /* dY row / column of plane row / column 0 */
     int in_place;            /* 1: dY's own planes are read (pointwise, unit-stride rows) */
-    int64_t ch_floats;       /* distance between dY channel planes (packed or in place) */
+    int panel;               /* 1: pointwise but not in place (e.g. NHWC): each 64-pixel tile
+                              * of dY is gathered into a channel-major panel, row o at o*64 */
+    int64_t ch_floats;       /* distance between dY channel planes (packed, in place, or 64
+                              * in a panel) */
     int64_t image_floats;    /* packed dY floats per image (0 in place) */
     int64_t pixels, n_tiles; /* flat pixels (A-1)*wq + B, and 64-pixel tiles */
     int64_t n_rows;          /* n_phase * IC: SpMM row r = phase*IC + c */
