@@ -160,10 +160,11 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
 }
 
 /* Y_g = act(W_g * im2col(X_g) + bias) per group, through the descriptors (see plan_input /
- * plan_output for when x and y are used in place). Threads: OpenMP over (image, pixel tile)
- * items, each gemm single-threaded (blas_threads.c says why); scratch per thread is
- * bounded by the tile (SCRATCH_BYTES), plus the weights when their layout must be
- * converted (weight_operand.c). */
+ * plan_output for when x and y are used in place); depthwise layers (one input channel per
+ * group) take the direct loops of conv_depthwise.c instead. Threads: OpenMP over (image,
+ * pixel tile) items, each gemm single-threaded (blas_threads.c says why), so any thread
+ * count gives bitwise the same result; scratch per thread is bounded by the tile
+ * (SCRATCH_BYTES), plus the weights when their layout must be converted (weight_operand.c). */
 sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,
                         const sc_tensor *xd, const float *x,
