@@ -8,6 +8,7 @@
 #include "sparse/weight_grad_kernels.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
+#define SC_WG_L2_FLOATS 65536  /* half of the 512 KiB L2 of PERFORMANCE.md's machine */
 
 sc_wgrad_options sc_wgrad_options_default(void)
 {
@@ -65,6 +66,13 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
     const int64_t KH = L->wd.kh, KW = L->wd.kw;
     const int64_t hq = OH + (KH - 1) * p->dil_h / sh, wq = OW + (KW - 1) * p->dil_w / sw;
     const int64_t pixels = (OH - 1) * wq + OW;
+    /* Read in place what already has the packed geometry: x of a pointwise, stride-1,
+     * unpadded layer with unit-stride (h, w) planes; dY with unit-stride rows of wq. */
+    const int x_direct = KH == 1 && KW == 1 && sh == 1 && sw == 1 && p->pad_top == 0 &&
+                         p->pad_left == 0 && xd->strides[SC_W] == 1 &&
+                         (H == 1 || xd->strides[SC_H] == W) && H == OH && W == OW;
+    const int y_direct = dyd->strides[SC_W] == 1 && wq == OW &&
+                         (OH == 1 || dyd->strides[SC_H] == OW);
     const int use_avx2 = o.kernel == SC_KERNEL_AVX2 ||
                          (o.kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
     const sc_wgrad_dot_fn dot = use_avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref;
@@ -89,6 +97,9 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
         goto done;
     }
     plane = plane / 16 * 16;
+    if (x_direct) plane = xd->strides[SC_C], xfl = 1;  /* one plane per channel, x's own */
+    if (y_direct) yfl = 1;
+    const int64_t y_row = y_direct ? dyd->strides[SC_C] : OH * wq;  /* dY row o at o*y_row */
     for (int64_t r = 0; r < OC; ++r)
         if (L->row_ptr[r + 1] - L->row_ptr[r] > maxrow) maxrow = L->row_ptr[r + 1] - L->row_ptr[r];
     if (sc_mul_ovf(maxrow > 0 ? maxrow : 1, nthreads, &sfl)) {
@@ -120,12 +131,20 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
         }
     const int64_t n_xpack = (IC + PACK_CH - 1) / PACK_CH, n_ypack = (OC + PACK_CH - 1) / PACK_CH;
     const int64_t nph = nph_h * nph_w;
+    /* Pixel blocks: every row's dot products over one block of blk flat pixels before the
+     * next, so the x the block reaches (all planes x (blk + tap reach)) can stay in L2. The
+     * blocks follow from the shapes alone: the sums' order never depends on threads. */
+    const int64_t reach = (hq - OH) * wq + (wq - OW);
+    int64_t blk = SC_WG_L2_FLOATS / (IC * nph > 0 ? IC * nph : 1) - reach;
+    blk = blk < 64 ? 64 : blk / 16 * 16;
     for (int64_t n = 0; n < N; ++n) {
         const float *xn = x + n * xd->strides[SC_N], *yn = dy + n * dyd->strides[SC_N];
+        const float *xb = x_direct ? xn : xp, *yb = y_direct ? yn : yp;
 #pragma omp parallel num_threads(nthreads)
         {
 #pragma omp for schedule(static)
             for (int64_t k = 0; k < n_xpack * nph + n_ypack; ++k) {
+                if (k < n_xpack * nph ? x_direct : y_direct) continue;
                 if (k >= n_xpack * nph) {  /* dY rows: flat, zero garbage columns */
                     const int64_t c0 = (k - n_xpack * nph) * PACK_CH;
                     const int64_t c1 = c0 + PACK_CH < OC ? c0 + PACK_CH : OC;
@@ -145,12 +164,15 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                                         xp + (iph * nph_w + ipw) * plane);
             }
             float *s = sums + omp_get_thread_num() * (maxrow > 0 ? maxrow : 1);
+            for (int64_t q0 = 0; q0 < pixels; q0 += blk) {
+                const int64_t m = pixels - q0 < blk ? pixels - q0 : blk;
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t o = 0; o < OC; ++o) {
-                const int64_t j0 = L->row_ptr[o], nj = L->row_ptr[o + 1] - j0;
-                if (nj == 0) continue;
-                dot((size_t)pixels, (size_t)nj, yp + o * OH * wq, xp, off + j0, s);
-                for (int64_t j = 0; j < nj; ++j) acc[j0 + j] += (double)s[j];
+                for (int64_t o = 0; o < OC; ++o) {
+                    const int64_t j0 = L->row_ptr[o], nj = L->row_ptr[o + 1] - j0;
+                    if (nj == 0) continue;
+                    dot((size_t)m, (size_t)nj, yb + o * y_row + q0, xb + q0, off + j0, s);
+                    for (int64_t j = 0; j < nj; ++j) acc[j0 + j] += (double)s[j];
+                }
             }
         }
     }

@@ -11,36 +11,73 @@ static inline float hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* NJ nonzeros (1..4) at once: acc[t][0] over pixels 16i..16i+7, acc[t][1] over 16i+8..16i+15,
- * then one 8-pixel step and one masked step for the tail. */
-static inline __attribute__((always_inline)) void
-dot_block(const int NJ, size_t m, const float *restrict y, const float *const xs[4],
-          float *restrict sums)
+/* Mask of the first r lanes (1 <= r <= 7). */
+static inline __m256i tail_mask(size_t r)
 {
-    __m256 acc[4][2];
-    for (int t = 0; t < NJ; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Four nonzeros: accumulators a*0 over pixels 16i..16i+7, a*1 over 16i+8..16i+15 (8 chains,
+ * kept in registers by naming them), then one 8-pixel step and one masked step. */
+static void dot4(size_t m, const float *restrict y, const float *restrict x0,
+                 const float *restrict x1, const float *restrict x2, const float *restrict x3,
+                 float *restrict sums)
+{
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
+    __m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     size_t p = 0;
     for (; p + 16 <= m; p += 16) {
         const __m256 d0 = _mm256_loadu_ps(y + p), d1 = _mm256_loadu_ps(y + p + 8);
-        for (int t = 0; t < NJ; ++t) {
-            acc[t][0] = _mm256_fmadd_ps(d0, _mm256_loadu_ps(xs[t] + p), acc[t][0]);
-            acc[t][1] = _mm256_fmadd_ps(d1, _mm256_loadu_ps(xs[t] + p + 8), acc[t][1]);
-        }
+        a00 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x0 + p), a00);
+        a10 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x1 + p), a10);
+        a20 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x2 + p), a20);
+        a30 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x3 + p), a30);
+        a01 = _mm256_fmadd_ps(d1, _mm256_loadu_ps(x0 + p + 8), a01);
+        a11 = _mm256_fmadd_ps(d1, _mm256_loadu_ps(x1 + p + 8), a11);
+        a21 = _mm256_fmadd_ps(d1, _mm256_loadu_ps(x2 + p + 8), a21);
+        a31 = _mm256_fmadd_ps(d1, _mm256_loadu_ps(x3 + p + 8), a31);
     }
     if (p + 8 <= m) {
         const __m256 d0 = _mm256_loadu_ps(y + p);
-        for (int t = 0; t < NJ; ++t)
-            acc[t][0] = _mm256_fmadd_ps(d0, _mm256_loadu_ps(xs[t] + p), acc[t][0]);
+        a00 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x0 + p), a00);
+        a10 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x1 + p), a10);
+        a20 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x2 + p), a20);
+        a30 = _mm256_fmadd_ps(d0, _mm256_loadu_ps(x3 + p), a30);
         p += 8;
     }
     if (p < m) {
-        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(m - p)), lane);
-        const __m256 d1 = _mm256_maskload_ps(y + p, mask);
-        for (int t = 0; t < NJ; ++t)
-            acc[t][1] = _mm256_fmadd_ps(d1, _mm256_maskload_ps(xs[t] + p, mask), acc[t][1]);
+        const __m256i mk = tail_mask(m - p);
+        const __m256 d1 = _mm256_maskload_ps(y + p, mk);
+        a01 = _mm256_fmadd_ps(d1, _mm256_maskload_ps(x0 + p, mk), a01);
+        a11 = _mm256_fmadd_ps(d1, _mm256_maskload_ps(x1 + p, mk), a11);
+        a21 = _mm256_fmadd_ps(d1, _mm256_maskload_ps(x2 + p, mk), a21);
+        a31 = _mm256_fmadd_ps(d1, _mm256_maskload_ps(x3 + p, mk), a31);
     }
-    for (int t = 0; t < NJ; ++t) sums[t] = hsum(_mm256_add_ps(acc[t][0], acc[t][1]));
+    sums[0] = hsum(_mm256_add_ps(a00, a01));
+    sums[1] = hsum(_mm256_add_ps(a10, a11));
+    sums[2] = hsum(_mm256_add_ps(a20, a21));
+    sums[3] = hsum(_mm256_add_ps(a30, a31));
+}
+
+/* One nonzero, the same arithmetic per lane as one column of dot4 (so a nonzero's sum does
+ * not depend on how many nonzeros its row has). */
+static float dot1(size_t m, const float *restrict y, const float *restrict x0)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    size_t p = 0;
+    for (; p + 16 <= m; p += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + p), _mm256_loadu_ps(x0 + p), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(y + p + 8), _mm256_loadu_ps(x0 + p + 8), a1);
+    }
+    if (p + 8 <= m) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + p), _mm256_loadu_ps(x0 + p), a0);
+        p += 8;
+    }
+    if (p < m) {
+        const __m256i mk = tail_mask(m - p);
+        a1 = _mm256_fmadd_ps(_mm256_maskload_ps(y + p, mk), _mm256_maskload_ps(x0 + p, mk), a1);
+    }
+    return hsum(_mm256_add_ps(a0, a1));
 }
 
 void sc_wgrad_dot_f32__avx2(size_t m, size_t nnz, const float *restrict y,
@@ -48,12 +85,7 @@ void sc_wgrad_dot_f32__avx2(size_t m, size_t nnz, const float *restrict y,
                             float *restrict sums)
 {
     size_t j = 0;
-    for (; j + 4 <= nnz; j += 4) {
-        const float *xs[4] = {x + off[j], x + off[j + 1], x + off[j + 2], x + off[j + 3]};
-        dot_block(4, m, y, xs, sums + j);
-    }
-    for (; j < nnz; ++j) {
-        const float *xs[4] = {x + off[j], x, x, x};
-        dot_block(1, m, y, xs, sums + j);
-    }
+    for (; j + 4 <= nnz; j += 4)
+        dot4(m, y, x + off[j], x + off[j + 1], x + off[j + 2], x + off[j + 3], sums + j);
+    for (; j < nnz; ++j) sums[j] = dot1(m, y, x + off[j]);
 }
