@@ -41,7 +41,8 @@ sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *o
 sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor *dx);
 
 /* dX = conv^T(dY) through the planned descriptors: writes every element of dX's view
- * (zeros where no weight reaches) and nothing else. Bitwise the same for any thread count. */
+ * (zeros where no weight reaches) and nothing else. Bitwise the same for any thread count;
+ * safe to call concurrently on different buffers (scratch is allocated per call). */
 sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx);
 
 /* The kernel the last plan chose and why (engine is always SC_ENGINE_SPARSE). */
