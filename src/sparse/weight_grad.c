@@ -80,7 +80,7 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
     const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
     int64_t plane, xfl, yfl, sfl, maxrow = 0;
     float *xp = NULL, *yp = NULL, *sums = NULL;
-    int64_t *off = NULL, *ph = NULL, nph_h = 0, nph_w = 0;
+    int64_t *off = NULL, *ph = NULL, *coltab = NULL, nph_h = 0, nph_w = 0;
     double *acc = NULL;
     /* ph: residues of the rows (KH), of the columns (KW), then each tap's phase (KH + KW) */
     if ((st = sc_alloc_array((void **)&ph, (size_t)(2 * (KH + KW)), sizeof *ph, false,
@@ -117,20 +117,33 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
         (st = sc_alloc_array((void **)&acc, (size_t)(nnz ? nnz : 1), sizeof *acc, true,
                              "weight gradient: accumulators")) != SC_OK)
         goto done;
-    for (int64_t o = 0; o < OC; ++o)  /* each nonzero's plane offset, in floats */
-        for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
-            int64_t i, kh, kw;
-            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
-                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
-                                            : ((const uint32_t *)L->col_idx)[j],
-                        &i, &kh, &kw);
-            const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
-            const int64_t c = o / ocg * icg + i;
-            off[j] = ((c * nph_h + tap_h[kh]) * nph_w + tap_w[kw]) * plane + th / sh * wq +
-                     tw / sw;
+    /* Each nonzero's plane offset in floats: a table per column k (channel within the group,
+     * phase plane, tap shift), plus the group's first channel per row: no division per
+     * nonzero (decoding k per nonzero cost more than the dot products on 3x3 layers). */
+    const int64_t cols = L->cols, nph = nph_h * nph_w;
+    if ((st = sc_alloc_array((void **)&coltab, (size_t)cols, sizeof *coltab, false,
+                             "weight gradient: column offsets")) != SC_OK)
+        goto done;
+    for (int64_t k = 0; k < cols; ++k) {
+        int64_t i, kh, kw;
+        sc_pack_unk(L->order, icg, KH, KW, k, &i, &kh, &kw);
+        const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
+        coltab[k] = ((i * nph_h + tap_h[kh]) * nph_w + tap_w[kw]) * plane + th / sh * wq +
+                    tw / sw;
+    }
+    for (int64_t o = 0; o < OC; ++o) {
+        const int64_t gbase = o / ocg * icg * nph * plane;
+        if (L->index_bytes == 2) {
+            const uint16_t *ci = L->col_idx;
+            for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j)
+                off[j] = gbase + coltab[ci[j]];
+        } else {
+            const uint32_t *ci = L->col_idx;
+            for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j)
+                off[j] = gbase + coltab[ci[j]];
         }
+    }
     const int64_t n_xpack = (IC + PACK_CH - 1) / PACK_CH, n_ypack = (OC + PACK_CH - 1) / PACK_CH;
-    const int64_t nph = nph_h * nph_w;
     /* Pixel blocks: every row's dot products over one block of blk flat pixels before the
      * next, so the x the block reaches (all planes x (blk + tap reach)) can stay in L2. The
      * blocks follow from the shapes alone: the sums' order never depends on threads. */
@@ -184,5 +197,6 @@ done:
     sc_free(off);
     sc_free(acc);
     sc_free(ph);
+    sc_free(coltab);
     return st;
 }
