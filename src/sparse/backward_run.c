@@ -202,6 +202,7 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
         }
         float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
         float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
+        int64_t panel_it = -1;  /* the (image, tile) this thread's panel holds */
 #pragma omp for schedule(static)
         for (int64_t k = 0; k < n_work; ++k) {
             const int64_t it = k / n_chunk, c0 = k % n_chunk * chunk;
@@ -209,8 +210,9 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
             const int64_t n = it / tp->n_tiles, q0 = it % tp->n_tiles * 64;
             const int64_t m = tp->pixels - q0 < 64 ? tp->pixels - q0 : 64;
             const float *x;
-            if (tp->panel) {
-                gather_panel(t, in + n * isN, q0, m, panel);
+            if (tp->panel) {  /* consecutive chunks of one tile share the gathered panel */
+                if (panel_it != it) gather_panel(t, in + n * isN, q0, m, panel);
+                panel_it = it;
                 x = panel;
             } else {
                 x = (tp->in_place ? in + n * isN : planes + n * tp->image_floats) + q0;
