@@ -123,6 +123,14 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
     const int64_t IC = op->x.dims[SC_C], H = op->x.dims[SC_H], W = op->x.dims[SC_W];
     const int64_t sC = op->x.strides[SC_C], sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
     const int64_t OW = op->y.dims[SC_W];
+    if (sW == 1 && (H == 1 || sH == W) && p->stride_h == 1 && p->stride_w == 1 &&
+        p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0) {
+        /* the tile is one unit-stride run per channel (an NCHW 1x1 layer whose channel
+         * stride would misalign in-place vector loads) */
+        for (int64_t c = 0; c < IC; ++c)
+            memcpy(panel + c * 64, x + c * sC + q0, (size_t)m * sizeof *panel);
+        return;
+    }
     const float *src[64];
     for (int64_t i = 0; i < m; ++i) {
         const int64_t q = q0 + i, ih = q / OW * p->stride_h - p->pad_top;

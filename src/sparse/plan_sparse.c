@@ -49,7 +49,8 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     sp->in_place = L->wd.kh == 1 && L->wd.kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                    p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
                    p->pad_right == 0 && x->strides[SC_W] == 1 &&
-                   (H == 1 || x->strides[SC_H] == W);
+                   (H == 1 || x->strides[SC_H] == W) &&
+                   (IC == 1 || x->strides[SC_C] % 8 == 0);
     if (sp->in_place) {
         int64_t span;
         if (sc_mul_ovf(IC - 1, x->strides[SC_C], &span) || span > (INT32_MAX - 64) / 4)
