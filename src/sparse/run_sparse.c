@@ -74,7 +74,10 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             goto done;
         }
     }
-    if (!sp->direct_y) {
+    /* panel layers compute a partial tile at a full kernel width over zero-padded panel
+     * rows, through the tile buffer (one kernel call instead of a 32/16/masked chain) */
+    const int pad_tail = sp->panel && sp->pixels % 64 != 0;
+    if (!sp->direct_y || pad_tail) {
         int64_t n;
         if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
             !(bufs = sc_aligned_alloc(64, (size_t)n))) {
@@ -106,13 +109,22 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             const int64_t n = tile / sp->n_tiles, q0 = tile % sp->n_tiles * 64;
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
             const float *xt;
+            int64_t mk = m;  /* pixels the kernels compute */
             if (sp->panel) {
                 sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
+                if (m < 64) {
+                    mk = m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
+                    for (int64_t c = 0; c < IC; ++c)
+                        memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
+                }
                 xt = panel;
             } else {
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
             }
-            if (sp->direct_y) {
+            if (mk != m) {
+                run_tile(op, xt, buf, 64 * sizeof(float), mk, o0, nb);
+                sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
+            } else if (sp->direct_y) {
                 const int64_t ysC = op->y.strides[SC_C];
                 run_tile(op, xt, y + n * ysN + o0 * ysC + q0, (size_t)(4 * ysC), m, o0, nb);
             } else {
