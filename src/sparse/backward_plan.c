@@ -25,9 +25,9 @@ void sc_tconv_plan_clear(sc_tconv_plan *tp)
     memset(tp, 0, sizeof *tp);
 }
 
-/* One axis: dX extent n_out, dY extent n_in (unused here beyond the frame), kernel k,
- * dilation d, stride s, leading pad. Phase rows a in [a0, a0 + A) cover every dX index
- * (a*s + r - pad for r < s); q(k) = k*d / s reaches at most Q. */
+/* One axis: dX extent n_out, kernel k, dilation d, stride s, leading pad. Phase rows a in
+ * [a0, a0 + A) cover every dX index a*s + r - pad (r < s) in [0, n_out); the tap shift
+ * q(t) = t*d / s reaches at most Q. dY rows outside [0, OH) read as the zero frame. */
 static void axis_geometry(int64_t n_out, int64_t k, int64_t d, int64_t s, int64_t pad,
                           int64_t *a0, int64_t *A, int64_t *Q)
 {
