@@ -74,20 +74,45 @@ typedef struct dnnl_bwd {
         }                                                                                  \
     } while (0)
 
-static int dnnl_bwd_setup(dnnl_bwd *s, const bb_shape *sh, int nhwc, const float *w,
-                          const float *dy, float *dx, int64_t oh, int64_t ow)
+/* Reorder src (described by smd) into a new memory of md, once, outside the timing. */
+static int dnnl_reorder_into(dnnl_bwd *s, const dnnl_memory_desc_t *smd, const void *src,
+                             const dnnl_memory_desc_t *md, dnnl_memory_t *out)
 {
-    const dnnl_format_tag_t tag = nhwc ? dnnl_nhwc : dnnl_nchw;
+    dnnl_memory_t from;
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_t reorder;
+    DN(dnnl_memory_create(&from, smd, s->eng, (void *)src));
+    DN(dnnl_memory_create(out, md, s->eng, DNNL_MEMORY_ALLOCATE));
+    DN(dnnl_reorder_primitive_desc_create(&rpd, smd, s->eng, md, s->eng, NULL));
+    DN(dnnl_primitive_create(&reorder, rpd));
+    dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, *out}};
+    DN(dnnl_primitive_execute(reorder, s->stream, 2, rargs));
+    DN(dnnl_stream_wait(s->stream));
+    dnnl_primitive_destroy(reorder);
+    dnnl_primitive_desc_destroy(rpd);
+    dnnl_memory_destroy(from);
+    return 0;
+}
+
+/* blocked = 0: diff_dst / diff_src in the point's plain layout (the caller's buffers);
+ * blocked = 1: in the layout oneDNN prefers (format any, typically nChw8c), dY reordered into
+ * it once at setup: oneDNN's best case, reorders excluded. */
+static int dnnl_bwd_setup(dnnl_bwd *s, const bb_shape *sh, int nhwc, int blocked,
+                          const float *w, const float *dy, float *dx, int64_t oh, int64_t ow)
+{
+    const dnnl_format_tag_t tag = blocked ? dnnl_format_tag_any : nhwc ? dnnl_nhwc : dnnl_nchw;
     dnnl_dims_t src_dims = {1, sh->cin, sh->h, sh->w}, dst_dims = {1, sh->cout, oh, ow};
     dnnl_dims_t w_dims = {sh->cout, sh->cin, sh->k, sh->k};
     dnnl_dims_t strides = {sh->stride, sh->stride}, dil = {0, 0}, pad = {sh->pad, sh->pad};
-    dnnl_memory_desc_t src_md, dst_md, wany_md, wuser_md;
+    dnnl_memory_desc_t src_md, dst_md, wany_md, wuser_md, dy_user_md;
     DN(dnnl_engine_create(&s->eng, dnnl_cpu, 0));
     DN(dnnl_stream_create(&s->stream, s->eng, dnnl_stream_default_flags));
     DN(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, tag));
     DN(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, tag));
     DN(dnnl_memory_desc_init_by_tag(&wany_md, 4, w_dims, dnnl_f32, dnnl_format_tag_any));
     DN(dnnl_memory_desc_init_by_tag(&wuser_md, 4, w_dims, dnnl_f32, dnnl_oihw));
+    DN(dnnl_memory_desc_init_by_tag(&dy_user_md, 4, dst_dims, dnnl_f32,
+                                    nhwc ? dnnl_nhwc : dnnl_nchw));
     dnnl_convolution_desc_t fd, bd;
     dnnl_primitive_desc_t fpd, bpd, rpd;
     DN(dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training,
@@ -115,10 +140,19 @@ static int dnnl_bwd_setup(dnnl_bwd *s, const bb_shape *sh, int nhwc, const float
     dnnl_primitive_destroy(reorder);
     dnnl_primitive_desc_destroy(rpd);
     dnnl_memory_destroy(wuser);
+    if (blocked) {
+        const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(bpd,
+                                                                      dnnl_query_diff_dst_md, 0);
+        const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(bpd,
+                                                                      dnnl_query_diff_src_md, 0);
+        if (dnnl_reorder_into(s, &dy_user_md, dy, dmd, &s->dy) != 0) return -1;
+        DN(dnnl_memory_create(&s->dx, smd, s->eng, DNNL_MEMORY_ALLOCATE));
+    } else {
+        DN(dnnl_memory_create(&s->dy, &dst_md, s->eng, (void *)dy));
+        DN(dnnl_memory_create(&s->dx, &src_md, s->eng, dx));
+    }
     dnnl_primitive_desc_destroy(bpd);
     dnnl_primitive_desc_destroy(fpd);
-    DN(dnnl_memory_create(&s->dy, &dst_md, s->eng, (void *)dy));
-    DN(dnnl_memory_create(&s->dx, &src_md, s->eng, dx));
     return 0;
 }
 
@@ -191,15 +225,19 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
         return -1;
     }
     double *ts = malloc((size_t)reps * sizeof *ts), *td = malloc((size_t)reps * sizeof *td);
-    double t_dnnl = NAN, t_dnnl_min = NAN, err = NAN;
-    const char *impl = "unavailable";
+    double *tb = malloc((size_t)reps * sizeof *tb);
+    double t_dnnl = NAN, t_dnnl_min = NAN, t_blk = NAN, t_blk_min = NAN, err = NAN;
+    const char *impl = "unavailable", *impl_blk = "unavailable";
 #ifdef SCB_HAVE_ONEDNN
-    dnnl_bwd dn;
+    dnnl_bwd dn, db;
     memset(&dn, 0, sizeof dn);
-    const int have_dnnl = use_onednn && dnnl_bwd_setup(&dn, sh, nhwc, w, dy, dx2, oh, ow) == 0;
+    memset(&db, 0, sizeof db);
+    const int have_dnnl = use_onednn && dnnl_bwd_setup(&dn, sh, nhwc, 0, w, dy, dx2, oh, ow) == 0;
+    const int have_blk = use_onednn && dnnl_bwd_setup(&db, sh, nhwc, 1, w, dy, NULL, oh, ow) == 0;
     if (have_dnnl) impl = dn.impl;
+    if (have_blk) impl_blk = db.impl;
 #else
-    const int have_dnnl = 0;
+    const int have_dnnl = 0, have_blk = 0;
 #endif
     for (int r = -2; r < reps; ++r) {  /* two warm-up rounds */
         double t0 = now();
@@ -212,9 +250,18 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
             dnnl_bwd_run(&dn);
             if (r >= 0) td[r] = now() - t0;
         }
+        if (have_blk) {
+            t0 = now();
+            dnnl_bwd_run(&db);
+            if (r >= 0) tb[r] = now() - t0;
+        }
 #endif
     }
     const double t_sconv = median(ts, reps);
+    if (have_blk) {
+        t_blk = median(tb, reps);
+        t_blk_min = tb[0];
+    }
     if (have_dnnl) {
         t_dnnl = median(td, reps);
         t_dnnl_min = td[0];
@@ -227,19 +274,21 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
     }
     const double flops = 2.0 * (double)(sh->cout * oh * ow) * (double)(sh->cin * sh->k * sh->k);
     printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%s,%d,%.3f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%.1f,%.1f,"
-           "%.2e,%s\n",
+           "%.2e,%s,%.4f,%.4f,%.2f,%s\n",
            sh->name, (long long)sh->cin, (long long)sh->cout, (long long)sh->h,
            (long long)sh->k, (long long)sh->stride, (long long)sh->pad, nhwc ? "nhwc" : "nchw",
            threads, 1.0 - (double)kept / (double)nw, 1e3 * t_sconv, 1e3 * t_dnnl,
            t_dnnl / t_sconv, 1e3 * ts[0], 1e3 * t_dnnl_min, t_dnnl_min / ts[0],
-           flops / t_sconv * 1e-9, flops / t_dnnl * 1e-9, err, impl);
+           flops / t_sconv * 1e-9, flops / t_dnnl * 1e-9, err, impl, 1e3 * t_blk,
+           1e3 * t_blk_min, t_blk_min / ts[0], impl_blk);
     fflush(stdout);
 #ifdef SCB_HAVE_ONEDNN
     dnnl_bwd_free(&dn);
+    dnnl_bwd_free(&db);
 #endif
     sc_conv_bwd_destroy(op);
     sc_layer_destroy(layer);
-    free(w), free(dy), free(dx), free(dx2), free(mask), free(ts), free(td);
+    free(w), free(dy), free(dx), free(dx2), free(mask), free(ts), free(td), free(tb);
     return 0;
 }
 
@@ -278,7 +327,8 @@ int main(int argc, char **argv)
            "medians (speedup_vs_onednn) and minima (speedup_of_minima)\n", reps);
     printf("layer,cin,cout,hw,k,stride,pad,layout,threads,sparsity,sconv_ms,onednn_ms,"
            "speedup_vs_onednn,sconv_ms_min,onednn_ms_min,speedup_of_minima,sconv_gflops_eff,"
-           "onednn_gflops,max_rel_diff,onednn_impl\n");
+           "onednn_gflops,max_rel_diff,onednn_impl,onednn_blocked_ms,onednn_blocked_ms_min,"
+           "speedup_of_minima_vs_blocked,onednn_blocked_impl\n");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
         int want = n_only == 0;
         for (int i = 0; i < n_only; ++i) want |= !strcmp(only[i], shapes[s].name);
