@@ -239,18 +239,24 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
 #else
     const int have_dnnl = 0, have_blk = 0;
 #endif
-    for (int r = -2; r < reps; ++r) {  /* two warm-up rounds */
+    /* Engines interleaved rep by rep (drift on a shared machine hits all alike); warm
+     * buffers: each timed run follows an untimed run of the same engine, so no engine pays
+     * for the cache lines another one evicted. Two warm-up rounds first. */
+    for (int r = -2; r < reps; ++r) {
+        sc_conv_bwd_run(op, dy, dx);
         double t0 = now();
         sc_conv_bwd_run(op, dy, dx);
         const double t1 = now();
         if (r >= 0) ts[r] = t1 - t0;
 #ifdef SCB_HAVE_ONEDNN
         if (have_dnnl) {
+            dnnl_bwd_run(&dn);
             t0 = now();
             dnnl_bwd_run(&dn);
             if (r >= 0) td[r] = now() - t0;
         }
         if (have_blk) {
+            dnnl_bwd_run(&db);
             t0 = now();
             dnnl_bwd_run(&db);
             if (r >= 0) tb[r] = now() - t0;
@@ -323,7 +329,8 @@ int main(int argc, char **argv)
     }
     if (threads < 1 || reps < 1) return usage();
     omp_set_num_threads(threads);
-    printf("# backward data, batch 1, fp32, warm buffers, %d reps, sconv and oneDNN interleaved; "
+    printf("# backward data, batch 1, fp32, warm buffers (each timed run follows an untimed one of "
+           "the same engine), %d reps, engines interleaved; "
            "medians (speedup_vs_onednn) and minima (speedup_of_minima)\n", reps);
     printf("layer,cin,cout,hw,k,stride,pad,layout,threads,sparsity,sconv_ms,onednn_ms,"
            "speedup_vs_onednn,sconv_ms_min,onednn_ms_min,speedup_of_minima,sconv_gflops_eff,"
