@@ -8,12 +8,15 @@
 
 /* Auto engine thresholds, measured with this engine against the OpenBLAS im2col fallback
  * (1 thread, 90%..0% unstructured sparsity, NCHW and NHWC, docs/kernels.md):
- * - 1x1: break-even between 50% (sparse 0.85-0.97x) and 60% (1.07-1.27x); PERFORMANCE.md's
- *   throw-away kernel broke even with oneDNN's best layout at 50-56%. Sparse from 55%.
- * - KxK: break-even between 30% (0.91-1.02x) and 40% (1.13x) on 128->128@28 3x3. From 35%.
+ * - 1x1: remeasured after the aligned-panel and tail changes (best of 40 runs x 2, machine
+ *   loaded): at 50% sparse was 0.90-1.58x the dense speed on 16 ResNet-50/MobileNetV1 1x1
+ *   shapes x NCHW/NHWC (14 of 16 faster), at 45% 0.99-1.34x on the 4 weakest, at 40%
+ *   0.70-1.14x. Sparse from 45% (was 55%: dense lost up to 1.6x at 50-55%).
+ * - KxK: 128->128@28 3x3 sparse/dense 0.82x at 25%, 0.96-0.98x at 35%, 1.12-1.17x at 45%;
+ *   break-even near 38%. From 35% (the loss at 35-38% stays within 5%).
  * - one input channel per group (depthwise): im2col + sgemm per group runs 1-3 GFLOP/s;
  *   the sparse kernels were 3.5-4.9x faster at sparsity 0. Always sparse. */
-#define SC_AUTO_SPARSE_FROM_1X1 0.55
+#define SC_AUTO_SPARSE_FROM_1X1 0.45
 #define SC_AUTO_SPARSE_FROM_KXK 0.35
 
 static sc_status ensure_dense_weights(sc_conv *op)

@@ -195,7 +195,7 @@ Test(conv_api, describe_reports_the_choice)
     }
 }
 
-Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_by_its_threshold)
+Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_thresholds)
 {
     sc_conv_params p = sc_conv_params_default();
     p.groups = 6;
@@ -213,16 +213,28 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_by_its_threshold)
     cr_expect(strstr(ch.reason, "depthwise") != NULL, "%s", ch.reason);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
-    /* 3x3 at 45%: above the KxK break-even (35%), below the 1x1 one (55%) */
+    /* 3x3 at 40%: above the KxK break-even (35%), below the 1x1 one (45%) */
     p.groups = 1;
     const sc_wdesc k3 = {SC_OIHW, 8, 8, 3, 3};
-    layer = make_layer(&k3, &p, 0.45, SC_PACK_CHW, 9, wp, NULL);
+    layer = make_layer(&k3, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
     const sc_tensor x8 = sc_tensor_nchw(1, 8, 7, 7), y8 = sc_tensor_nchw(1, 8, 7, 7);
     cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
     cr_expect(strstr(ch.reason, "KxK") != NULL, "%s", ch.reason);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+    /* the same sparsity on a 1x1 layer stays dense */
+    const sc_wdesc k1 = {SC_OIHW, 24, 24, 1, 1};
+    p = sc_conv_params_default();
+    layer = make_layer(&k1, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
+    const sc_tensor x24 = sc_tensor_nchw(1, 24, 7, 7), y24 = sc_tensor_nchw(1, 24, 7, 7);
+    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &x24, &y24), SC_OK);
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
+    cr_expect(strstr(ch.reason, "1x1") != NULL, "%s", ch.reason);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }
