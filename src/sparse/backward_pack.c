@@ -43,22 +43,21 @@ void sc_backward_pack_planes(const float *src, int64_t sC, int64_t sH, int64_t s
         for (int64_t i = i0; i < i1; ++i) {
             const float *xr = src + (i * step_h + lo_h) * sH + (j0 * step_w + lo_w) * sW;
             float *d = dst + i * wq;
-            int64_t c = c0;
-            for (; c + 8 <= c1; c += 8) {
-                int64_t j = j0;
-                for (; j + 8 <= j1; j += 8) {
+            const int64_t c8 = c0 + (c1 - c0) / 8 * 8;
+            int64_t j = j0;
+            for (; j + 8 <= j1; j += 8)  /* pixel blocks outside: channel runs read in order */
+                for (int64_t c = c0; c < c8; c += 8) {
                     const float *x8 = xr + (j - j0) * step + c;
                     const float *const rows[8] = {x8, x8 + step, x8 + 2 * step, x8 + 3 * step,
                                                   x8 + 4 * step, x8 + 5 * step, x8 + 6 * step,
                                                   x8 + 7 * step};
                     tr(rows, d + c * ch_floats + j, (size_t)ch_floats);
                 }
-                for (; j < j1; ++j)
-                    for (int64_t k = 0; k < 8; ++k)
-                        d[(c + k) * ch_floats + j] = xr[(j - j0) * step + c + k];
-            }
-            for (; c < c1; ++c)
-                for (int64_t j = j0; j < j1; ++j) d[c * ch_floats + j] = xr[(j - j0) * step + c];
+            for (; j < j1; ++j)
+                for (int64_t c = c0; c < c8; ++c) d[c * ch_floats + j] = xr[(j - j0) * step + c];
+            for (int64_t c = c8; c < c1; ++c)
+                for (int64_t jj = j0; jj < j1; ++jj)
+                    d[c * ch_floats + jj] = xr[(jj - j0) * step + c];
         }
         return;
     }

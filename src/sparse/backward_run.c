@@ -52,18 +52,18 @@ static void gather_panel(const sc_tconv *t, const float *dy, int64_t q0, int64_t
     const float *src[64];
     for (int64_t i = 0; i < m; ++i) src[i] = dy + (q0 + i) / OW * sH + (q0 + i) % OW * sW;
     int64_t o = 0;
-    if (sC == 1) {
-        for (; o + 8 <= OC; o += 8) {
-            int64_t i = 0;
-            for (; i + 8 <= m; i += 8) {
-                const float *const rows[8] = {src[i] + o,     src[i + 1] + o, src[i + 2] + o,
-                                              src[i + 3] + o, src[i + 4] + o, src[i + 5] + o,
-                                              src[i + 6] + o, src[i + 7] + o};
-                t->tp.tr(rows, panel + o * 64 + i, 64);
+    if (sC == 1) {  /* pixel blocks outside: each pixel's channel run is read in order */
+        const int64_t oc8 = OC / 8 * 8, m8 = m / 8 * 8;
+        for (int64_t i = 0; i < m8; i += 8)
+            for (int64_t c = 0; c < oc8; c += 8) {
+                const float *const rows[8] = {src[i] + c,     src[i + 1] + c, src[i + 2] + c,
+                                              src[i + 3] + c, src[i + 4] + c, src[i + 5] + c,
+                                              src[i + 6] + c, src[i + 7] + c};
+                t->tp.tr(rows, panel + c * 64 + i, 64);
             }
-            for (; i < m; ++i)
-                for (int64_t k = 0; k < 8; ++k) panel[(o + k) * 64 + i] = src[i][o + k];
-        }
+        for (int64_t i = m8; i < m; ++i)
+            for (int64_t c = 0; c < oc8; ++c) panel[c * 64 + i] = src[i][c];
+        o = oc8;
     }
     for (; o < OC; ++o)
         for (int64_t i = 0; i < m; ++i) panel[o * 64 + i] = src[i][o * sC];
@@ -114,23 +114,23 @@ static void store_tile(const sc_tconv *t, const float *buf, int64_t q0, int64_t 
                 if (step == 1) {
                     for (int64_t c = 0; c < nc; ++c)
                         memcpy(d + c * sC, src + c * 64, (size_t)nv * sizeof *d);
-                } else if (sC == 1) {  /* NHWC: 8 channels x 8 pixels per transpose */
-                    int64_t c = 0;
-                    for (; c + 8 <= nc; c += 8) {
-                        const float *s8 = src + c * 64;
-                        int64_t i = 0;
-                        for (; i + 8 <= nv; i += 8) {
-                            const float *const rows[8] = {s8 + i,       s8 + 64 + i,
-                                                          s8 + 128 + i, s8 + 192 + i,
-                                                          s8 + 256 + i, s8 + 320 + i,
-                                                          s8 + 384 + i, s8 + 448 + i};
+                } else if (sC == 1) {  /* NHWC: 8 channels x 8 pixels per transpose, pixel
+                                        * blocks outside so each pixel's run fills whole
+                                        * cache lines at once */
+                    const int64_t nc8 = nc / 8 * 8, nv8 = nv / 8 * 8;
+                    for (int64_t i = 0; i < nv8; i += 8) {
+                        for (int64_t c = 0; c < nc8; c += 8) {
+                            const float *s8 = src + c * 64 + i;
+                            const float *const rows[8] = {s8,       s8 + 64,  s8 + 128,
+                                                          s8 + 192, s8 + 256, s8 + 320,
+                                                          s8 + 384, s8 + 448};
                             tp->tr(rows, d + i * step + c, (size_t)step);
                         }
-                        for (; i < nv; ++i)
-                            for (int64_t k = 0; k < 8; ++k) d[i * step + c + k] = s8[k * 64 + i];
+                        for (int64_t l = i; l < i + 8; ++l)
+                            for (int64_t c = nc8; c < nc; ++c) d[l * step + c] = src[c * 64 + l];
                     }
-                    for (; c < nc; ++c)
-                        for (int64_t i = 0; i < nv; ++i) d[i * step + c] = src[c * 64 + i];
+                    for (int64_t l = nv8; l < nv; ++l)
+                        for (int64_t c = 0; c < nc; ++c) d[l * step + c] = src[c * 64 + l];
                 } else {
                     for (int64_t c = 0; c < nc; ++c)
                         for (int64_t i = 0; i < nv; ++i) d[c * sC + i * step] = src[c * 64 + i];
