@@ -30,6 +30,8 @@ typedef struct sc_sparse_plan {
     int64_t pixels;          /* flat pixels per image: (OH-1)*wq + OW */
     int64_t n_tiles;         /* ceil(pixels / 64) */
     int64_t ocb;             /* output channels per kernel call */
+    int64_t rows;            /* output channels per weight stream: 4 when the layer has 4x1
+                              * block structure (block kernels), else 1 */
     int64_t n_cb, cb_ch;     /* reduction blocks and input channels per block */
     float *w;                /* n_cb * (oc + nnz) floats */
     int32_t *off_bytes;      /* nnz offsets */

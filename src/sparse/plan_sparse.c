@@ -122,8 +122,36 @@ static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse
                           tw / p->stride_w));
 }
 
+/* Column j (CSR position) of the layer as an index. */
+static int64_t col_at(const sc_layer *L, int64_t j)
+{
+    return L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
+                               : ((const uint32_t *)L->col_idx)[j];
+}
+
+/* 4x1 block structure: every group of 4 consecutive output channels (inside one conv group)
+ * has the same columns, so the block kernels can share each input load among 4 channels. */
+static int has_4x1_blocks(const sc_layer *L)
+{
+    const int64_t OC = L->rows, ocg = OC / L->params.groups;
+    if (ocg % 4 != 0) return 0;
+    for (int64_t o = 0; o < OC; o += 4) {
+        const int64_t j0 = L->row_ptr[o], n = L->row_ptr[o + 1] - j0;
+        for (int64_t r = 1; r < 4; ++r) {
+            const int64_t jr = L->row_ptr[o + r];
+            if (L->row_ptr[o + r + 1] - jr != n) return 0;
+            for (int64_t t = 0; t < n; ++t)
+                if (col_at(L, j0 + t) != col_at(L, jr + t)) return 0;
+        }
+    }
+    return 1;
+}
+
 /* Streams: per block cb and channel o, w = [bias or 0, values...] and the offsets. Counting
- * pass, prefix sums into starts (copied as cursors), scatter in CSR order. */
+ * pass, prefix sums into starts (copied as cursors), scatter in CSR order. With 4x1 blocks
+ * (sp->rows == 4) one stream per group of 4 channels o..o+3 (indexed at o; the other three
+ * entries count 0): w = [4 biases or 0, then per column the 4 values], one offset per
+ * column. */
 static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_plan *sp)
 {
     const sc_layer *L = op->layer;
@@ -146,36 +174,34 @@ static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_p
         (st = sc_alloc_array((void **)&sp->off_bytes, (size_t)(L->nnz ? L->nnz : 1),
                              sizeof(int32_t), false, "conv: offsets")) != SC_OK)
         goto done;
-    for (int64_t o = 0; o < OC; ++o) {
+    const int64_t R = sp->rows;
+    for (int64_t o = 0; o < OC; o += R) {
         const int64_t cbase = (o / ocg) * icg;
         for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
             int64_t i, kh, kw;
-            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
-                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
-                                            : ((const uint32_t *)L->col_idx)[j],
-                        &i, &kh, &kw);
+            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
             sp->nnz[(cbase + i) / sp->cb_ch * OC + o]++;
         }
     }
     int64_t wpos = 0, opos = 0;
-    for (int64_t b = 0; b < nblk; ++b) {
+    for (int64_t b = 0; b < nblk; ++b) {  /* in block mode b % R != 0 are empty entries */
         sp->w_start[b] = wcur[b] = wpos;
         sp->off_start[b] = ocur[b] = opos;
-        sp->w[wpos] = (b < OC && op->bias) ? op->bias[b] : 0.0f;  /* bias slot */
-        wcur[b]++;
-        wpos += 1 + sp->nnz[b];
+        if (b % R != 0) continue;
+        for (int64_t r = 0; r < R; ++r)  /* bias slots */
+            sp->w[wpos + r] = (b < OC && op->bias) ? op->bias[b + r] : 0.0f;
+        wcur[b] += R;
+        wpos += R * (1 + (int64_t)sp->nnz[b]);
         opos += sp->nnz[b];
     }
-    for (int64_t o = 0; o < OC; ++o) {
+    for (int64_t o = 0; o < OC; o += R) {
         const int64_t cbase = (o / ocg) * icg;
         for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
             int64_t i, kh, kw;
-            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw,
-                        L->index_bytes == 2 ? ((const uint16_t *)L->col_idx)[j]
-                                            : ((const uint32_t *)L->col_idx)[j],
-                        &i, &kh, &kw);
+            sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
             const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
-            sp->w[wcur[b]++] = L->val[j];
+            for (int64_t r = 0; r < R; ++r)  /* the same position in rows o..o+R-1 */
+                sp->w[wcur[b]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
             sp->off_bytes[ocur[b]++] = tap_offset(op, x, sp, cbase + i, kh, kw);
         }
     }
@@ -192,11 +218,13 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
     sc_status st = plan_geometry(op, x, y, &sp);
+    sp.rows = has_4x1_blocks(op->layer) ? 4 : 1;
     if (st == SC_OK) st = plan_streams(op, x, &sp);
     if (st == SC_OK) {
         static const size_t widths[4] = {64, 32, 16, 8};
         for (int i = 0; i < 4; ++i)
-            sp.kern[i] = sc_spmm_find(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i]);
+            sp.kern[i] = sc_spmm_find_rows(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i],
+                                           (size_t)sp.rows);
         sp.transpose8 = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
         *out = sp;
         return SC_OK;

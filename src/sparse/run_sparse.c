@@ -87,7 +87,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
         }
     }
     const int64_t n_ocb = oc_blocks(N * sp->n_tiles, OC, nthreads);
-    const int64_t ocb = (OC + n_ocb - 1) / n_ocb;
+    const int64_t ocb = ((OC + n_ocb - 1) / n_ocb + sp->rows - 1) / sp->rows * sp->rows;
     const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * n_ocb;
 #pragma omp parallel num_threads(nthreads)
     {

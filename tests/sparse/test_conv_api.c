@@ -187,8 +187,13 @@ Test(conv_api, describe_reports_the_choice)
         cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
         cr_expect_eq(ch.engine, SC_ENGINE_SPARSE);
-        cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm_f32_64__avx2"
-                                                          : "spmm_f32_64__ref");
+        /* a dense layer has 4x1 block structure: the block kernels take it */
+        if (dense)
+            cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm4_f32_64__avx2"
+                                                              : "spmm4_f32_64__ref");
+        else
+            cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm_f32_64__avx2"
+                                                              : "spmm_f32_64__ref");
         cr_expect(strstr(ch.reason, "forced") != NULL, "%s", ch.reason);
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
@@ -422,4 +427,66 @@ Test(conv_api, concurrent_runs_on_one_operator)
     }
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
+}
+
+/* 4x1 block-pruned layers (each group of 4 output channels keeps the same positions): the
+ * planner detects the structure and runs the block kernels, which must match the reference
+ * on 1x1 and 3x3 layers, groups, every layout pair, partial tiles and 1 or 2 threads; a
+ * layer whose channel count per group is not a multiple of 4 stays on the row kernels. */
+Test(conv_api, block_pruned_layers_use_the_block_kernels)
+{
+    static const struct { int64_t oc, icg, k, groups; int blocks; } cases[] = {
+        {16, 40, 1, 1, 1}, {24, 20, 3, 1, 1}, {16, 12, 3, 2, 1}, {12, 9, 1, 1, 1},
+        {10, 8, 1, 1, 0},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ++ci)
+        for (int l = 0; l < 4; ++l) {
+            sc_conv_params p = sc_conv_params_default();
+            p.groups = cases[ci].groups;
+            p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = cases[ci].k / 2;
+            const sc_wdesc wd = {SC_OIHW, cases[ci].oc, cases[ci].icg, cases[ci].k, cases[ci].k};
+            const int64_t per = wd.icg * wd.kh * wd.kw, nw = wd.oc * per;
+            float *w = malloc((size_t)nw * sizeof *w), *wp = malloc((size_t)nw * sizeof *wp);
+            float bias[24];
+            uint8_t *mask = malloc((size_t)nw);
+            ct_rng r = {40 + ci};
+            for (int64_t o = 0; o < wd.oc; ++o) bias[o] = (float)(ct_uniform(&r) - 0.5);
+            for (int64_t o = 0; o < wd.oc; o += 4)  /* 4x1 blocks at 75% sparsity */
+                for (int64_t k = 0; k < per; ++k) {
+                    const int keep = ct_uniform(&r) >= 0.75;
+                    for (int64_t q = o; q < o + 4 && q < wd.oc; ++q) mask[q * per + k] = keep;
+                }
+            for (int64_t i = 0; i < nw; ++i) {
+                w[i] = (float)(2 * ct_uniform(&r) - 1);
+                wp[i] = mask[i] ? w[i] : 0.0f;
+            }
+            sc_pack_options po = sc_pack_options_default();
+            po.params = p;
+            po.order = l % 2 ? SC_PACK_HWC : SC_PACK_CHW;
+            po.bias = bias;
+            sc_layer *layer = NULL;
+            cr_assert_eq(sc_layer_pack(&wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
+            for (int kern = 0; kern < 2; ++kern)
+                for (int threads = 1; threads <= 2; ++threads) {
+                    sc_conv_options opt = sc_conv_options_default();
+                    opt.engine = SC_ENGINE_SPARSE;
+                    opt.kernel = kern ? SC_KERNEL_PORTABLE : SC_KERNEL_AUTO;
+                    opt.act = sc_activation_relu();
+                    opt.threads = threads;
+                    sc_conv *op = NULL;
+                    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+                    char what[128];
+                    snprintf(what, sizeof what, "case %zu layout %s kernel %d threads %d", ci,
+                             ct_layout_names[l], kern, threads);
+                    check_against_reference(op, &p, &wd, wp, bias, &opt.act, l, l, 2, 9, 10,
+                                            what);
+                    sc_conv_choice ch;
+                    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+                    cr_expect_eq(strncmp(ch.kernel, "spmm4_", 6) == 0, cases[ci].blocks,
+                                 "%s: kernel %s", what, ch.kernel);
+                    sc_conv_destroy(op);
+                }
+            sc_layer_destroy(layer);
+            free(w), free(wp), free(mask);
+        }
 }

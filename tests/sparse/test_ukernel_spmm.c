@@ -41,47 +41,57 @@ typedef struct spmm_case {
 static int check_case(const sc_spmm_info *kern, const spmm_case *c)
 {
     rng_state = c->seed * 0x9E3779B97F4A7C15ull + 1;
+    /* block kernels (rows 4) take channels in groups of 4 sharing their columns */
+    const size_t R = kern->rows, n_oc = (c->n_oc + R - 1) / R * R;
     const size_t ld = c->mr;  /* input rows packed back to back: no slack after the last */
     float *x = malloc(c->k * ld * sizeof *x);
-    float *w = malloc(c->n_oc * (c->k + 1) * sizeof *w);
-    int32_t *off = malloc((c->n_oc * c->k + 1) * sizeof *off);
-    uint32_t *nnz = malloc(c->n_oc * sizeof *nnz);
+    float *w = calloc(n_oc * (c->k + 1), sizeof *w);
+    int32_t *off = calloc(n_oc * c->k + 1, sizeof *off);
+    uint32_t *nnz = calloc(n_oc, sizeof *nnz);
     const size_t ys = c->mr + c->y_pad;
-    float *y = malloc(c->n_oc * ys * sizeof *y);
-    double *ref = malloc(c->n_oc * c->mr * sizeof *ref);
-    double *scale = malloc(c->n_oc * c->mr * sizeof *scale);
+    float *y = malloc(n_oc * ys * sizeof *y);
+    double *ref = malloc(n_oc * c->mr * sizeof *ref);
+    double *scale = malloc(n_oc * c->mr * sizeof *scale);
     for (size_t i = 0; i < c->k * ld; ++i) x[i] = (float)(2 * rnd() - 1);
     size_t wp = 0, op = 0;
-    for (size_t o = 0; o < c->n_oc; ++o) {
-        const float bias = (float)(rnd() - 0.5);
-        w[wp++] = bias;
-        uint32_t n = 0;
-        for (size_t p = 0; p < c->mr; ++p) {
-            const double start = c->prm.load_y ? (double)(float)(p * 0.01 - o * 0.1) : bias;
-            ref[o * c->mr + p] = start;
-            scale[o * c->mr + p] = fabs(start);
-        }
-        for (size_t r = 0; r < c->k; ++r) {
-            if ((c->empty_row && o == 0) || rnd() < c->sparsity) continue;
-            const float v = (float)(2 * rnd() - 1);
-            w[wp++] = v;
-            off[op++] = (int32_t)(r * ld * sizeof(float));
-            ++n;
+    for (size_t g = 0; g < n_oc; g += R) {
+        for (size_t o = g; o < g + R; ++o) {
+            const float bias = (float)(rnd() - 0.5);
+            w[wp++] = bias;
             for (size_t p = 0; p < c->mr; ++p) {
-                ref[o * c->mr + p] += (double)v * x[r * ld + p];
-                scale[o * c->mr + p] += fabs((double)v * x[r * ld + p]);
+                const double start = c->prm.load_y ? (double)(float)(p * 0.01 - o * 0.1) : bias;
+                ref[o * c->mr + p] = start;
+                scale[o * c->mr + p] = fabs(start);
             }
         }
-        nnz[o] = n;
-        for (size_t p = 0; p < ys; ++p)
-            y[o * ys + p] = c->prm.load_y && p < c->mr ? (float)(p * 0.01 - o * 0.1) : -777.0f;
-        if (c->prm.clamp)
-            for (size_t p = 0; p < c->mr; ++p)
-                ref[o * c->mr + p] = fmin(fmax(ref[o * c->mr + p], c->prm.lo), c->prm.hi);
+        uint32_t n = 0;
+        for (size_t r = 0; r < c->k; ++r) {
+            if ((c->empty_row && g == 0) || rnd() < c->sparsity) continue;
+            off[op++] = (int32_t)(r * ld * sizeof(float));
+            ++n;
+            for (size_t o = g; o < g + R; ++o) {
+                const float v = (float)(2 * rnd() - 1);
+                w[wp++] = v;
+                for (size_t p = 0; p < c->mr; ++p) {
+                    ref[o * c->mr + p] += (double)v * x[r * ld + p];
+                    scale[o * c->mr + p] += fabs((double)v * x[r * ld + p]);
+                }
+            }
+        }
+        nnz[g] = n;
+        for (size_t o = g + 1; o < g + R; ++o) nnz[o] = UINT32_MAX;  /* must not be read */
+        for (size_t o = g; o < g + R; ++o) {
+            for (size_t p = 0; p < ys; ++p)
+                y[o * ys + p] =
+                    c->prm.load_y && p < c->mr ? (float)(p * 0.01 - o * 0.1) : -777.0f;
+            if (c->prm.clamp)
+                for (size_t p = 0; p < c->mr; ++p)
+                    ref[o * c->mr + p] = fmin(fmax(ref[o * c->mr + p], c->prm.lo), c->prm.hi);
+        }
     }
-    kern->fn(c->mr, c->n_oc, x, w, off, nnz, y, ys * sizeof(float), &c->prm);
+    kern->fn(c->mr, n_oc, x, w, off, nnz, y, ys * sizeof(float), &c->prm);
     int bad = 0;
-    for (size_t o = 0; o < c->n_oc && !bad; ++o)
+    for (size_t o = 0; o < n_oc && !bad; ++o)
         for (size_t p = 0; p < ys && !bad; ++p) {
             const double got = y[o * ys + p];
             if (p >= c->mr) {
@@ -93,7 +103,7 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
             if (bad)
                 cr_log_error("%s: mr %zu n_oc %zu k %zu sparsity %.2f load_y %d clamp %d "
                              "[%g, %g] y_pad %zu seed %llu: y[%zu][%zu] = %.9g, expected %.9g",
-                             kern->name, c->mr, c->n_oc, c->k, c->sparsity, c->prm.load_y,
+                             kern->name, c->mr, n_oc, c->k, c->sparsity, c->prm.load_y,
                              c->prm.clamp, (double)c->prm.lo, (double)c->prm.hi, c->y_pad,
                              (unsigned long long)c->seed, o, p, got,
                              p >= c->mr ? -777.0 : ref[o * c->mr + p]);
@@ -189,30 +199,31 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
     int pairs = 0;
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
         if (kern->isa == SC_ISA_NONE || !usable(kern)) continue;
-        const sc_spmm_info *twin = sc_spmm_find(SC_ISA_NONE, kern->mr);
+        const sc_spmm_info *twin = sc_spmm_find_rows(SC_ISA_NONE, kern->mr, kern->rows);
         cr_assert_not_null(twin, "%s has no portable twin", kern->name);
         cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
-        enum { K = 40, OC = 3 };
-        float x[K * 64], w[OC * (K + 1)], y1[OC * 64], y2[OC * 64];
-        int32_t off[OC * K];
-        uint32_t nnz[OC];
+        enum { K = 40, OCMAX = 4 };
+        const int R = (int)kern->rows, OC = R == 1 ? 3 : 4;
+        float x[K * 64], w[OCMAX * (K + 1)], y1[OCMAX * 64], y2[OCMAX * 64];
+        int32_t off[OCMAX * K];
+        uint32_t nnz[OCMAX];
         rng_state = 99;
         for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
-        for (int o = 0; o < OC; ++o) {
-            w[wp++] = (float)rnd();
-            nnz[o] = 0;
+        for (int g = 0; g < OC; g += R) {
+            for (int q = 0; q < R; ++q) w[wp++] = (float)rnd();
+            nnz[g] = 0;
             for (int r = 0; r < K; ++r)
                 if (rnd() < 0.4) {
-                    w[wp++] = (float)(2 * rnd() - 1);
+                    for (int q = 0; q < R; ++q) w[wp++] = (float)(2 * rnd() - 1);
                     off[op++] = r * 64 * 4;
-                    nnz[o]++;
+                    nnz[g]++;
                 }
         }
         const sc_spmm_params prm = no_act();
         FOR_EACH_MR(kern, m) {
-            kern->fn(m, OC, x, w, off, nnz, y1, 64 * 4, &prm);
-            twin->fn(m, OC, x, w, off, nnz, y2, 64 * 4, &prm);
+            kern->fn(m, (size_t)OC, x, w, off, nnz, y1, 64 * 4, &prm);
+            twin->fn(m, (size_t)OC, x, w, off, nnz, y2, 64 * 4, &prm);
             for (int o = 0; o < OC; ++o)
                 for (size_t p = 0; p < m; ++p)
                     cr_expect(fabsf(y1[o * 64 + p] - y2[o * 64 + p]) <=
@@ -223,6 +234,63 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
         ++pairs;
     }
     cr_log_info("%d avx2/portable pairs", pairs);
+    cr_expect(pairs > 0 || n_skipped > 0);
+}
+
+/* A block kernel and the row kernel of the same ISA and width, given the same weights as
+ * 4x1 block streams and as row streams, give the same bits: the sum of each output runs
+ * over the same columns in the same order (so detecting blocks never changes results). */
+Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
+{
+    int pairs = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (kern->rows != 4 || !usable(kern)) continue;
+        const sc_spmm_info *row = sc_spmm_find(kern->isa, kern->mr);
+        cr_assert_not_null(row, "%s has no row kernel of its width", kern->name);
+        enum { K = 33, OC = 8 };
+        float x[K * 64], wb[OC * (K + 1)], wr[OC * (K + 1)], yb[OC * 64], yr[OC * 64];
+        int32_t offb[OC * K], offr[OC * K];
+        uint32_t nnzb[OC], nnzr[OC];
+        rng_state = 1234 + kern->mr;
+        for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
+        int wp = 0, op = 0;
+        for (int g = 0; g < OC; g += 4) {  /* block streams */
+            for (int q = 0; q < 4; ++q) wb[wp++] = (float)(rnd() - 0.5);
+            nnzb[g] = 0;
+            for (int q = 1; q < 4; ++q) nnzb[g + q] = UINT32_MAX;
+            for (int r = 0; r < K; ++r)
+                if (rnd() < 0.3) {
+                    for (int q = 0; q < 4; ++q) wb[wp++] = (float)(2 * rnd() - 1);
+                    offb[op++] = r * 64 * 4;
+                    nnzb[g]++;
+                }
+        }
+        int rp = 0, orp = 0, bw = 0, bo = 0;
+        for (int g = 0; g < OC; g += 4) {  /* the same weights as row streams */
+            const uint32_t n = nnzb[g];
+            for (int q = 0; q < 4; ++q) {
+                wr[rp++] = wb[bw + q];
+                for (uint32_t j = 0; j < n; ++j) {
+                    wr[rp++] = wb[bw + 4 + 4 * (int)j + q];
+                    offr[orp++] = offb[bo + (int)j];
+                }
+                nnzr[g + q] = n;
+            }
+            bw += 4 + 4 * (int)n;
+            bo += (int)n;
+        }
+        const sc_spmm_params acts[] = {{0, 0, 0.0f, 0.0f}, {0, 1, 0.0f, 6.0f}};
+        for (int a = 0; a < 2; ++a)
+            FOR_EACH_MR(kern, m) {
+                kern->fn(m, OC, x, wb, offb, nnzb, yb, 64 * 4, &acts[a]);
+                row->fn(m, OC, x, wr, offr, nnzr, yr, 64 * 4, &acts[a]);
+                for (int o = 0; o < OC; ++o)
+                    cr_expect(memcmp(yb + o * 64, yr + o * 64, m * sizeof(float)) == 0,
+                              "%s vs %s: m %zu row %d differs", kern->name, row->name, m, o);
+            }
+        ++pairs;
+    }
+    cr_log_info("%d block/row pairs", pairs);
     cr_expect(pairs > 0 || n_skipped > 0);
 }
 

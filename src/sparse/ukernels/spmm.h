@@ -33,7 +33,13 @@ typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
                            const uint32_t *restrict nnz, float *restrict y,
                            size_t y_stride_bytes, const sc_spmm_params *prm);
 
-#define SC_SPMM(name, isa, mr, partial)                                                  \
+/* Block kernels (rows == 4 in the list: 4x1 block sparsity): output channels come in groups
+ * of 4 consecutive channels that share their columns, so each input vector loaded serves 4
+ * channels. For n_oc (a multiple of 4) channels and each group g: nnz[4g] is its column
+ * count (nnz[4g+1..4g+3] are not read), w holds the 4 bias slots then, per column, the 4
+ * channels' values, off_bytes one offset per column. Each output is the same sum, in the
+ * same j order, as a row kernel computes for that channel's row. */
+#define SC_SPMM(name, isa, mr, partial, rows)                                            \
     void name(size_t mr_, size_t n_oc, const float *restrict x, const float *restrict w, \
               const int32_t *restrict off_bytes, const uint32_t *restrict nnz,           \
               float *restrict y, size_t y_stride_bytes, const sc_spmm_params *prm);
@@ -46,13 +52,17 @@ typedef struct sc_spmm_info {
     size_t mr;
     int partial;
     sc_spmm_fn fn;
+    size_t rows;       /* output channels per stream: 1 (row kernels) or 4 (block kernels) */
 } sc_spmm_info;
 
 /* Every kernel of the list, then an entry with fn == NULL. */
 extern const sc_spmm_info sc_spmm_table[];
 
-/* The entry with this isa and tile width, or NULL. */
+/* The row kernel (rows == 1) with this isa and tile width, or NULL. */
 const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr);
+
+/* The kernel with this isa, tile width and rows per stream (1 or 4), or NULL. */
+const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows);
 
 /* Whether this CPU runs kernels of that isa. */
 int sc_isa_available(sc_isa isa);
