@@ -146,7 +146,16 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
             if (!full) break;
             int64_t c = 0;
             const float *rows[8];
-            for (int k = 0; k < 8; ++k) rows[k] = src[i + k];
+            int uniform = 1;  /* 8 pixels sW apart: one strip call over the channels */
+            for (int k = 0; k < 8; ++k) {
+                rows[k] = src[i + k];
+                uniform &= rows[k] == src[i] + k * sW;
+            }
+            if (uniform && IC >= 8) {
+                op->sp.transpose8xn(src[i], (size_t)sW, panel + i, 64, (size_t)(IC / 8));
+                c = IC / 8 * 8;
+                for (int k = 0; k < 8; ++k) rows[k] += c;
+            }
             for (; c + 8 <= IC; c += 8) {
                 op->sp.transpose8(rows, panel + c * 64 + i, 64);
                 for (int k = 0; k < 8; ++k) rows[k] += 8;

@@ -28,13 +28,10 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                 /* 8 channels x 8 pixels at a time: 32-byte runs on both sides */
                 int64_t o = 0;
                 for (; o + 8 <= nb; o += 8) {
-                    int64_t i = 0;
-                    for (; i + 8 <= nv; i += 8) {
-                        const float *rows[8];
-                        for (int l = 0; l < 8; ++l) rows[l] = b + (o + l) * 64 + i;
-                        op->sp.transpose8(rows, yr + i * sW + o, (size_t)sW);
-                    }
-                    for (; i < nv; ++i)
+                    const int64_t i8 = nv / 8 * 8;
+                    if (i8 > 0)
+                        op->sp.transpose8xn(b + o * 64, 64, yr + o, (size_t)sW, (size_t)(i8 / 8));
+                    for (int64_t i = i8; i < nv; ++i)
                         for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * 64 + i];
                 }
                 for (; o < nb; ++o)

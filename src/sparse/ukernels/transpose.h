@@ -11,4 +11,15 @@ typedef void (*sc_transpose8_fn)(const float *const src[8], float *dst, size_t d
 void sc_transpose8_f32__ref(const float *const src[8], float *dst, size_t dst_stride);
 void sc_transpose8_f32__avx2(const float *const src[8], float *dst, size_t dst_stride);
 
+/* A strip of n 8x8 blocks: dst[(8k + l) * dst_stride + r] = src[r * src_stride + 8k + l] for
+ * r, l < 8 and k < n, i.e. 8 rows of 8n contiguous floats (src_stride apart) stored as 8n
+ * runs of 8 floats. One call per strip instead of one per block (no pointer array). */
+typedef void (*sc_transpose8xn_fn)(const float *src, size_t src_stride, float *dst,
+                                   size_t dst_stride, size_t n);
+
+void sc_transpose8xn_f32__ref(const float *src, size_t src_stride, float *dst,
+                              size_t dst_stride, size_t n);
+void sc_transpose8xn_f32__avx2(const float *src, size_t src_stride, float *dst,
+                               size_t dst_stride, size_t n);
+
 #endif
