@@ -18,6 +18,24 @@ const char *sc_pack_order_name(sc_pack_order order);
 /* Accepts "chw", "nchw", "hwc", "nhwc" (case-insensitive). */
 sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
 
+/* What a packed layer computes. SC_LAYER_CONV (the default) is the forward convolution
+ * (sc_conv_*). SC_LAYER_CONV_TRANSPOSE is a transposed convolution (PyTorch ConvTranspose2d,
+ * sc_conv_transpose_* in sconv/backward.h): its weight (Cin, Cout/groups, KH, KW) is packed
+ * as an OIHW layer with oc = Cin and icg = Cout/groups; the layer's stride, padding,
+ * dilation and groups are the transposed conv's, plus an output padding per axis. */
+typedef enum sc_layer_kind { SC_LAYER_CONV = 0, SC_LAYER_CONV_TRANSPOSE = 1 } sc_layer_kind;
+
+/* "conv" / "conv_transpose"; NULL for an unknown value. */
+const char *sc_layer_kind_name(sc_layer_kind kind);
+/* Accepts "conv" and "conv_transpose" (also "transposed"); SC_EINVAL otherwise. */
+sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out);
+
+/* Check a kind and its output padding against the params: a known kind; output padding 0
+ * for SC_LAYER_CONV; 0 <= out_pad < max(stride, dilation) per axis for
+ * SC_LAYER_CONV_TRANSPOSE (PyTorch's rule). SC_EINVAL with a message otherwise. */
+sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *params,
+                              int64_t out_pad_h, int64_t out_pad_w);
+
 /* A pruned, packed convolution layer (opaque). One CSR per group, stacked: rows are
  * output channels (group g owns rows [g*oc/groups, (g+1)*oc/groups)), columns are
  * k in [0, icg*KH*KW) in the pack order, column indices strictly increasing per row. */
@@ -33,9 +51,14 @@ typedef struct sc_pack_options {
     const float *bias;          /* oc values, or NULL */
     const char *method;         /* pruning method recorded in the file ("l1", ...), or NULL */
     const char *method_params;  /* its parameters ("amount=0.9 convention=torch"), or NULL */
+    sc_layer_kind kind;         /* SC_LAYER_CONV (0, the default) or SC_LAYER_CONV_TRANSPOSE */
+    int64_t out_pad_h, out_pad_w;  /* output padding of a transposed layer: 0 <= out_pad <
+                                      max(stride, dilation) per axis (PyTorch's rule); must
+                                      be 0 for SC_LAYER_CONV */
 } sc_pack_options;
 
-/* Name "layer", default params, SC_PACK_CHW, no bias, method NULL. */
+/* Name "layer", default params, SC_PACK_CHW, no bias, method NULL, kind SC_LAYER_CONV,
+ * output padding 0. A zero-initialised sc_pack_options also means a plain conv layer. */
 sc_pack_options sc_pack_options_default(void);
 
 /* Pack dense weights w (described by wd, any layout) keeping the positions where
@@ -85,6 +108,8 @@ typedef struct sc_layer_info {
     double l1_kept, l2_kept;    /* fraction of sum|w| and sum w^2 kept; NaN when unknown */
     int64_t bytes_packed;       /* row pointers + indices + values (+ bias) in memory */
     int64_t bytes_dense;        /* 4 * numel (+ bias) */
+    sc_layer_kind kind;         /* conv or conv_transpose */
+    int64_t out_pad_h, out_pad_w;  /* output padding (0 for conv layers) */
 } sc_layer_info;
 
 /* Fill info (pointers valid while the layer lives). */

@@ -25,6 +25,52 @@ sc_status sc_pack_order_parse(const char *name, sc_pack_order *out)
                    name ? name : "(null)");
 }
 
+const char *sc_layer_kind_name(sc_layer_kind kind)
+{
+    return kind == SC_LAYER_CONV ? "conv" : kind == SC_LAYER_CONV_TRANSPOSE ? "conv_transpose"
+                                                                            : NULL;
+}
+
+sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out)
+{
+    if (name && !strcmp(name, "conv")) {
+        *out = SC_LAYER_CONV;
+        return SC_OK;
+    }
+    if (name && (!strcmp(name, "conv_transpose") || !strcmp(name, "transposed"))) {
+        *out = SC_LAYER_CONV_TRANSPOSE;
+        return SC_OK;
+    }
+    return sc_fail(SC_EINVAL, "layer kind '%s': expected conv or conv_transpose",
+                   name ? name : "(null)");
+}
+
+sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *p, int64_t out_pad_h,
+                              int64_t out_pad_w)
+{
+    if (kind != SC_LAYER_CONV && kind != SC_LAYER_CONV_TRANSPOSE)
+        return sc_fail(SC_EINVAL, "layer: unknown kind %d (expected conv or conv_transpose)",
+                       (int)kind);
+    if (kind == SC_LAYER_CONV) {
+        if (out_pad_h != 0 || out_pad_w != 0)
+            return sc_fail(SC_EINVAL, "layer: output padding %lld,%lld on a conv layer: only a "
+                           "conv_transpose layer has an output padding", (long long)out_pad_h,
+                           (long long)out_pad_w);
+        return SC_OK;
+    }
+    const int64_t lim_h = p->stride_h > p->dil_h ? p->stride_h : p->dil_h;
+    const int64_t lim_w = p->stride_w > p->dil_w ? p->stride_w : p->dil_w;
+    if (out_pad_h < 0 || out_pad_h >= lim_h)
+        return sc_fail(SC_EINVAL, "layer: output padding height %lld must be >= 0 and smaller "
+                       "than max(stride %lld, dilation %lld)", (long long)out_pad_h,
+                       (long long)p->stride_h, (long long)p->dil_h);
+    if (out_pad_w < 0 || out_pad_w >= lim_w)
+        return sc_fail(SC_EINVAL, "layer: output padding width %lld must be >= 0 and smaller "
+                       "than max(stride %lld, dilation %lld)", (long long)out_pad_w,
+                       (long long)p->stride_w, (long long)p->dil_w);
+    return SC_OK;
+}
+
 sc_pack_options sc_pack_options_default(void)
 {
     return (sc_pack_options){.name = "layer", .params = sc_conv_params_default(),
@@ -169,8 +215,21 @@ sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
         if (!isfinite(opt->bias[o]))
             return sc_fail(SC_ENUMERIC, "layer pack: bias[%lld] is %g: the bias must be finite",
                            (long long)o, (double)opt->bias[o]);
+    st = sc_conv_params_check(&opt->params);
+    if (st == SC_OK)
+        st = sc_layer_check_kind(opt->kind, &opt->params, opt->out_pad_h, opt->out_pad_w);
+    if (st != SC_OK) return st;
+    if (opt->kind == SC_LAYER_CONV_TRANSPOSE && opt->bias)
+        return sc_fail(SC_EINVAL, "layer pack: a conv_transpose layer stores no bias (its bias "
+                       "has Cout values, the layer's rows are the Cin = %lld input channels): "
+                       "pass it in sc_conv_transpose_options", (long long)oc);
     sc_layer *l = NULL;
     st = sc_layer_alloc(wd, &opt->params, opt->order, nnz, opt->bias != NULL, &l);
+    if (st == SC_OK) {
+        l->kind = opt->kind;
+        l->out_pad_h = opt->out_pad_h;
+        l->out_pad_w = opt->out_pad_w;
+    }
     if (st == SC_OK) st = sc_layer_set_text(l->name, sizeof l->name, opt->name ? opt->name : "layer", "layer name");
     if (st == SC_OK && opt->method)
         st = sc_layer_set_text(l->method, sizeof l->method, opt->method, "pruning method");
@@ -233,6 +292,9 @@ sc_status sc_layer_clone(const sc_layer *src, sc_layer **out)
     memcpy(l->method_params, src->method_params, sizeof l->method_params);
     l->l1_kept = src->l1_kept;
     l->l2_kept = src->l2_kept;
+    l->kind = src->kind;
+    l->out_pad_h = src->out_pad_h;
+    l->out_pad_w = src->out_pad_w;
     memcpy(l->row_ptr, src->row_ptr, (size_t)(src->rows + 1) * sizeof(int64_t));
     memcpy(l->col_idx, src->col_idx, (size_t)src->nnz * (size_t)src->index_bytes);
     memcpy(l->val, src->val, (size_t)src->nnz * sizeof(float));
@@ -259,7 +321,8 @@ sc_status sc_layer_get_info(const sc_layer *l, sc_layer_info *info)
         .sparsity = 1.0 - (double)l->nnz / (double)numel, .bias = l->bias, .method = l->method,
         .method_params = l->method_params, .l1_kept = l->l1_kept, .l2_kept = l->l2_kept,
         .bytes_packed = (l->rows + 1) * 8 + l->nnz * (l->index_bytes + 4) + bias_bytes,
-        .bytes_dense = numel * 4 + bias_bytes};
+        .bytes_dense = numel * 4 + bias_bytes, .kind = l->kind, .out_pad_h = l->out_pad_h,
+        .out_pad_w = l->out_pad_w};
     return SC_OK;
 }
 

@@ -24,7 +24,11 @@ struct sc_layer {
     char method[SC_METHOD_MAX];
     char method_params[SC_METHOD_MAX];
     double l1_kept, l2_kept;  /* NaN when unknown */
+    sc_layer_kind kind;       /* SC_LAYER_CONV (0: sc_layer_alloc's zeroed default) or
+                                 SC_LAYER_CONV_TRANSPOSE (oc = Cin, icg = Cout/groups) */
+    int64_t out_pad_h, out_pad_w;  /* output padding; 0 for conv layers */
 };
+
 
 /* Allocate a layer with zeroed arrays for nnz nonzeros (and a bias when with_bias),
  * after checking wd, params (groups divide oc) and order. Name "layer", no method. */

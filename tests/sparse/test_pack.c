@@ -505,3 +505,60 @@ Test(pack, order_names)
     cr_expect_str_eq(sc_pack_order_name(SC_PACK_HWC), "hwc");
     cr_expect_null(sc_pack_order_name((sc_pack_order)3));
 }
+
+/* Kinds and output padding: defaults keep a conv layer; PyTorch's rule
+ * out_pad < max(stride, dilation) per axis for conv_transpose; a failing pack leaves *out. */
+Test(pack, kind_and_output_padding)
+{
+    const sc_wdesc wd = {SC_OIHW, 4, 3, 3, 3};
+    float *w = random_oihw(&wd, 30, 77);
+    sc_pack_options opt = sc_pack_options_default();
+    cr_expect_eq(opt.kind, SC_LAYER_CONV);
+    cr_expect(opt.out_pad_h == 0 && opt.out_pad_w == 0);
+    sc_layer *l = NULL, *const sentinel = (sc_layer *)&rng_state;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_OK, "%s", sc_last_message());
+    sc_layer_info info;
+    sc_layer_get_info(l, &info);
+    cr_expect(info.kind == SC_LAYER_CONV && info.out_pad_h == 0 && info.out_pad_w == 0);
+    sc_layer_destroy(l);
+
+    opt.params.stride_h = 3;
+    opt.params.dil_w = 2;
+    opt.kind = SC_LAYER_CONV_TRANSPOSE;
+    opt.out_pad_h = 2;  /* < max(3, 1) */
+    opt.out_pad_w = 1;  /* < max(1, 2) */
+    l = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_OK, "%s", sc_last_message());
+    sc_layer_get_info(l, &info);
+    cr_expect(info.kind == SC_LAYER_CONV_TRANSPOSE && info.out_pad_h == 2 && info.out_pad_w == 1);
+    sc_layer_destroy(l);
+
+    static const struct { int kind; int64_t h, w; float bias; const char *msg; } bad[] = {
+        {SC_LAYER_CONV_TRANSPOSE, 3, 0, 0, "height 3 must be >= 0 and smaller than max(stride 3, dilation 1)"},
+        {SC_LAYER_CONV_TRANSPOSE, 0, 2, 0, "width 2 must be >= 0 and smaller than max(stride 1, dilation 2)"},
+        {SC_LAYER_CONV_TRANSPOSE, -1, 0, 0, "height -1"},
+        {SC_LAYER_CONV, 1, 0, 0, "only a conv_transpose layer"},
+        {7, 0, 0, 0, "unknown kind 7"},
+        {SC_LAYER_CONV_TRANSPOSE, 0, 0, 1, "stores no bias"},
+    };
+    const float bias[4] = {1, 2, 3, 4};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        opt.kind = (sc_layer_kind)bad[i].kind;
+        opt.out_pad_h = bad[i].h;
+        opt.out_pad_w = bad[i].w;
+        opt.bias = bad[i].bias != 0 ? bias : NULL;
+        l = sentinel;
+        cr_expect_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_EINVAL, "case %zu", i);
+        cr_expect(strstr(sc_last_message(), bad[i].msg) != NULL, "case %zu: '%s' lacks '%s'", i,
+                  sc_last_message(), bad[i].msg);
+        cr_expect_eq(l, sentinel, "case %zu: output untouched", i);
+    }
+    sc_layer_kind k = SC_LAYER_CONV;
+    cr_expect_eq(sc_layer_kind_parse("conv_transpose", &k), SC_OK);
+    cr_expect_eq(k, SC_LAYER_CONV_TRANSPOSE);
+    cr_expect_eq(sc_layer_kind_parse("deconv", &k), SC_EINVAL);
+    cr_expect_str_eq(sc_layer_kind_name(SC_LAYER_CONV), "conv");
+    cr_expect_str_eq(sc_layer_kind_name(SC_LAYER_CONV_TRANSPOSE), "conv_transpose");
+    cr_expect_null(sc_layer_kind_name((sc_layer_kind)5));
+    free(w);
+}
