@@ -11,7 +11,11 @@
 
 /* See docs/format.md for the file this describes. */
 #define SC_SCONV_FORMAT "sconv"
-#define SC_SCONV_VERSION 1
+#define SC_SCONV_VERSION 2
+/* The version a file needs: 1 unless it holds a conv_transpose layer (a version-1 reader
+ * ignores the "<layer>.kind" key and would run such a layer as a plain conv). */
+#define SC_SCONV_VERSION_CONV 1
+#define SC_SCONV_VERSION_TRANSPOSE 2
 /* Largest JSON header accepted, as in the safetensors reference implementation. */
 #define SC_SCONV_MAX_HEADER ((uint64_t)100000000)
 

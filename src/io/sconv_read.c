@@ -117,6 +117,34 @@ static sc_status read_geometry(const sc_st_file *f, const char *name, sc_wdesc *
     return SC_OK;
 }
 
+/* The optional kind and output padding: absent = conv with output padding 0. A
+ * conv_transpose layer needs format_version >= 2 (a version-1 reader would run it as a
+ * conv) and an output padding below max(stride, dilation) per axis. */
+static sc_status read_kind(const sc_st_file *f, const char *name, int64_t version,
+                           const sc_conv_params *p, sc_layer_kind *kind, int64_t op[2])
+{
+    const char *k = meta_get(f, name, "kind");
+    *kind = SC_LAYER_CONV;
+    op[0] = op[1] = 0;
+    if (k && sc_layer_kind_parse(k, kind) != SC_OK)
+        return sc_fail(SC_EFORMAT, ".sconv: layer '%s': kind \"%s\": expected conv or "
+                       "conv_transpose", name, k);
+    if (k && strcmp(k, sc_layer_kind_name(*kind)))  /* only the canonical spellings */
+        return sc_fail(SC_EFORMAT, ".sconv: layer '%s': kind \"%s\": expected conv or "
+                       "conv_transpose", name, k);
+    if (*kind == SC_LAYER_CONV_TRANSPOSE && version < SC_SCONV_VERSION_TRANSPOSE)
+        return sc_fail(SC_EFORMAT, ".sconv: layer '%s': kind conv_transpose needs "
+                       "format_version %d, the file says %lld", name, SC_SCONV_VERSION_TRANSPOSE,
+                       (long long)version);
+    if (meta_get(f, name, "output_padding")) {
+        sc_status st = meta_ints(f, name, "output_padding", 2, op);
+        if (st != SC_OK) return st;
+    }
+    if (sc_layer_check_kind(*kind, p, op[0], op[1]) != SC_OK)
+        return in_layer(SC_EFORMAT, name);
+    return SC_OK;
+}
+
 /* dtype and length of tensor t of layer `name`. */
 static sc_status check_tensor(const char *name, const sc_st_tensor *t, int suffix, int64_t count,
                               int64_t cols, int64_t nnz)
@@ -162,16 +190,18 @@ static void decode(const sc_st_file *f, const sc_st_tensor *t, void *dst, int el
 }
 
 /* Build layer `name` from its tensors (NULL when absent): every check before use. */
-static sc_status read_layer(const sc_st_file *f, const char *name, const sc_st_tensor *const *t,
-                            sc_layer **out)
+static sc_status read_layer(const sc_st_file *f, int64_t version, const char *name,
+                            const sc_st_tensor *const *t, sc_layer **out)
 {
     sc_wdesc wd = {0};
     sc_conv_params p = {0};
     sc_pack_order order = SC_PACK_CHW;
-    int64_t nnz = 0;
+    int64_t nnz = 0, out_pad[2] = {0, 0};
+    sc_layer_kind kind = SC_LAYER_CONV;
     double sparsity = NAN, l1 = NAN, l2 = NAN;
     const char *method, *method_params, *crc_text;
     sc_status st = read_geometry(f, name, &wd, &p, &order, &nnz);
+    if (st == SC_OK) st = read_kind(f, name, version, &p, &kind, out_pad);
     if (st == SC_OK) st = meta_need(f, name, "method", &method);
     if (st == SC_OK) st = meta_need(f, name, "method_params", &method_params);
     if (st == SC_OK) st = meta_need(f, name, "crc32", &crc_text);
@@ -184,6 +214,9 @@ static sc_status read_layer(const sc_st_file *f, const char *name, const sc_st_t
     if (fabs(sparsity - want) > 1e-9)
         return sc_fail(SC_EFORMAT, ".sconv: layer '%s': sparsity %.17g disagrees with nnz = %lld "
                        "(%.17g)", name, sparsity, (long long)nnz, want);
+    if (kind == SC_LAYER_CONV_TRANSPOSE && t[SC_T_BIAS])
+        return sc_fail(SC_EFORMAT, ".sconv: layer '%s': a conv_transpose layer has no bias "
+                       "tensor (its rows are input channels)", name);
     for (int s = 0; s < SC_T_COUNT; ++s) {
         if (!t[s] && s == SC_T_BIAS) continue;
         if (!t[s])
@@ -214,6 +247,9 @@ static sc_status read_layer(const sc_st_file *f, const char *name, const sc_st_t
     }
     l->l1_kept = l1;
     l->l2_kept = l2;
+    l->kind = kind;
+    l->out_pad_h = out_pad[0];
+    l->out_pad_w = out_pad[1];
     decode(f, t[SC_T_ROW_PTR], l->row_ptr, 8);
     const sc_st_tensor *ci = t[SC_T_COL_IDX];
     for (int64_t j = 0; j < nnz; ++j) {  /* range first: a wide value must not be truncated */
@@ -301,7 +337,7 @@ static sc_status assign(const sc_st_tensor *t, json_t *names, const sc_st_tensor
                    "of a layer listed in metadata \"layers\"", t->name);
 }
 
-static sc_status check_format(const sc_st_file *f)
+static sc_status check_format(const sc_st_file *f, int64_t *version)
 {
     const char *fmt = json_string_value(json_object_get(f->meta, "format"));
     const char *ver = json_string_value(json_object_get(f->meta, "format_version"));
@@ -315,6 +351,7 @@ static sc_status check_format(const sc_st_file *f)
     if (v > SC_SCONV_VERSION)
         return sc_fail(SC_EUNSUPPORTED, ".sconv: format_version %lld is newer than this reader "
                        "(version %d): upgrade sconv", (long long)v, SC_SCONV_VERSION);
+    *version = v;
     return SC_OK;
 }
 
@@ -333,8 +370,9 @@ sc_status sc_file_parse(const void *buf, size_t len, sc_layer ***layers_out, siz
     const sc_st_tensor **slots = NULL;
     sc_layer **layers = NULL;
     size_t n = 0;
+    int64_t version = 0;
     sc_status st = sc_st_parse(buf, len, &f);
-    if (st == SC_OK) st = check_format(&f);
+    if (st == SC_OK) st = check_format(&f, &version);
     if (st == SC_OK) st = read_names(&f, &names);
     if (st != SC_OK) goto done;
     n = json_array_size(names);
@@ -342,8 +380,8 @@ sc_status sc_file_parse(const void *buf, size_t len, sc_layer ***layers_out, siz
     if (st == SC_OK) st = sc_alloc_array((void **)&layers, n, sizeof *layers, true, ".sconv layers");
     for (size_t i = 0; st == SC_OK && i < f.n; ++i) st = assign(&f.t[i], names, slots);
     for (size_t i = 0; st == SC_OK && i < n; ++i)
-        st = read_layer(&f, json_string_value(json_array_get(names, i)), slots + i * SC_T_COUNT,
-                        &layers[i]);
+        st = read_layer(&f, version, json_string_value(json_array_get(names, i)),
+                        slots + i * SC_T_COUNT, &layers[i]);
     if (st == SC_OK) {
         *layers_out = layers;
         *n_out = n;

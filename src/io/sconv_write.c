@@ -130,6 +130,11 @@ static bool layer_metadata(json_t *meta, const sc_layer *l, uint32_t crc)
         snprintf(s, sizeof s, "%.17g", l->l2_kept);
         ok = ok && meta_set(meta, l->name, "l2_kept", s);
     }
+    if (l->kind == SC_LAYER_CONV_TRANSPOSE) {  /* absent = conv: conv files stay as they were */
+        ok = ok && meta_set(meta, l->name, "kind", sc_layer_kind_name(l->kind));
+        snprintf(s, sizeof s, "%" PRId64 ",%" PRId64, l->out_pad_h, l->out_pad_w);
+        ok = ok && meta_set(meta, l->name, "output_padding", s);
+    }
     snprintf(s, sizeof s, "%08" PRIx32, crc);
     ok = ok && meta_set(meta, l->name, "crc32", s);
     return ok;
@@ -153,9 +158,14 @@ static sc_status build_header(const sc_layer *const *layers, size_t n, out_tenso
             goto done;
         }
     names_text = json_dumps(names, JSON_COMPACT);
+    int version = SC_SCONV_VERSION_CONV;
+    for (size_t i = 0; i < n; ++i)
+        if (layers[i]->kind == SC_LAYER_CONV_TRANSPOSE) version = SC_SCONV_VERSION_TRANSPOSE;
+    char version_text[16];
+    snprintf(version_text, sizeof version_text, "%d", version);
     bool ok = names_text != NULL;
     ok = ok && json_object_set_new(meta, "format", json_string(SC_SCONV_FORMAT)) == 0;
-    ok = ok && json_object_set_new(meta, "format_version", json_string("1")) == 0;
+    ok = ok && json_object_set_new(meta, "format_version", json_string(version_text)) == 0;
     ok = ok && json_object_set_new(meta, "layers", json_string(names_text)) == 0;
     for (size_t i = 0; ok && i < n; ++i) ok = layer_metadata(meta, layers[i], crc[i]);
     ok = ok && json_object_set(root, "__metadata__", meta) == 0;
@@ -195,7 +205,9 @@ static sc_status check_args(const char *path, const sc_layer *const *layers, siz
         if (layers[i]->cols > (INT64_C(1) << 32))
             return sc_fail(SC_EUNSUPPORTED, ".sconv write: layer '%s' has %lld columns: at most "
                            "2^32 fit 32-bit indices", layers[i]->name, (long long)layers[i]->cols);
-        sc_status st = sc_layer_validate(layers[i]);
+        sc_status st = sc_layer_check_kind(layers[i]->kind, &layers[i]->params,
+                                           layers[i]->out_pad_h, layers[i]->out_pad_w);
+        if (st == SC_OK) st = sc_layer_validate(layers[i]);
         if (st != SC_OK) return st;
     }
     return SC_OK;

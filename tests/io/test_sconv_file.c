@@ -208,6 +208,34 @@ static void set_meta(json_t *h, const char *key, const char *value)
     else json_object_del(m, key);
 }
 
+/* A conv_transpose layer: weights (Cin = oc, Cout/groups = icg, kh, kw) packed as OIHW
+ * rows, the params of make_layer (stride 2x1, dilation 1x2), output padding (oph, opw). */
+static sc_layer *make_transposed(const char *name, int64_t oc, int64_t icg, int64_t groups,
+                                 sc_pack_order order, int64_t oph, int64_t opw, uint64_t seed)
+{
+    rng_state = seed * 0x9E3779B97F4A7C15ULL + 7;
+    const sc_wdesc wd = {SC_OIHW, oc, icg, 3, 2};
+    const int64_t n = oc * icg * 3 * 2;
+    float *w = malloc((size_t)n * sizeof *w);
+    for (int64_t i = 0; i < n; ++i)
+        w[i] = (int)(rnd() % 100) < 40 ? 0.0f : ((float)(rnd() % 20001) - 10000.0f) / 997.0f;
+    sc_pack_options opt = sc_pack_options_default();
+    opt.name = name;
+    opt.order = order;
+    opt.params.groups = groups;
+    opt.params.stride_h = 2;
+    opt.params.pad_top = 1;
+    opt.params.dil_w = 2;
+    opt.kind = SC_LAYER_CONV_TRANSPOSE;
+    opt.out_pad_h = oph;
+    opt.out_pad_w = opw;
+    opt.method = "l1";
+    sc_layer *l = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_OK, "%s", sc_last_message());
+    free(w);
+    return l;
+}
+
 /* ---- round trips ------------------------------------------------------------------- */
 
 Test(sconv_file, crc32_matches_reference_values)
@@ -567,7 +595,26 @@ static blob make_bad(const blob *f, const char *c)
         set_meta(h, "conv.layout", "nchw");
         r = rebuild(h, data, dlen);
     } else if (!strcmp(c, "newer-version")) {
+        set_meta(h, "format_version", "3");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "unknown-kind")) {
+        set_meta(h, "conv.kind", "deconv");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "kind-not-canonical")) {
+        set_meta(h, "conv.kind", "Conv_Transpose");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "transposed-in-version-1")) {
+        set_meta(h, "conv.kind", "conv_transpose");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "transposed-with-bias")) {
+        set_meta(h, "conv.kind", "conv_transpose");
         set_meta(h, "format_version", "2");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "output-padding-on-conv")) {
+        set_meta(h, "conv.output_padding", "1,0");
+        r = rebuild(h, data, dlen);
+    } else if (!strcmp(c, "output-padding-one-value")) {
+        set_meta(h, "conv.output_padding", "0");
         r = rebuild(h, data, dlen);
     } else if (!strcmp(c, "bad-version")) {
         set_meta(h, "format_version", "1.0");
@@ -636,6 +683,12 @@ static const bad_case bad_cases[] = {
     {"bad-layout", SC_EFORMAT, "layout"},
     {"newer-version", SC_EUNSUPPORTED, "newer"},
     {"bad-version", SC_EFORMAT, "format_version"},
+    {"unknown-kind", SC_EFORMAT, "kind \"deconv\": expected conv or conv_transpose"},
+    {"kind-not-canonical", SC_EFORMAT, "kind \"Conv_Transpose\""},
+    {"transposed-in-version-1", SC_EFORMAT, "needs format_version 2"},
+    {"transposed-with-bias", SC_EFORMAT, "no bias tensor"},
+    {"output-padding-on-conv", SC_EFORMAT, "only a conv_transpose layer"},
+    {"output-padding-one-value", SC_EFORMAT, "'output_padding' = \"0\""},
     {"not-sconv", SC_EFORMAT, "\"format\""},
     {"duplicate-layer-names", SC_EFORMAT, "appears twice"},
     {"no-metadata", SC_EFORMAT, "__metadata__"},
@@ -776,6 +829,98 @@ Test(sconv_file, allocation_failures_are_clean, .init = make_tmpdir, .fini = rem
     free(f.b);
     sc_layer_destroy(l[0]);
     sc_layer_destroy(l[1]);
+}
+
+/* A conv_transpose layer keeps its kind and output padding through a file; the file says
+ * format_version 2 only then, and a conv layer next to it has no kind key. */
+Test(sconv_file, transposed_layer_round_trip, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    for (int order = 0; order < 2; ++order) {
+        sc_layer *l[2] = {make_transposed("up.1", 6, 4, 2, (sc_pack_order)order, 1, 0, 21),
+                          make_layer("conv", 4, 3, 3, 3, 2, SC_PACK_CHW, true, 50, 22)};
+        blob f = write_blob((const sc_layer *const *)l, 2);
+        json_t *h = header_of(&f);
+        json_t *m = json_object_get(h, "__metadata__");
+        cr_expect_str_eq(json_string_value(json_object_get(m, "format_version")), "2");
+        cr_expect_str_eq(json_string_value(json_object_get(m, "up.1.kind")), "conv_transpose");
+        cr_expect_str_eq(json_string_value(json_object_get(m, "up.1.output_padding")), "1,0");
+        cr_expect_null(json_object_get(m, "conv.kind"), "a conv layer is written as before");
+        cr_expect_null(json_object_get(m, "conv.output_padding"));
+        json_decref(h);
+        sc_layer **all = NULL;
+        size_t n = 0;
+        cr_assert_eq(sc_file_parse(f.b, f.len, &all, &n), SC_OK, "%s", sc_last_message());
+        cr_assert_eq(n, 2);
+        sc_layer *c = NULL;
+        cr_assert_eq(sc_layer_clone(all[0], &c), SC_OK);
+        for (int i = 0; i < 2; ++i) {
+            expect_same_layer(l[i], all[i]);
+            sc_layer_info a, b;
+            sc_layer_get_info(l[i], &a);
+            sc_layer_get_info(all[i], &b);
+            cr_expect_eq(b.kind, i == 0 ? SC_LAYER_CONV_TRANSPOSE : SC_LAYER_CONV, "layer %d", i);
+            cr_expect_eq(b.kind, a.kind);
+            cr_expect_eq(b.out_pad_h, i == 0 ? 1 : 0);
+            cr_expect_eq(b.out_pad_w, 0);
+        }
+        sc_layer_info ci;
+        sc_layer_get_info(c, &ci);
+        cr_expect(ci.kind == SC_LAYER_CONV_TRANSPOSE && ci.out_pad_h == 1 && ci.out_pad_w == 0,
+                  "clone carries kind %d and output padding %lld,%lld", (int)ci.kind,
+                  (long long)ci.out_pad_h, (long long)ci.out_pad_w);
+        sc_layer_destroy(c);
+        sc_layers_destroy(all, n);
+        free(f.b);
+        /* a conv-only file stays version 1 */
+        blob g = write_blob((const sc_layer *const *)&l[1], 1);
+        h = header_of(&g);
+        cr_expect_str_eq(json_string_value(json_object_get(json_object_get(h, "__metadata__"),
+                                                           "format_version")), "1");
+        json_decref(h);
+        free(g.b);
+        sc_layer_destroy(l[0]);
+        sc_layer_destroy(l[1]);
+    }
+}
+
+/* Bad output padding and kinds in files holding a conv_transpose layer. */
+Test(sconv_file, transposed_metadata_is_checked, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    sc_layer *l = make_transposed("t", 4, 2, 2, SC_PACK_HWC, 0, 1, 23);
+    blob f = write_blob((const sc_layer *const *)&l, 1);
+    sc_layer_destroy(l);
+    static const struct { const char *key, *value, *msg; } cases[] = {
+        {"t.output_padding", "2,0", "output padding height 2 must be >= 0 and smaller than max(stride 2, dilation 1)"},
+        {"t.output_padding", "0,2", "output padding width 2"},
+        {"t.output_padding", "1,1,1", "'output_padding'"},
+        {"t.output_padding", "-1,0", "'output_padding'"},
+        {"t.kind", "", "kind \"\""},
+        {"format_version", "1", "needs format_version 2, the file says 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        json_t *h = header_of(&f);
+        const size_t hl = hdr_len(&f);
+        set_meta(h, cases[i].key, cases[i].value);
+        blob b = rebuild(h, f.b + 8 + hl, f.len - 8 - hl);
+        expect_reject(&b, SC_EFORMAT, cases[i].msg, cases[i].value);
+        json_decref(h);
+        free(b.b);
+    }
+    /* absent output padding on a transposed layer: 0,0 */
+    json_t *h = header_of(&f);
+    const size_t hl = hdr_len(&f);
+    set_meta(h, "t.output_padding", NULL);
+    blob b = rebuild(h, f.b + 8 + hl, f.len - 8 - hl);
+    sc_layer **all = NULL;
+    size_t n = 0;
+    cr_assert_eq(sc_file_parse(b.b, b.len, &all, &n), SC_OK, "%s", sc_last_message());
+    sc_layer_info info;
+    sc_layer_get_info(all[0], &info);
+    cr_expect(info.kind == SC_LAYER_CONV_TRANSPOSE && info.out_pad_h == 0 && info.out_pad_w == 0);
+    sc_layers_destroy(all, n);
+    json_decref(h);
+    free(b.b);
+    free(f.b);
 }
 
 /* The committed seed corpus (tests/io/corpus/sconv, regenerated with SCONV_CORPUS_OUT=dir):
