@@ -96,6 +96,12 @@ void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t
 {
     const sc_conv_params *p = &op->layer->params;
     const sc_sparse_plan *sp = &op->sp;
+    /* the slack between hq*wq and the next plane's 64-byte boundary is read (and discarded)
+     * by full-width kernels on a partial last tile: keep it finite */
+    const int64_t used = sp->hq * sp->wq;
+    for (int64_t pl = c0 * sp->n_phase; pl < c1 * sp->n_phase; ++pl)
+        memset(dst + pl * sp->plane_floats + used, 0,
+               (size_t)(sp->plane_floats - used) * sizeof *dst);
     if (op->x.strides[SC_C] == 1 && sp->n_phase == 1 && p->stride_h == 1 && p->stride_w == 1) {
         pack_channels_last(op, x, c0, c1, dst);
         return;

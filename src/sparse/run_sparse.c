@@ -90,12 +90,15 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     sc_status st = SC_OK;
     if (!sp->in_place) {
         int64_t n;
-        if (sc_mul_ovf(N, sp->image_floats, &n) || sc_mul_ovf(n, 4, &n) ||
-            !(planes = sc_aligned_alloc(64, (size_t)n))) {
+        /* + 64 zeroed floats: a full-width kernel on the last image's partial tile reads
+         * up to 63 floats past its planes (results discarded) */
+        if (sc_mul_ovf(N, sp->image_floats, &n) || sc_add_ovf(n, 64, &n) ||
+            sc_mul_ovf(n, 4, &n) || !(planes = sc_aligned_alloc(64, (size_t)n))) {
             st = sc_fail(SC_ENOMEM, "conv: %lld images x %lld floats of packed input",
                          (long long)N, (long long)sp->image_floats);
             goto done;
         }
+        memset(planes + N * sp->image_floats, 0, 64 * sizeof *planes);
     }
     if (sp->panel) {
         int64_t n;
@@ -106,9 +109,10 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             goto done;
         }
     }
-    /* panel layers compute a partial tile at a full kernel width over zero-padded panel
-     * rows, through the tile buffer (one kernel call instead of a 32/16/masked chain) */
-    const int pad_tail = sp->panel && sp->pixels % 64 != 0;
+    /* panel and phase-plane layers compute a partial tile at a full kernel width (over
+     * zero-padded panel rows, or the planes' following floats), through the tile buffer:
+     * one kernel call instead of a 32/16/masked chain */
+    const int pad_tail = !sp->in_place && sp->pixels % 64 != 0;
     if (!sp->direct_y || pad_tail) {
         int64_t n;
         if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
@@ -143,13 +147,11 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
             const float *xt;
             int64_t mk = m;  /* pixels the kernels compute */
+            if (!sp->in_place && m < 64) mk = m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
             if (sp->panel) {
                 sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
-                if (m < 64) {
-                    mk = m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
-                    for (int64_t c = 0; c < IC; ++c)
-                        memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
-                }
+                for (int64_t c = 0; mk > m && c < IC; ++c)
+                    memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
                 xt = panel;
             } else {
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
