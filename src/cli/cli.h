@@ -128,6 +128,12 @@ int cli_write_file(const cli_cmd *cmd, const char *path, const void *data, size_
  * and no name is a usage error listing the names). */
 int cli_load_layer(const cli_cmd *cmd, const char *path, const char *name, sc_layer **out);
 
+/* ---- transposed layers (kind conv_transpose) ---- */
+
+/* The sc_conv_transpose_params of a conv_transpose layer: its stored stride, padding,
+ * dilation, groups and output padding. */
+void cli_transpose_params(const sc_layer_info *info, sc_conv_transpose_params *tp);
+
 /* ---- comparing outputs ---- */
 
 /* Differences between y and a reference over the same dims (each through its own

@@ -27,19 +27,34 @@ static void describe_engine(const sc_layer *layer, int64_t h, int64_t w, bool nh
 {
     sc_layer_info info;
     sc_layer_get_info(layer, &info);
-    const int64_t c = info.wdesc.icg * info.params.groups;
+    const bool tr = info.kind == SC_LAYER_CONV_TRANSPOSE;
+    const int64_t c_conv = info.wdesc.icg * info.params.groups;
+    const int64_t c = tr ? info.wdesc.oc : c_conv, c_out = tr ? c_conv : info.wdesc.oc;
     int64_t oh = 0, ow = 0;
     sc_conv *op = NULL;
+    sc_conv_transpose *top = NULL;
     sc_conv_options opt = sc_conv_options_default();
     opt.threads = threads;
-    sc_status st = sc_conv_output_hw(&info.params, info.wdesc.kh, info.wdesc.kw, h, w, &oh, &ow);
+    sc_conv_transpose_options topt = sc_conv_transpose_options_default();
+    topt.threads = threads;
+    sc_conv_transpose_params tp;
+    cli_transpose_params(&info, &tp);
+    sc_status st = tr ? sc_conv_transpose_output_hw(&tp, info.wdesc.kh, info.wdesc.kw, h, w, &oh,
+                                                    &ow)
+                      : sc_conv_output_hw(&info.params, info.wdesc.kh, info.wdesc.kw, h, w, &oh,
+                                          &ow);
     sc_tensor x = nhwc ? sc_tensor_nhwc(1, c, h, w) : sc_tensor_nchw(1, c, h, w);
-    sc_tensor y = nhwc ? sc_tensor_nhwc(1, info.wdesc.oc, oh, ow)
-                       : sc_tensor_nchw(1, info.wdesc.oc, oh, ow);
+    sc_tensor y = nhwc ? sc_tensor_nhwc(1, c_out, oh, ow) : sc_tensor_nchw(1, c_out, oh, ow);
     sc_conv_choice ch;
-    if (st == SC_OK) st = sc_conv_create(layer, &opt, &op);
-    if (st == SC_OK) st = sc_conv_plan(op, &x, &y);
-    if (st == SC_OK) st = sc_conv_describe(op, &ch);
+    if (st == SC_OK && tr) {
+        st = sc_conv_transpose_create(layer, &tp, &topt, &top);
+        if (st == SC_OK) st = sc_conv_transpose_plan(top, &x, &y);
+        if (st == SC_OK) st = sc_conv_transpose_describe(top, &ch);
+    } else if (st == SC_OK) {
+        st = sc_conv_create(layer, &opt, &op);
+        if (st == SC_OK) st = sc_conv_plan(op, &x, &y);
+        if (st == SC_OK) st = sc_conv_describe(op, &ch);
+    }
     *out = (engine_pick){.ok = st == SC_OK};
     if (st == SC_OK) {
         snprintf(out->engine, sizeof out->engine, "%s",
@@ -50,6 +65,7 @@ static void describe_engine(const sc_layer *layer, int64_t h, int64_t w, bool nh
         snprintf(out->reason, sizeof out->reason, "cannot plan: %s", sc_last_message());
     }
     sc_conv_destroy(op);
+    sc_conv_transpose_destroy(top);
 }
 
 static const char *convention_note(sc_pack_order o)
@@ -95,7 +111,7 @@ static json_t *layer_json(const sc_layer *layer, int64_t h, int64_t w, int threa
                               "file", (json_int_t)st.bytes_file, "row_ptr",
                               (json_int_t)st.bytes_row_ptr, "index_bytes", st.index_bytes,
                               "per_nnz", st.bytes_per_nnz);
-    return json_pack(
+    json_t *obj = json_pack(
         "{s:s, s:{s:I, s:I, s:I, s:I}, s:s, s:{s:[I,I], s:[I,I,I,I], s:[I,I], s:I}, s:s, s:s, "
         "s:s, s:I, s:I, s:f, s:o, s:o, s:{s:I, s:f, s:I, s:I}, s:o, s:o, s:o, "
         "s:{s:[I,I], s:o}}",
@@ -118,6 +134,13 @@ static json_t *layer_json(const sc_layer *layer, int64_t h, int64_t w, int threa
         "bias", bias,
         "bytes", bytes,
         "auto_engine", "input_hw", (json_int_t)h, (json_int_t)w, "choice", engines);
+    /* added after the fields above: kind and output padding of every layer */
+    if (obj) {
+        json_object_set_new(obj, "kind", json_string(sc_layer_kind_name(in.kind)));
+        json_object_set_new(obj, "output_padding", json_pack("[I,I]", (json_int_t)in.out_pad_h,
+                                                             (json_int_t)in.out_pad_w));
+    }
+    return obj;
 }
 
 static void print_layer(const sc_layer *layer, int64_t h, int64_t w, int threads)
@@ -133,6 +156,10 @@ static void print_layer(const sc_layer *layer, int64_t h, int64_t w, int threads
            (long long)in.wdesc.oc, (long long)in.wdesc.icg, (long long)in.wdesc.kh,
            (long long)in.wdesc.kw, sc_wlayout_name(in.wdesc.layout));
     printf("  params       %s\n", params);
+    if (in.kind == SC_LAYER_CONV_TRANSPOSE)
+        printf("  kind         conv_transpose (ConvTranspose2d: O is Cin, I is Cout per group), "
+               "output padding %lldx%lld\n", (long long)in.out_pad_h, (long long)in.out_pad_w);
+
     printf("  pack order   %s %s\n", sc_pack_order_name(in.order), convention_note(in.order));
     printf("  pruning      %s%s%s%s\n", in.method[0] ? in.method : "(unknown)",
            in.method_params[0] ? " (" : "", in.method_params, in.method_params[0] ? ")" : "");
@@ -164,7 +191,9 @@ static void print_layer(const sc_layer *layer, int64_t h, int64_t w, int threads
         engine_pick e;
         describe_engine(layer, h, w, l == 1, threads, &e);
         printf("  auto (%s, 1x%lldx%lldx%lld)  ", l ? "nhwc" : "nchw",
-               (long long)(in.wdesc.icg * in.params.groups), (long long)h, (long long)w);
+               (long long)(in.kind == SC_LAYER_CONV_TRANSPOSE ? in.wdesc.oc
+                                                              : in.wdesc.icg * in.params.groups),
+               (long long)h, (long long)w);
         if (e.ok) printf("%s engine, kernel %s: %s\n", e.engine, e.kernel, e.reason);
         else printf("%s\n", e.reason);
     }
@@ -229,7 +258,9 @@ const cli_cmd cli_cmd_info = {
         "\n"
         "DESCRIPTION\n"
         "    For every layer: its name; dimensions (O, I per group, KH, KW) and the layout\n"
-        "    the weights came in; stride, padding, dilation and groups; the pack order of\n"
+        "    the weights came in; stride, padding, dilation and groups; for a transposed\n"
+        "    layer (sconv prune --transposed) the line \"kind conv_transpose\" with its\n"
+        "    output padding (O is then Cin, I is Cout per group); the pack order of\n"
         "    the reduction index; the pruning method and its parameters; nonzeros and\n"
         "    sparsity, with the fraction of sum |w| and sum w^2 kept; nonzeros per output\n"
         "    channel (min, mean, max, empty rows, and a histogram of row densities in ten\n"

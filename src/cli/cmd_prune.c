@@ -7,7 +7,8 @@
 
 enum {
     O_W, O_LAYOUT, O_BIAS, O_SPARSITY, O_COUNT, O_THRESHOLD, O_MASK, O_METHOD, O_CONVENTION,
-    O_PACK, O_STRIDE, O_PAD, O_DIL, O_GROUPS, O_NAME, O_OUT, O_QUIET, N_OPTS
+    O_PACK, O_STRIDE, O_PAD, O_DIL, O_GROUPS, O_NAME, O_OUT, O_QUIET, O_TRANSPOSED, O_OUT_PAD,
+    N_OPTS
 };
 
 static const cli_opt opts[N_OPTS] = {
@@ -28,7 +29,33 @@ static const cli_opt opts[N_OPTS] = {
     [O_NAME] = {"name", 0, true, true},
     [O_OUT] = {"output", 'o', true, false},
     [O_QUIET] = {"quiet", 'q', false, false},
+    [O_TRANSPOSED] = {"transposed", 0, false, false},
+    [O_OUT_PAD] = {"output-padding", 0, true, false},
 };
+
+/* --transposed [--output-padding P|PHxPW]: the kind and output padding of the layers. */
+static int parse_kind(const cli_cmd *cmd, const cli_args *a, const sc_conv_params *params,
+                      sc_pack_options *po)
+{
+    po->kind = cli_flag(a, O_TRANSPOSED) ? SC_LAYER_CONV_TRANSPOSE : SC_LAYER_CONV;
+    po->out_pad_h = po->out_pad_w = 0;
+    if (cli_get(a, O_OUT_PAD) && !cli_flag(a, O_TRANSPOSED))
+        return cli_usage_error(cmd, "--output-padding applies to transposed layers: add "
+                               "--transposed");
+    if (cli_flag(a, O_TRANSPOSED) && cli_flag(a, O_BIAS))
+        return cli_usage_error(cmd, "--bias with --transposed: a transposed layer's bias has "
+                               "Cout values and is not stored in the .sconv file; add it after "
+                               "sconv run");
+    int code = CLI_OK;
+    if (cli_get(a, O_OUT_PAD))
+        code = cli_parse_pair(cmd, "--output-padding", cli_get(a, O_OUT_PAD), 0, INT64_C(1) << 40,
+                              &po->out_pad_h, &po->out_pad_w);
+    if (code == CLI_OK &&
+        sc_layer_check_kind(po->kind, params, po->out_pad_h, po->out_pad_w) != SC_OK)
+        code = cli_usage_error(cmd, "--output-padding %s: %s", cli_get(a, O_OUT_PAD),
+                               sc_last_message());
+    return code;
+}
 
 #define MAX_LAYERS 256
 
@@ -231,7 +258,9 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     sc_conv_params params;
     sc_pack_order order = SC_PACK_CHW;
     layer_in *in = NULL;
+    sc_pack_options kind = sc_pack_options_default();
     code = parse_options(cmd, &a, n, &spec, &layout, &params, &order);
+    if (code == CLI_OK) code = parse_kind(cmd, &a, &params, &kind);
     if (code == CLI_OK) {
         in = sc_calloc((size_t)n, sizeof *in);
         if (!in) code = cli_error(cmd, CLI_DATA, "out of memory");
@@ -262,6 +291,9 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         po.name = in[i].name;
         po.params = params;
         po.order = order;
+        po.kind = kind.kind;
+        po.out_pad_h = kind.out_pad_h;
+        po.out_pad_w = kind.out_pad_w;
         po.bias = in[i].bias_path ? in[i].bias.data : NULL;
         char mask_params[SC_METHOD_MAX];
         if (given_mask) {
@@ -286,10 +318,11 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     for (int i = 0; code == CLI_OK && !cli_flag(&a, O_QUIET) && i < n; ++i) {
         sc_layer_info info;
         sc_layer_get_info(in[i].packed, &info);
-        printf("%s: %s %lldx%lldx%lldx%lld -> layer '%s': %s, sparsity %.4f (%lld of %lld "
+        printf("%s: %s %lldx%lldx%lldx%lld -> %slayer '%s': %s, sparsity %.4f (%lld of %lld "
                "weights kept), pack %s\n", in[i].w_path, sc_wlayout_name(layout),
                (long long)in[i].w.shape[0], (long long)in[i].w.shape[1],
-               (long long)in[i].w.shape[2], (long long)in[i].w.shape[3], info.name, info.method,
+               (long long)in[i].w.shape[2], (long long)in[i].w.shape[3],
+               info.kind == SC_LAYER_CONV_TRANSPOSE ? "transposed " : "", info.name, info.method,
                info.sparsity, (long long)info.nnz, (long long)sc_wdesc_numel(&in[i].wd),
                sc_pack_order_name(info.order));
     }
@@ -317,7 +350,7 @@ const cli_cmd cli_cmd_prune = {
         "                             filter:l1|filter:l2]\n"
         "                   [--convention torch|tfmot] [--pack nchw|nhwc] [--stride S|SHxSW]\n"
         "                   [--pad P|T,L,B,R] [--dilation D] [--groups G] [--name NAME]\n"
-        "                   -o OUT.sconv\n",
+        "                   [--transposed [--output-padding P|PHxPW]] -o OUT.sconv\n",
     .help =
         "NAME\n"
         "    sconv prune - prune dense convolution weights and pack them into a .sconv file\n"
@@ -327,7 +360,8 @@ const cli_cmd cli_cmd_prune = {
         "                --sparsity S | --count K | --threshold T | --mask M.npy\n"
         "                [--method METHOD] [--convention torch|tfmot] [--pack nchw|nhwc]\n"
         "                [--stride S|SHxSW] [--pad P|PH,PW|T,L,B,R] [--dilation D|DHxDW]\n"
-        "                [--groups G] [--name NAME] -o OUT.sconv\n"
+        "                [--groups G] [--name NAME] [--transposed [--output-padding P|PHxPW]]\n"
+        "                -o OUT.sconv\n"
         "\n"
         "DESCRIPTION\n"
         "    Reads trained weights from .npy files, computes a keep-mask by magnitude with\n"
@@ -373,6 +407,18 @@ const cli_cmd cli_cmd_prune = {
         "    --groups G           default 1; the weights' I is the channels per group\n"
         "    --name NAME          layer name, one per -w (default: the file stems, which\n"
         "                         must then be distinct)\n"
+        "  Transposed convolution (ConvTranspose2d, \"deconvolution\"):\n"
+        "    --transposed         the weights are a transposed conv's: PyTorch\n"
+        "                         ConvTranspose2d.weight (Cin, Cout/G, KH, KW) as --layout\n"
+        "                         oihw (O = Cin, I = Cout per group), or a Keras\n"
+        "                         Conv2DTranspose kernel (KH, KW, Cout, Cin) as --layout\n"
+        "                         hwio. --stride, --pad, --dilation and --groups are the\n"
+        "                         transposed conv's (PyTorch's stride, padding, dilation,\n"
+        "                         groups). No --bias (it has Cout values; add it after run).\n"
+        "                         Per-filter and filter methods then work per input channel\n"
+        "    --output-padding P|PHxPW  extra rows/columns at the bottom/right of the\n"
+        "                         output (PyTorch output_padding); default 0; each below\n"
+        "                         max(stride, dilation) of its axis\n"
         "    -o, --output F       the .sconv file, written atomically; never an input file\n"
         "    -q, --quiet          print nothing on success\n"
         "    -h, --help           this text\n"
@@ -390,6 +436,8 @@ const cli_cmd cli_cmd_prune = {
         "    sconv prune -w conv1.npy --layout oihw --sparsity 0.9 --pad 1 -o conv1.sconv\n"
         "    sconv prune -w a.npy -w b.npy --layout hwio --method global --sparsity 0.8 \\\n"
         "                -o model.sconv\n"
-        "    sconv prune -w w.npy --layout oihw --method block:4x1 --count 10 -o w.sconv\n",
+        "    sconv prune -w w.npy --layout oihw --method block:4x1 --count 10 -o w.sconv\n"
+        "    sconv prune -w up.npy --layout oihw --transposed --stride 2 --pad 1 \\\n"
+        "                --output-padding 1 --sparsity 0.8 -o up.sconv\n",
     .main = run,
 };

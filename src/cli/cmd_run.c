@@ -42,7 +42,13 @@ static int input_desc(const cli_cmd *cmd, const char *path, const sc_array *x, b
     const int64_t c = nhwc ? x->shape[o + 2] : x->shape[o];
     const int64_t h = nhwc ? x->shape[o] : x->shape[o + 1];
     const int64_t w = nhwc ? x->shape[o + 1] : x->shape[o + 2];
-    const int64_t want_c = info->wdesc.icg * info->params.groups;
+    const bool tr = info->kind == SC_LAYER_CONV_TRANSPOSE;
+    const int64_t want_c = tr ? info->wdesc.oc : info->wdesc.icg * info->params.groups;
+    if (c != want_c && tr)
+        return cli_error(cmd, CLI_DATA, "%s: channels (C, axis %d of the %s array) is %lld, the "
+                         "transposed layer '%s' takes %lld (Cin, the first weight axis)", path,
+                         nhwc ? o + 2 : o, nhwc ? "nhwc" : "nchw", (long long)c, info->name,
+                         (long long)want_c);
     if (c != want_c)
         return cli_error(cmd, CLI_DATA, "%s: channels (C, axis %d of the %s array) is %lld, the "
                          "layer '%s' takes %lld (%lld per group x %lld groups)", path,
@@ -76,6 +82,27 @@ static sc_status convolve(sc_conv *op, const sc_tensor *xd, const float *x, cons
     return st;
 }
 
+/* The same for a transposed layer (sc_conv_transpose_*, sparse only). */
+static sc_status convolve_transposed(sc_conv_transpose *op, const sc_tensor *xd, const float *x,
+                                     const sc_tensor *yd, float *y, double macs,
+                                     bool *planned_whole)
+{
+    cli_progress bar;
+    cli_progress_start(&bar, "run", xd->dims[SC_N]);
+    const bool split = bar.tty && macs > PROGRESS_MACS && xd->dims[SC_N] > 1;
+    sc_tensor x1 = *xd, y1 = *yd;
+    if (split) x1.dims[SC_N] = y1.dims[SC_N] = 1;
+    sc_status st = sc_conv_transpose_plan(op, &x1, &y1);
+    *planned_whole = st == SC_OK;
+    if (st != SC_OK || !split) return st == SC_OK ? sc_conv_transpose_run(op, x, y) : st;
+    for (int64_t n = 0; st == SC_OK && n < xd->dims[SC_N]; ++n) {
+        st = sc_conv_transpose_run(op, x + n * xd->strides[SC_N], y + n * yd->strides[SC_N]);
+        cli_progress_update(&bar, n + 1);
+    }
+    cli_progress_end(&bar);
+    return st;
+}
+
 /* --check: the dense reference on the unpacked weights, through the same descriptors. */
 static int check(const cli_cmd *cmd, const char *model, const sc_layer *layer,
                  const sc_activation *act, const sc_tensor *xd, const float *x,
@@ -92,7 +119,11 @@ static int check(const cli_cmd *cmd, const char *model, const sc_layer *layer,
         st = sc_alloc_array((void **)&ref, (size_t)sc_tensor_span(yd), sizeof *ref, false,
                             "reference output");
     if (st == SC_OK) st = sc_layer_unpack(layer, SC_OIHW, w);
-    if (st == SC_OK)
+    sc_conv_transpose_params tp;
+    cli_transpose_params(&info, &tp);
+    if (st == SC_OK && info.kind == SC_LAYER_CONV_TRANSPOSE)
+        st = sc_conv_transpose_reference(&tp, &wd, w, NULL, act, xd, x, yd, ref);
+    else if (st == SC_OK)
         st = sc_conv_reference(&info.params, &wd, w, info.bias, act, xd, x, yd, ref);
     int code = CLI_OK;
     if (st != SC_OK) {
@@ -150,6 +181,9 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     const char *model = cli_get(&a, O_MODEL), *in = cli_get(&a, O_IN), *out = cli_get(&a, O_OUT);
     sc_layer *layer = NULL;
     sc_conv *op = NULL;
+    sc_conv_transpose *top = NULL;
+    sc_conv_transpose_params tp;
+    bool tr = false;
     sc_array x = {0};
     float *y = NULL;
     sc_layer_info info;
@@ -161,38 +195,56 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     if (code == CLI_OK) code = cli_load_layer(cmd, model, cli_get(&a, O_NAME), &layer);
     if (code == CLI_OK) {
         sc_layer_get_info(layer, &info);
-        code = cli_read_npy(cmd, in, &x);
+        tr = info.kind == SC_LAYER_CONV_TRANSPOSE;
+        cli_transpose_params(&info, &tp);
+        if (tr && opt.engine == SC_ENGINE_DENSE)
+            code = cli_usage_error(cmd, "--engine dense: layer '%s' of %s is a transposed "
+                                   "convolution, which runs on the sparse engine only (use "
+                                   "--check for the dense reference)", info.name, model);
     }
+    if (code == CLI_OK) code = cli_read_npy(cmd, in, &x);
     if (code == CLI_OK) code = input_desc(cmd, in, &x, in_nhwc, &info, &xd);
     int64_t oh = 0, ow = 0;
     if (code == CLI_OK) {
-        sc_status st = sc_conv_output_hw(&info.params, info.wdesc.kh, info.wdesc.kw,
-                                         xd.dims[SC_H], xd.dims[SC_W], &oh, &ow);
+        sc_status st = tr ? sc_conv_transpose_output_hw(&tp, info.wdesc.kh, info.wdesc.kw,
+                                                        xd.dims[SC_H], xd.dims[SC_W], &oh, &ow)
+                          : sc_conv_output_hw(&info.params, info.wdesc.kh, info.wdesc.kw,
+                                              xd.dims[SC_H], xd.dims[SC_W], &oh, &ow);
         if (st != SC_OK)
             code = cli_error(cmd, CLI_DATA, "%s: input %lldx%lld (height x width) does not fit "
                              "layer '%s' of %s: %s", in, (long long)xd.dims[SC_H],
                              (long long)xd.dims[SC_W], info.name, model, sc_last_message());
     }
     if (code == CLI_OK) {
-        const int64_t n = xd.dims[SC_N], oc = info.wdesc.oc;
+        const int64_t n = xd.dims[SC_N];
+        const int64_t oc = tr ? info.wdesc.icg * info.params.groups : info.wdesc.oc;
         yd = out_nhwc ? sc_tensor_nhwc(n, oc, oh, ow) : sc_tensor_nchw(n, oc, oh, ow);
         sc_status st = sc_tensor_check(&yd, 1, "output");
         if (st == SC_OK)
             st = sc_alloc_array((void **)&y, (size_t)sc_tensor_span(&yd), sizeof *y, false,
                                 "output activations");
-        if (st == SC_OK) st = sc_conv_create(layer, &opt, &op);
+        if (st == SC_OK && tr) {
+            sc_conv_transpose_options to = sc_conv_transpose_options_default();
+            to.act = opt.act;
+            to.threads = opt.threads;
+            st = sc_conv_transpose_create(layer, &tp, &to, &top);
+        } else if (st == SC_OK) {
+            st = sc_conv_create(layer, &opt, &op);
+        }
         if (st != SC_OK) code = cli_fail_status(cmd, st, in);
     }
     if (code == CLI_OK) {
-        const double macs = (double)sc_tensor_numel(&yd) * (double)info.wdesc.icg *
+        /* elements of the side with oc channels (y; x when transposed) x nonzeros per row */
+        const double macs = (double)sc_tensor_numel(tr ? &xd : &yd) * (double)info.wdesc.icg *
                             (double)(info.wdesc.kh * info.wdesc.kw) * (1.0 - info.sparsity);
         bool planned = false;
         const double t0 = cli_now();
-        sc_status st = convolve(op, &xd, x.data, &yd, y, macs, &planned);
+        sc_status st = tr ? convolve_transposed(top, &xd, x.data, &yd, y, macs, &planned)
+                          : convolve(op, &xd, x.data, &yd, y, macs, &planned);
         const double t1 = cli_now();
         if (planned && cli_flag(&a, O_VERBOSE)) {
             sc_conv_choice ch;
-            if (sc_conv_describe(op, &ch) == SC_OK)
+            if ((tr ? sc_conv_transpose_describe(top, &ch) : sc_conv_describe(op, &ch)) == SC_OK)
                 fprintf(stderr, "layer '%s': %s engine, kernel %s: %s\n", info.name,
                         ch.engine == SC_ENGINE_SPARSE ? "sparse" : "dense", ch.kernel, ch.reason);
             fprintf(stderr, "input %s %lldx%lldx%lldx%lld -> output %s %lldx%lldx%lldx%lld in "
@@ -213,6 +265,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                            : cli_write_npy(cmd, out, 4, shape, y);
     }
     sc_conv_destroy(op);
+    sc_conv_transpose_destroy(top);
     sc_layer_destroy(layer);
     sc_array_release(&x);
     sc_free(y);
@@ -241,6 +294,13 @@ const cli_cmd cli_cmd_run = {
         "    define conv2d), reading x in place in its layout. A 3-D input is one image\n"
         "    ((C, H, W) for nchw, (H, W, C) for nhwc) and gives a 3-D output.\n"
         "\n"
+        "    A layer packed with sconv prune --transposed runs as a transposed convolution\n"
+        "    (PyTorch conv_transpose2d, without bias): x has Cin channels (the weights'\n"
+        "    first axis), y has Cout = I x groups channels and\n"
+        "    (in-1)*stride - pad_a - pad_b + dilation*(k-1) + output_padding + 1 rows\n"
+        "    (columns likewise). It runs on the sparse engine only: --engine dense is\n"
+        "    refused (exit 1); --check compares with the dense transposed-conv reference.\n"
+        "\n"
         "OPTIONS\n"
         "    -m, --model FILE     the .sconv file (from sconv prune)\n"
         "    --name NAME          the layer (required when the file holds several)\n"
@@ -249,7 +309,8 @@ const cli_cmd cli_cmd_run = {
         "    --out-layout L       layout of the output (default: the input's)\n"
         "    --threads N          OpenMP threads (default 0: OMP_NUM_THREADS or all cores)\n"
         "    --engine E           auto (default: sparse or dense, whichever the planner\n"
-        "                         expects to be faster), sparse or dense\n"
+        "                         expects to be faster), sparse or dense (not for\n"
+        "                         transposed layers: they are sparse only)\n"
         "    --act A              fused activation after the bias: none (default), relu,\n"
         "                         relu6\n"
         "    --check              also run the dense reference (double precision) on the\n"

@@ -633,6 +633,131 @@ def run_errors(d):
     assert not os.path.exists(os.path.join(d, "y.npy")), "a failed run left an output"
 
 
+# ---------------------------------------------------------------- transposed layers
+
+def conv_transpose_ref(x, w, stride=(1, 1), pad=(0, 0, 0, 0), dil=(1, 1), out_pad=(0, 0),
+                       groups=1):
+    """NCHW x, w (Cin, Cout/groups, KH, KW) as torch.nn.ConvTranspose2d stores it: the
+    transposed convolution in float64 by scattering each input pixel (an independent oracle:
+    y[n, g*cog + c, ih*s - pt + a*d, iw*s - pl + b*d] += w[ci, c, a, b] * x[n, ci, ih, iw])."""
+    x = np.asarray(x, np.float64)
+    w = np.asarray(w, np.float64)
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    t, l, bo, r = pad
+    full_h = (h - 1) * stride[0] + dil[0] * (kh - 1) + 1 + out_pad[0]
+    full_w = (wd - 1) * stride[1] + dil[1] * (kw - 1) + 1 + out_pad[1]
+    oh = (h - 1) * stride[0] - t - bo + dil[0] * (kh - 1) + out_pad[0] + 1
+    ow = (wd - 1) * stride[1] - l - r + dil[1] * (kw - 1) + out_pad[1] + 1
+    yf = np.zeros((n, cog * groups, full_h, full_w))
+    cig = cin // groups
+    for g in range(groups):
+        for a in range(kh):
+            for b in range(kw):
+                contrib = np.einsum("ic,nihw->nchw", w[g * cig:(g + 1) * cig, :, a, b],
+                                    x[:, g * cig:(g + 1) * cig])
+                yf[:, g * cog:(g + 1) * cog,
+                   a * dil[0]: a * dil[0] + stride[0] * (h - 1) + 1: stride[0],
+                   b * dil[1]: b * dil[1] + stride[1] * (wd - 1) + 1: stride[1]] += contrib
+    return yf[:, :, t:t + oh, l:l + ow]
+
+
+@test
+def run_transposed_nchw_and_nhwc(d):
+    # ConvTranspose2d(6 -> 6, kernel 3x2, stride 2x3, padding (1,0,2,1), dilation 1x2,
+    # output_padding 1x2, groups 2): weight (Cin 6, Cout/groups 3, 3, 2)
+    w = weights(130, (6, 3, 3, 2))
+    x = rng(131).standard_normal((2, 6, 5, 4)).astype(np.float32)
+    save(d, "w.npy", w)
+    save(d, "x.npy", x)
+    save(d, "xh.npy", np.transpose(x, (0, 2, 3, 1)))
+    conv = ("--stride", "2x3", "--pad", "1,0,2,1", "--dilation", "1x2", "--groups", "2")
+    for pack in ("nchw", "nhwc"):
+        out, _ = ok("prune", "-w", "w.npy", "--layout", "oihw", "--transposed",
+                    "--output-padding", "1x2", "--sparsity", "0.6", *conv, "--pack", pack,
+                    "--name", "up", "-o", "t.sconv", cwd=d)
+        assert "transposed layer 'up'" in out, out
+        ok("unpack", "-m", "t.sconv", "--layout", "oihw", "-o", "u.npy", cwd=d)
+        u = load(d, "u.npy")
+        assert u.shape == w.shape and np.all((u == w) | (u == 0)), "unpack: kept weights"
+        assert int(np.sum(u == 0)) == round(0.6 * w.size), int(np.sum(u == 0))
+        # the kept weights are the largest |w| (weights() has no ties)
+        assert np.min(np.abs(u[u != 0])) > np.max(np.abs(w[u == 0]))
+        ref = conv_transpose_ref(x, u, (2, 3), (1, 0, 2, 1), (1, 2), (1, 2), 2)
+        # (in-1)*stride - pads + dil*(k-1) + out_pad + 1: 8-3+2+1+1 = 9, 9-1+2+2+1 = 13
+        assert ref.shape == (2, 6, 9, 13), ref.shape
+        for engine in ("auto", "sparse"):
+            _, err = ok("run", "-m", "t.sconv", "-i", "x.npy", "--in-layout", "nchw", "--check",
+                        "--engine", engine, "-o", "y.npy", cwd=d)
+            assert "check: max abs error" in err and ": ok" in err, err
+            y = load(d, "y.npy")
+            assert y.shape == ref.shape and rel_err(y, ref) < 1e-5, (pack, engine, rel_err(y, ref))
+            _, err = ok("run", "-m", "t.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--check",
+                        "--engine", engine, "--threads", "2", "-o", "yh.npy", cwd=d)
+            assert ": ok" in err, err
+            yh = load(d, "yh.npy")
+            assert yh.shape == (2, ref.shape[2], ref.shape[3], 6), yh.shape
+            assert rel_err(np.transpose(yh, (0, 3, 1, 2)), ref) < 1e-5, (pack, engine)
+        # --out-layout, --act relu, --verbose, 3-D input
+        _, err = ok("run", "-m", "t.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout",
+                    "nchw", "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)
+        assert "sparse engine" in err and "transposed" in err, err
+        assert rel_err(load(d, "yn.npy"), np.maximum(ref, 0)) < 1e-5
+        save(d, "x3.npy", x[1])
+        ok("run", "-m", "t.sconv", "-i", "x3.npy", "--in-layout", "nchw", "-o", "y3.npy", cwd=d)
+        assert rel_err(load(d, "y3.npy"), ref[1]) < 1e-5
+        os.remove(os.path.join(d, "y3.npy"))
+        # info: kind and output padding, text and JSON
+        out, _ = ok("info", "t.sconv", "--input-hw", "5x4", cwd=d)
+        assert "kind         conv_transpose" in out and "output padding 1x2" in out, out
+        assert "auto (nchw, 1x6x5x4)  sparse engine" in out, out
+        lay = info_json(d, "t.sconv")["layers"][0]
+        assert lay["kind"] == "conv_transpose" and lay["output_padding"] == [1, 2], lay
+    # the transposed operator is sparse only; the channels are Cin (the first weight axis)
+    fails(1, "run", "-m", "t.sconv", "-i", "x.npy", "--in-layout", "nchw", "--engine", "dense",
+          "-o", "y.npy", cwd=d, mentions=("--engine dense", "transposed", "sparse"))
+    save(d, "xc.npy", np.ones((1, 3, 5, 4)))
+    fails(2, "run", "-m", "t.sconv", "-i", "xc.npy", "--in-layout", "nchw", "-o", "y.npy",
+          cwd=d, mentions=("xc.npy", "channels", "transposed", "3", "6"))
+    # a conv layer still reports kind conv in JSON, and prints no kind line
+    ok("prune", "-w", "w.npy", "--layout", "oihw", "--sparsity", "0.5", "-o", "c.sconv", "-q",
+       cwd=d)
+    assert info_json(d, "c.sconv")["layers"][0]["kind"] == "conv"
+    assert info_json(d, "c.sconv")["layers"][0]["output_padding"] == [0, 0]
+    # flag errors
+    fails(1, "prune", "-w", "w.npy", "--layout", "oihw", "--sparsity", "0.5",
+          "--output-padding", "1", "-o", "z.sconv", cwd=d, mentions=("--output-padding",
+                                                                      "--transposed"))
+    fails(1, "prune", "-w", "w.npy", "--layout", "oihw", "--sparsity", "0.5", "--transposed",
+          "--stride", "2", "--output-padding", "2", "-o", "z.sconv", cwd=d,
+          mentions=("--output-padding", "smaller than max(stride 2, dilation 1)"))
+    save(d, "b.npy", np.ones(6))
+    fails(1, "prune", "-w", "w.npy", "--layout", "oihw", "--sparsity", "0.5", "--transposed",
+          "--bias", "b.npy", "-o", "z.sconv", cwd=d, mentions=("--bias", "--transposed"))
+    assert not os.path.exists(os.path.join(d, "z.sconv"))
+
+
+@test
+def run_transposed_hwio_kernel(d):
+    # a Keras Conv2DTranspose kernel (KH, KW, Cout, Cin) is --layout hwio with O = Cin
+    k = to_layout(weights(140, (4, 5, 3, 3)), "hwio")  # Cin 4, Cout 5
+    assert k.shape == (3, 3, 5, 4)
+    x = rng(141).standard_normal((1, 6, 7, 4)).astype(np.float32)  # NHWC, Cin = 4
+    save(d, "k.npy", k)
+    save(d, "x.npy", x)
+    ok("prune", "-w", "k.npy", "--layout", "hwio", "--transposed", "--stride", "2",
+       "--sparsity", "0.5", "-o", "t.sconv", "-q", cwd=d)
+    ok("run", "-m", "t.sconv", "-i", "x.npy", "--in-layout", "nhwc", "--check", "-o", "y.npy",
+       cwd=d)
+    ok("unpack", "-m", "t.sconv", "--layout", "hwio", "-o", "u.npy", cwd=d)
+    u = load(d, "u.npy")
+    assert u.shape == k.shape and np.all((u == k) | (u == 0))
+    ref = conv_transpose_ref(np.transpose(x, (0, 3, 1, 2)), np.transpose(u, (3, 2, 0, 1)), (2, 2))
+    y = load(d, "y.npy")
+    assert y.shape == (1, 13, 15, 5), y.shape  # (in-1)*2 + 3: Keras padding="valid"
+    assert rel_err(np.transpose(y, (0, 3, 1, 2)), ref) < 1e-5
+
+
 # ---------------------------------------------------------------- sweep and demo
 
 @test
