@@ -2,7 +2,8 @@
 """tests/interop/format/check_format.py: safetensors and plain NumPy read sconv's .sconv files.
 
 Usage: check_format.py FORMAT_DRIVER DOCS_FORMAT_MD   (the venv interpreter: needs safetensors)
-The driver packs four layers and writes model.sconv plus, per layer, the expected dense
+The driver packs four layers and writes model.sconv (and a conv_transpose layer in
+transposed.sconv, format_version 2, checked the same way) plus, per layer, the expected dense
 pruned weights (computed in C by explicit loops) and sc_layer_unpack's output, as .npy.
 Checks, per layer:
   - safetensors.numpy.load_file opens the file; its row_ptr/col_idx/values/bias equal the
@@ -107,6 +108,22 @@ def main():
     check(int(meta["wide.icg"]) * 9 > 65536 and tensors["wide.col_idx"].dtype == np.uint32,
           "a 32-bit-index layer is covered")
     check(int(meta["empty.nnz"]) == 0 and tensors["empty.values"].size == 0, "an empty layer is covered")
+    # a conv_transpose layer: version 2, kind and output padding; the same tensors and reader
+    tpath = os.path.join(tmp, "transposed.sconv")
+    t = load_file(tpath)
+    with safetensors.safe_open(tpath, framework="np") as f:
+        tmeta = f.metadata()
+    check(tmeta.get("format_version") == "2", "a conv_transpose file is format_version 2")
+    check(tmeta.get("up.kind") == "conv_transpose" and tmeta.get("up.output_padding") == "1,1",
+          "up: kind and output_padding metadata")
+    check(not any(k.endswith((".kind", ".output_padding")) for k in meta),
+          "conv layers carry no kind or output_padding keys")
+    exp = np.load(os.path.join(tmp, "up.expected.npy"))
+    rp, ci, val = csr_of(exp, "hwc")
+    check(np.array_equal(t["up.row_ptr"], rp) and np.array_equal(t["up.col_idx"], ci) and
+          np.array_equal(t["up.values"], val) and "up.bias" not in t, "up: CSR tensors")
+    dense = sconv_dense(tpath, "up")
+    check(np.array_equal(dense, exp), "up: the docs' NumPy lines give the (Cin, Cout/g, KH, KW) weight")
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

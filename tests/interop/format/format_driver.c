@@ -13,7 +13,12 @@
  *   OUTDIR/<i>.unpacked.npy      sc_layer_unpack(layer i, SC_OIHW)
  *   OUTDIR/<i>.bias.npy          layer i's bias (layers with a bias)
  * The layers cover both pack orders, the three source layouts, groups, a bias, 32-bit
- * column indices (72000 columns) and an all-zero layer. Exit status 0, or 1 with a message. */
+ * column indices (72000 columns) and an all-zero layer. Also
+ *   OUTDIR/transposed.sconv      one conv_transpose layer "up" (format_version 2): a
+ *                                ConvTranspose2d weight (Cin 6, Cout/groups 4, 3, 3), groups 2,
+ *                                stride 2, padding 1, output padding 1, pack order hwc
+ *   OUTDIR/up.expected.npy       its pruned weight, (Cin, Cout/groups, KH, KW)
+ * Exit status 0, or 1 with a message. */
 
 typedef struct spec {
     const char *name;
@@ -55,6 +60,40 @@ static int64_t at(const spec *s, int64_t o, int64_t i, int64_t h, int64_t w)
     case SC_HWIO: return ((h * s->kw + w) * s->icg + i) * s->oc + o;
     default: return ((o * s->icg + i) * s->kh + h) * s->kw + w;
     }
+}
+
+/* transposed.sconv and up.expected.npy (see the top). */
+static int write_transposed(const char *dir)
+{
+    enum { CIN = 6, COG = 4, K = 3, N = CIN * COG * K * K };
+    float w[N], exp[N];
+    for (int j = 0; j < N; ++j) {
+        w[j] = (float)((int)(rnd() % 20001) - 10000) / 1237.0f;
+        if (rnd() % 100 < 60) w[j] = 0.0f;  /* pruned */
+        exp[j] = w[j];
+    }
+    const sc_wdesc wd = {SC_OIHW, CIN, COG, K, K};
+    sc_pack_options opt = sc_pack_options_default();
+    opt.name = "up";
+    opt.order = SC_PACK_HWC;
+    opt.params.groups = 2;
+    opt.params.stride_h = opt.params.stride_w = 2;
+    opt.params.pad_top = opt.params.pad_left = opt.params.pad_bottom = opt.params.pad_right = 1;
+    opt.kind = SC_LAYER_CONV_TRANSPOSE;
+    opt.out_pad_h = opt.out_pad_w = 1;
+    opt.method = "mask";
+    opt.method_params = "interop test";
+    sc_layer *l = NULL;
+    char path[4096];
+    sc_status st = sc_layer_pack(&wd, w, NULL, &opt, &l);
+    if (st != SC_OK) return fail("up", st);
+    const int64_t shape[4] = {CIN, COG, K, K};
+    snprintf(path, sizeof path, "%s/up.expected.npy", dir);
+    st = sc_npy_write(path, 4, shape, exp);
+    if (st == SC_OK) snprintf(path, sizeof path, "%s/transposed.sconv", dir);
+    if (st == SC_OK) st = sc_file_write(path, (const sc_layer *const *)&l, 1);
+    sc_layer_destroy(l);
+    return st == SC_OK ? 0 : fail(path, st);
 }
 
 int main(int argc, char **argv)
@@ -122,7 +161,7 @@ next:
         fail(path, st);
         goto done;
     }
-    rc = 0;
+    rc = write_transposed(argv[1]);
 done:
     for (int l = 0; l < N_LAYERS; ++l) sc_layer_destroy(layers[l]);
     return rc;
