@@ -1,7 +1,9 @@
 /* tests/robustness/test_disk.c: writes to a full disk or an unwritable directory fail with
  * SC_EIO and leave the previous file intact and no temporary file behind */
+#define _GNU_SOURCE  /* unshare */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@ static bool mount_small_tmpfs(scratch *s, const char *size, char *why, size_t ca
     cr_assert_eq(mkdir(s->mnt, 0755), 0);
     char opts[64];
     snprintf(opts, sizeof opts, "size=%s,mode=0755", size);
+    /* A private mount namespace when possible: the tmpfs then vanishes with this test
+     * process even if an assertion ends the test before it unmounts. */
+    if (unshare(CLONE_NEWNS) == 0) (void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     if (mount("tmpfs", s->mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
         snprintf(why, cap, "cannot mount a %s tmpfs on %s (%s): this test needs root or "
                  "CAP_SYS_ADMIN", size, s->mnt, strerror(errno));
