@@ -40,6 +40,7 @@ typedef struct sc_sparse_plan {
     int64_t *off_start;      /* n_cb * oc: start of (cb, o) in off_bytes */
     int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no garbage) */
     const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
+    const sc_spmm_info *kern56;   /* width 56 for partial tiles of 49..56 pixels, or NULL */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn transpose8xn;  /* the same over strips of 8x8 blocks */
 } sc_sparse_plan;

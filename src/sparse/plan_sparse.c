@@ -225,6 +225,7 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
         for (int i = 0; i < 4; ++i)
             sp.kern[i] = sc_spmm_find_rows(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i],
                                            (size_t)sp.rows);
+        sp.kern56 = sc_spmm_find_rows(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, 56, (size_t)sp.rows);
         sp.transpose8 = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
         sp.transpose8xn = use_avx2 ? sc_transpose8xn_f32__avx2 : sc_transpose8xn_f32__ref;
         *out = sp;

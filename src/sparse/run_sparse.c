@@ -24,6 +24,10 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
         const int32_t *off = sp->off_bytes + sp->off_start[cb * OC + o0];
         const uint32_t *nnz = sp->nnz + cb * OC + o0;
         int64_t pos = 0;
+        if (m == 56 && sp->kern56) {
+            sp->kern56->fn(56, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes, &prm);
+            pos = 56;
+        }
         for (int k = 0; k < 4; ++k) {
             const int64_t width = (int64_t)sp->kern[k]->mr;
             for (; m - pos >= width; pos += width)
@@ -147,7 +151,8 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
             const float *xt;
             int64_t mk = m;  /* pixels the kernels compute */
-            if (!sp->in_place && m < 64) mk = m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
+            if (!sp->in_place && m < 64)
+                mk = m > 56 ? 64 : m > 48 && sp->kern56 ? 56 : m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
             if (sp->panel) {
                 sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
                 for (int64_t c = 0; mk > m && c < IC; ++c)

@@ -69,6 +69,7 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
 SC_SPMM_AVX2(64)
 SC_SPMM_AVX2(32)
 SC_SPMM_AVX2(16)
+SC_SPMM_AVX2(56)  /* a 7x7 image's 49 pixels: 7 accumulators instead of 8 */
 
 /* 1 <= mr <= 8 pixels in one masked ymm: masked-out lanes are neither read nor written. */
 void sc_spmm_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
