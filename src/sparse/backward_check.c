@@ -52,7 +52,7 @@ sc_status sc_conv_bwd_check(const sc_conv_params *p, const sc_wdesc *wd, const s
                             const sc_tensor *dx)
 {
     static const char who[] = "backward data";
-    int64_t ic, oh, ow;
+    int64_t ic = 0, oh = 0, ow = 0;  /* set by the checks; zeroed for -Wmaybe-uninitialized */
     sc_status st = check_weights(who, p, wd, &ic);
     if (st != SC_OK) return st;
     if ((st = sc_tensor_check(dy, 0, "backward data: dY")) != SC_OK) return st;
@@ -119,7 +119,7 @@ sc_status sc_conv_transpose_check(const sc_conv_transpose_params *p, const sc_wd
     static const char who[] = "conv transpose";
     if (!p) return sc_fail(SC_EINVAL, "%s: params are NULL", who);
     const sc_conv_params fp = sc_conv_transpose_forward_params(p);
-    int64_t oc, oh, ow;
+    int64_t oc = 0, oh = 0, ow = 0;  /* set by the checks; zeroed for -Wmaybe-uninitialized */
     sc_status st = check_weights(who, &fp, wd, &oc);
     if (st != SC_OK) return st;
     if ((st = sc_tensor_check(x, 0, "conv transpose: input")) != SC_OK) return st;
@@ -140,7 +140,7 @@ sc_status sc_conv_wgrad_check(const sc_conv_params *p, const sc_wdesc *wd, const
                               const sc_tensor *dy)
 {
     static const char who[] = "weight gradient";
-    int64_t ic, oh, ow;
+    int64_t ic = 0, oh = 0, ow = 0;  /* set by the checks; zeroed for -Wmaybe-uninitialized */
     sc_status st = check_weights(who, p, wd, &ic);
     if (st != SC_OK) return st;
     if ((st = sc_tensor_check(x, 0, "weight gradient: x")) != SC_OK) return st;
