@@ -1,5 +1,6 @@
 /* bench/machine.c: what the benchmark ran on: CPU model, core count, library versions */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,7 +75,16 @@ void scb_library_versions(FILE *f, const char *prefix)
     fprintf(f, "%sXNNPACK %s\n", prefix, a);
     scb_deb_version("libopenblas0-pthread", b, sizeof b);
     if (strcmp(b, "?") == 0) scb_deb_version("libopenblas0", b, sizeof b);
-    fprintf(f, "%s%s (Debian package %s)\n", prefix, openblas_get_config(), b);
+    fprintf(f, "%s%s (Debian package %s)", prefix, openblas_get_config(), b);
+    const char *was = getenv("SCONV_BLAS_CORE_WAS");
+    if (was && getenv("OPENBLAS_CORETYPE"))
+        fprintf(f, "; kernels %s by OPENBLAS_CORETYPE, set by sconv-bench because this "
+                   "OpenBLAS does not know the CPU and had chosen generic %s kernels",
+                sc_blas_core(), was);
+    else if (sc_blas_core_suggestion())
+        fprintf(f, "; **generic %s kernels on this CPU: the openblas and dense rows are slow** "
+                   "(OPENBLAS_CORETYPE=%s fixes it)", sc_blas_core(), sc_blas_core_suggestion());
+    fprintf(f, "\n");
     scb_deb_version("libcxsparse3", b, sizeof b);
     fprintf(f, "%sCXSparse %d.%d.%d (%s; Debian package %s)\n", prefix, CS_VER, CS_SUBVER,
             CS_SUBSUB, CS_DATE, b);

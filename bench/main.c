@@ -317,6 +317,7 @@ static int outputs(const opts *o, const char *csv_path, const char *cmd)
 
 int main(int argc, char **argv)
 {
+    sc_blas_fix_core(argv);  /* give the OpenBLAS peer and the dense engine their real kernels */
     opts o;
     int rc = 1;
     char *cmd = NULL;

@@ -24,6 +24,23 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
                         const sc_tensor *xd, const float *x,
                         const sc_tensor *yd, float *y, int threads);
 
+/* The kernel family OpenBLAS chose for this CPU when it was loaded ("Haswell", "SkylakeX",
+ * "Zen", ..., or a generic one such as "Prescott"). */
+const char *sc_blas_core(void);
+
+/* NULL when OpenBLAS's kernels suit this CPU. Otherwise the OPENBLAS_CORETYPE value that
+ * would (an OpenBLAS older than the CPU falls back to generic SSE3 kernels, several times
+ * slower): "SkylakeX" with AVX-512, "Haswell" with AVX2 + FMA. */
+const char *sc_blas_core_suggestion(void);
+
+/* For programs, first thing in main: when sc_blas_core_suggestion() names a core and
+ * OPENBLAS_CORETYPE is unset, set it and re-execute the program (/proc/self/exe) with the
+ * same argv, so the dense path runs at the machine's speed; SCONV_BLAS_CORE_WAS then holds
+ * the core OpenBLAS had chosen. Returns when there is nothing
+ * to do, or after a message on stderr when the exec failed. The sconv command and
+ * sconv-bench call it; a library never does this by itself. */
+void sc_blas_fix_core(char **argv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,6 +41,7 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    sc_blas_fix_core(argv);  /* an OpenBLAS older than the CPU: rerun with its right kernels */
     if (argc < 2) {
         fputs("sconv: missing command\n", stderr);
         print_help(stderr);
