@@ -15,10 +15,21 @@ typedef enum sc_engine {
 } sc_engine;
 
 typedef enum sc_kernel_choice {
-    SC_KERNEL_AUTO = 0,   /* the best the CPU supports */
+    SC_KERNEL_AUTO = 0,   /* the best the CPU supports: AVX-512, else AVX2, else portable */
     SC_KERNEL_PORTABLE,   /* portable C twins only (tests) */
-    SC_KERNEL_AVX2        /* AVX2+FMA; SC_EUNSUPPORTED on a CPU without them */
+    SC_KERNEL_AVX2,       /* AVX2+FMA; SC_EUNSUPPORTED on a CPU without them */
+    SC_KERNEL_AVX512      /* AVX-512 row kernels (F/BW/DQ/VL), AVX2 for the rest (block
+                             kernels, transposes); SC_EUNSUPPORTED on a CPU without them */
 } sc_kernel_choice;
+
+/* How the auto engine chooses between sparse and dense (depthwise layers are always sparse). */
+typedef enum sc_auto_mode {
+    SC_AUTO_MEASURE = 0,  /* time both engines on the planned shape (scratch buffers, 2-4 runs
+                             of each, once per plan) and keep the faster: right on any machine,
+                             but two plans of one layer may choose differently near break-even */
+    SC_AUTO_RULE          /* fixed sparsity thresholds measured on the development machine
+                             (docs/kernels.md): free and deterministic, machine-blind */
+} sc_auto_mode;
 
 typedef struct sc_conv_options {
     sc_activation act;        /* fused after the bias */
@@ -26,9 +37,10 @@ typedef struct sc_conv_options {
     int threads;              /* OpenMP threads; 0 = the OpenMP default */
     sc_engine engine;
     sc_kernel_choice kernel;
+    sc_auto_mode auto_mode;   /* only read when engine is SC_ENGINE_AUTO */
 } sc_conv_options;
 
-/* No activation, the layer's bias, default threads, auto engine and kernel. */
+/* No activation, the layer's bias, default threads, auto engine (measured) and kernel. */
 sc_conv_options sc_conv_options_default(void);
 
 typedef struct sc_conv sc_conv;

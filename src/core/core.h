@@ -47,5 +47,6 @@ int64_t sc_checked_product(const int64_t *ext, int n);
 
 /* CPU features, detected once. */
 bool sc_cpu_has_avx2_fma(void);
+bool sc_cpu_has_avx512(void);  /* F, BW, DQ and VL */
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
+#include "sparse/kernel_choice.h"
 #include "sparse/csr_cs.h"
 #include "sparse/layer_impl.h"
 
@@ -163,13 +164,7 @@ done:
 
 sc_status sc_tconv_check_kernel(const char *who, sc_kernel_choice k)
 {
-    if ((unsigned)k > SC_KERNEL_AVX2)
-        return sc_fail(SC_EINVAL, "%s: kernel choice %d: expected auto, portable or avx2", who,
-                       (int)k);
-    if (k == SC_KERNEL_AVX2 && !sc_cpu_has_avx2_fma())
-        return sc_fail(SC_EUNSUPPORTED, "%s: kernel avx2 requested, but this CPU lacks AVX2 or "
-                       "FMA", who);
-    return SC_OK;
+    return sc_kernel_choice_check(who, k);
 }
 
 sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor *out)
@@ -182,12 +177,10 @@ sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor 
         sc_tconv_plan_clear(&tp);
         return st;
     }
-    const int use_avx2 = t->kernel == SC_KERNEL_AVX2 ||
-                         (t->kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
+    const sc_isa isa = sc_kernel_isa(t->kernel);
     static const size_t widths[4] = {64, 32, 16, 8};
-    for (int i = 0; i < 4; ++i)
-        tp.kern[i] = sc_spmm_find(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i]);
-    tp.tr = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
+    for (int i = 0; i < 4; ++i) tp.kern[i] = sc_spmm_pick(isa, widths[i], 1);
+    tp.tr = isa >= SC_ISA_AVX2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
     sc_tconv_plan_clear(&t->tp);
     t->tp = tp;
     t->in = *in;

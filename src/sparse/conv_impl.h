@@ -59,13 +59,18 @@ struct sc_conv {
     sc_sparse_plan sp;
 };
 
+/* Time planned sparse and dense copies of one operator on scratch buffers shaped like their
+ * descriptors (plan_measure.c): the best milliseconds of each. */
+sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
+                          double *ms_dense);
+
 /* Free the arrays of a sparse plan and zero it. */
 void sc_sparse_plan_clear(sc_sparse_plan *sp);
 
 /* Build the sparse plan of op for x -> y (descriptors checked); SC_EUNSUPPORTED when the
  * per-image scratch is too large for 32-bit byte offsets. Leaves *sp cleared on failure. */
 sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               int use_avx2, sc_sparse_plan *sp);
+                               sc_isa isa, sc_sparse_plan *sp);
 
 /* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
 void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);

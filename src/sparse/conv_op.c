@@ -4,12 +4,14 @@
 #include "core/core.h"
 #include "sconv/dense.h"
 #include "sparse/conv_impl.h"
+#include "sparse/kernel_choice.h"
 #include "sparse/layer_impl.h"
 
 sc_conv_options sc_conv_options_default(void)
 {
     return (sc_conv_options){.act = sc_activation_none(), .bias = NULL, .threads = 0,
-                             .engine = SC_ENGINE_AUTO, .kernel = SC_KERNEL_AUTO};
+                             .engine = SC_ENGINE_AUTO, .kernel = SC_KERNEL_AUTO,
+                             .auto_mode = SC_AUTO_MEASURE};
 }
 
 static sc_status check_options(const sc_conv_options *opt)
@@ -22,12 +24,10 @@ static sc_status check_options(const sc_conv_options *opt)
     if ((unsigned)opt->engine > SC_ENGINE_DENSE)
         return sc_fail(SC_EINVAL, "conv: engine %d: expected auto, sparse or dense",
                        (int)opt->engine);
-    if ((unsigned)opt->kernel > SC_KERNEL_AVX2)
-        return sc_fail(SC_EINVAL, "conv: kernel choice %d: expected auto, portable or avx2",
-                       (int)opt->kernel);
-    if (opt->kernel == SC_KERNEL_AVX2 && !sc_cpu_has_avx2_fma())
-        return sc_fail(SC_EUNSUPPORTED, "conv: kernel avx2 requested, but this CPU lacks "
-                       "AVX2 or FMA");
+    if ((unsigned)opt->auto_mode > SC_AUTO_RULE)
+        return sc_fail(SC_EINVAL, "conv: auto mode %d: expected measure or rule",
+                       (int)opt->auto_mode);
+    if ((st = sc_kernel_choice_check("conv", opt->kernel)) != SC_OK) return st;
     return SC_OK;
 }
 

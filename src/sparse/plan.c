@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/conv_impl.h"
+#include "sparse/kernel_choice.h"
 #include "sparse/layer_impl.h"
 
 /* Auto engine thresholds, measured with this engine against the OpenBLAS im2col fallback
@@ -42,9 +43,9 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     sc_status st = sc_conv_check(&L->params, &L->wd, x, y);
     if (st != SC_OK) return st;
     const double sparsity = 1.0 - (double)L->nnz / (double)sc_wdesc_numel(&L->wd);
-    const int use_avx2 = op->opt.kernel == SC_KERNEL_AVX2 ||
-                         (op->opt.kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
+    const sc_isa isa = sc_kernel_isa(op->opt.kernel);
     sc_engine engine = op->opt.engine;
+    int measure = 0;  /* auto: time both engines on this shape before choosing */
     char reason[256];
     if (engine == SC_ENGINE_SPARSE) {
         snprintf(reason, sizeof reason, "sparse engine forced by the options (sparsity %.3f)",
@@ -60,6 +61,7 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
         const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
         const double from = pointwise ? SC_AUTO_SPARSE_FROM_1X1 : SC_AUTO_SPARSE_FROM_KXK;
         engine = sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
+        measure = op->opt.auto_mode == SC_AUTO_MEASURE;
         snprintf(reason, sizeof reason, "auto: sparsity %.3f is %s the measured sparse/dense "
                  "break-even of %.2f for %s layers, so %s", sparsity,
                  sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
@@ -67,21 +69,47 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     }
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
-    if (engine == SC_ENGINE_SPARSE) {
+    if (engine == SC_ENGINE_SPARSE || measure) {
         sc_conv tmp = *op;  /* the plan builder reads the layer, bias and descriptors */
         tmp.x = *x;
         tmp.y = *y;
-        st = sc_sparse_plan_build(&tmp, x, y, use_avx2, &sp);
+        st = sc_sparse_plan_build(&tmp, x, y, isa, &sp);
         if (st == SC_EUNSUPPORTED && op->opt.engine == SC_ENGINE_AUTO) {
             engine = SC_ENGINE_DENSE;
+            measure = 0;
             snprintf(reason, sizeof reason, "auto: %s; dense instead", sc_last_message());
             st = SC_OK;
         }
         if (st != SC_OK) return st;
     }
-    if (engine == SC_ENGINE_DENSE && (st = ensure_dense_weights(op)) != SC_OK) {
+    if ((engine == SC_ENGINE_DENSE || measure) && (st = ensure_dense_weights(op)) != SC_OK) {
         sc_sparse_plan_clear(&sp);
         return st;
+    }
+    if (measure) {
+        sc_conv s = *op, d;  /* shallow planned copies, run only inside the measurement */
+        s.sp = sp;
+        s.x = *x;
+        s.y = *y;
+        s.planned = 1;
+        s.engine = SC_ENGINE_SPARSE;
+        d = s;
+        d.engine = SC_ENGINE_DENSE;
+        double ms_sparse, ms_dense;
+        if ((st = sc_auto_measure(&s, &d, &ms_sparse, &ms_dense)) != SC_OK) {
+            sc_sparse_plan_clear(&sp);
+            return st;
+        }
+        const char *rule = engine == SC_ENGINE_SPARSE ? "sparse" : "dense";
+        engine = ms_sparse <= ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
+        snprintf(reason, sizeof reason, "auto: timed at plan: sparse %.3g ms, dense %.3g ms, so "
+                 "%s (sparsity %.3f; the fixed thresholds would say %s)", ms_sparse, ms_dense,
+                 engine == SC_ENGINE_SPARSE ? "sparse" : "dense", sparsity, rule);
+        if (engine == SC_ENGINE_DENSE) sc_sparse_plan_clear(&sp);
+    }
+    if (engine == SC_ENGINE_SPARSE && op->dense_w) {  /* not needed: give the memory back */
+        sc_free(op->dense_w);
+        op->dense_w = NULL;
     }
     sc_sparse_plan_clear(&op->sp);
     op->sp = sp;

@@ -213,7 +213,7 @@ done:
 }
 
 sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               int use_avx2, sc_sparse_plan *out)
+                               sc_isa isa, sc_sparse_plan *out)
 {
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
@@ -222,12 +222,11 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
     if (st == SC_OK) st = plan_streams(op, x, &sp);
     if (st == SC_OK) {
         static const size_t widths[4] = {64, 32, 16, 8};
-        for (int i = 0; i < 4; ++i)
-            sp.kern[i] = sc_spmm_find_rows(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, widths[i],
-                                           (size_t)sp.rows);
-        sp.kern56 = sc_spmm_find_rows(use_avx2 ? SC_ISA_AVX2 : SC_ISA_NONE, 56, (size_t)sp.rows);
-        sp.transpose8 = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
-        sp.transpose8xn = use_avx2 ? sc_transpose8xn_f32__avx2 : sc_transpose8xn_f32__ref;
+        for (int i = 0; i < 4; ++i) sp.kern[i] = sc_spmm_pick(isa, widths[i], (size_t)sp.rows);
+        sp.kern56 = sc_spmm_pick(isa, 56, (size_t)sp.rows);
+        const int avx2 = isa >= SC_ISA_AVX2;  /* the transposes have no AVX-512 version */
+        sp.transpose8 = avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
+        sp.transpose8xn = avx2 ? sc_transpose8xn_f32__avx2 : sc_transpose8xn_f32__ref;
         *out = sp;
         return SC_OK;
     }

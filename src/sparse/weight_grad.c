@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "sparse/layer_impl.h"
+#include "sparse/kernel_choice.h"
 #include "sparse/weight_grad_kernels.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
@@ -73,8 +74,7 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                          (H == 1 || xd->strides[SC_H] == W) && H == OH && W == OW;
     const int y_direct = dyd->strides[SC_W] == 1 && wq == OW &&
                          (OH == 1 || dyd->strides[SC_H] == OW);
-    const int use_avx2 = o.kernel == SC_KERNEL_AVX2 ||
-                         (o.kernel == SC_KERNEL_AUTO && sc_cpu_has_avx2_fma());
+    const int use_avx2 = sc_kernel_isa(o.kernel) >= SC_ISA_AVX2;  /* no AVX-512 version */
     const sc_wgrad_dot_fn dot = use_avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref;
     const sc_transpose8_fn tr = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
     const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sconv.h"
+#include "sparse/ukernels/spmm.h"
 
 typedef struct ct_rng { uint64_t s; } ct_rng;
 
@@ -25,6 +26,23 @@ static inline int64_t ct_int(ct_rng *r, int64_t lo, int64_t hi)  /* [lo, hi] */
 
 /* Activation layouts the tests cross: dense NCHW, dense NHWC, a channel slice (2 channels
  * in) of a larger NHWC buffer, and an NCHW buffer with padded rows, planes and images. */
+/* The kernel choices the sweeps cycle through: AVX2, portable, AVX-512. On a CPU without
+ * AVX-512 its turns go to AVX2, so every configuration still runs (the name says which). */
+static inline sc_kernel_choice ct_sweep_kernel(int64_t turn)
+{
+    switch (turn % 3) {
+    case 0: return SC_KERNEL_AVX2;
+    case 1: return SC_KERNEL_PORTABLE;
+    default: return sc_isa_available(SC_ISA_AVX512) ? SC_KERNEL_AVX512 : SC_KERNEL_AVX2;
+    }
+}
+
+static inline const char *ct_kernel_name(sc_kernel_choice k)
+{
+    return k == SC_KERNEL_AVX512 ? "avx512" : k == SC_KERNEL_AVX2 ? "avx2"
+         : k == SC_KERNEL_PORTABLE ? "portable" : "auto";
+}
+
 enum { CT_NCHW, CT_NHWC, CT_SLICE, CT_PADDED, CT_N_LAYOUTS };
 static const char *const ct_layout_names[] = {"nchw", "nhwc", "slice", "padded"};
 

@@ -32,7 +32,7 @@ static void describe(const bw_cfg *c, const char *what, int idx, char *buf, size
              (long long)c->p.pad_right, (long long)c->p.dil_h, (long long)c->p.dil_w,
              (long long)c->oph, (long long)c->opw, c->sparsity, sc_pack_order_name(c->order),
              ct_layout_names[c->xl], ct_layout_names[c->yl],
-             c->kernel == SC_KERNEL_AVX2 ? "avx2" : "portable", sc_activation_name(c->act.kind),
+             ct_kernel_name(c->kernel), sc_activation_name(c->act.kind),
              c->bias);
 }
 
@@ -78,7 +78,7 @@ static bw_cfg random_cfg(ct_rng *r, int idx, int transpose)
     c.order = ct_uniform(r) < 0.5 ? SC_PACK_CHW : SC_PACK_HWC;
     c.xl = (int)(idx / 4 % 4);
     c.yl = (int)(idx / 16 % 4);
-    c.kernel = (idx / 2) % 2 ? SC_KERNEL_PORTABLE : SC_KERNEL_AVX2;
+    c.kernel = ct_sweep_kernel(idx / 2);
     if (transpose) {
         const int64_t mh = c.p.stride_h > c.p.dil_h ? c.p.stride_h : c.p.dil_h;
         const int64_t mw = c.p.stride_w > c.p.dil_w ? c.p.stride_w : c.p.dil_w;

@@ -28,7 +28,7 @@ static void describe(const g_cfg *c, const char *what, int idx, char *buf, size_
              (long long)c->p.pad_left, (long long)c->p.pad_bottom, (long long)c->p.pad_right,
              (long long)c->p.dil_h, (long long)c->p.dil_w, c->sparsity,
              sc_pack_order_name(c->order), ct_layout_names[c->xl], ct_layout_names[c->yl],
-             c->kernel == SC_KERNEL_AVX2 ? "avx2" : "portable");
+             ct_kernel_name(c->kernel));
 }
 
 /* tiny != 0 keeps every extent small (adjoint and finite differences in double). */
@@ -68,7 +68,7 @@ static g_cfg random_cfg(ct_rng *r, int idx, int tiny)
     c.order = ct_uniform(r) < 0.5 ? SC_PACK_CHW : SC_PACK_HWC;
     c.xl = (int)(idx / 4 % 4);
     c.yl = (int)(idx / 16 % 4);
-    c.kernel = (idx / 2) % 2 ? SC_KERNEL_PORTABLE : SC_KERNEL_AVX2;
+    c.kernel = ct_sweep_kernel(idx / 2);
     return c;
 }
 

@@ -121,6 +121,9 @@ Test(conv_api, invalid_arguments_return_their_status)
     opt.kernel = (sc_kernel_choice)9;
     cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
     opt = sc_conv_options_default();
+    opt.auto_mode = (sc_auto_mode)5;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
+    opt = sc_conv_options_default();
     opt.act = sc_activation_clamp(1.0f, -1.0f);
     cr_expect_eq(sc_conv_create(layer, &opt, &op), SC_EINVAL);
     opt.act = sc_activation_clamp(NAN, 1.0f);
@@ -131,6 +134,11 @@ Test(conv_api, invalid_arguments_return_their_status)
     opt.kernel = SC_KERNEL_AVX2;
     cr_expect_eq(sc_conv_create(layer, &opt, &op),
                  sc_cpu_has_avx2_fma() ? SC_OK : SC_EUNSUPPORTED);
+    if (op != keep) sc_conv_destroy(op);
+    op = keep;
+    opt.kernel = SC_KERNEL_AVX512;
+    cr_expect_eq(sc_conv_create(layer, &opt, &op),
+                 sc_isa_available(SC_ISA_AVX512) ? SC_OK : SC_EUNSUPPORTED);
     if (op != keep) sc_conv_destroy(op);
     op = NULL;
     cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
@@ -173,6 +181,7 @@ Test(conv_api, describe_reports_the_choice)
         sc_conv *op = NULL;
         sc_conv_options opt = sc_conv_options_default();
         opt.kernel = SC_KERNEL_PORTABLE;
+        opt.auto_mode = SC_AUTO_RULE;
         cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
         cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
         sc_conv_choice ch;
@@ -192,8 +201,9 @@ Test(conv_api, describe_reports_the_choice)
             cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm4_f32_64__avx2"
                                                               : "spmm4_f32_64__ref");
         else
-            cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm_f32_64__avx2"
-                                                              : "spmm_f32_64__ref");
+            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_64__avx512"
+                                        : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
+                                                                        : "spmm_f32_64__ref");
         cr_expect(strstr(ch.reason, "forced") != NULL, "%s", ch.reason);
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
@@ -211,7 +221,9 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     sc_layer *layer = make_layer(&dw, &p, 0.0, SC_PACK_CHW, 8, wp, NULL);
     sc_conv *op = NULL;
     sc_conv_choice ch;
-    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    sc_conv_options rule = sc_conv_options_default();
+    rule.auto_mode = SC_AUTO_RULE;
+    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
@@ -223,7 +235,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     const sc_wdesc k3 = {SC_OIHW, 8, 8, 3, 3};
     layer = make_layer(&k3, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
     const sc_tensor x8 = sc_tensor_nchw(1, 8, 7, 7), y8 = sc_tensor_nchw(1, 8, 7, 7);
-    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
@@ -235,7 +247,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     p = sc_conv_params_default();
     layer = make_layer(&k1, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
     const sc_tensor x24 = sc_tensor_nchw(1, 24, 7, 7), y24 = sc_tensor_nchw(1, 24, 7, 7);
-    cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &x24, &y24), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
@@ -268,6 +280,48 @@ Test(conv_api, forced_dense_engine_matches_reference)
         sc_conv_destroy(op);
     }
     sc_layer_destroy(layer);
+}
+
+/* The default auto engine times both engines at plan time on scratch buffers shaped like
+ * the (strided, padded) descriptors, says so with both timings, and whichever it keeps
+ * gives the reference result; planning again for another shape measures again. */
+Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = 1, p.pad_bottom = 2, p.stride_w = 2;
+    const sc_wdesc wd = {SC_OIHW, 12, 10, 3, 3};
+    float wp[12 * 10 * 9], bias[12];
+    for (int k = 0; k < 3; ++k) {
+        const double sparsity = k == 0 ? 0.0 : k == 1 ? 0.5 : 0.97;
+        sc_layer *layer = make_layer(&wd, &p, sparsity, SC_PACK_HWC, 11 + (uint64_t)k, wp, bias);
+        sc_conv_options opt = sc_conv_options_default();
+        opt.act = sc_activation_relu();
+        cr_expect_eq(opt.auto_mode, SC_AUTO_MEASURE, "measuring is the default");
+        sc_conv *op = NULL;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        for (int shape = 0; shape < 2; ++shape) {
+            check_against_reference(op, &p, &wd, wp, bias, &opt.act, shape ? CT_NHWC : CT_SLICE,
+                                    shape ? CT_NCHW : CT_PADDED, 1 + shape, 9 + 5 * shape, 11,
+                                    "measured auto");
+            sc_conv_choice ch;
+            cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+            cr_expect(ch.engine == SC_ENGINE_SPARSE || ch.engine == SC_ENGINE_DENSE);
+            double ms_sparse = -1, ms_dense = -1;
+            const char *t = strstr(ch.reason, "timed at plan: sparse ");
+            cr_assert(t != NULL, "%s", ch.reason);
+            cr_expect_eq(sscanf(t, "timed at plan: sparse %lf ms, dense %lf ms", &ms_sparse,
+                                &ms_dense), 2, "%s", ch.reason);
+            cr_expect(ms_sparse > 0 && ms_dense > 0, "%s", ch.reason);
+            cr_expect_eq(ch.engine, ms_sparse <= ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
+                         "the faster one is kept: %s", ch.reason);
+            if (ch.engine == SC_ENGINE_DENSE)
+                cr_expect_str_eq(ch.kernel, "dense_im2col_sgemm");
+            else
+                cr_expect(strncmp(ch.kernel, "spmm", 4) == 0, "%s", ch.kernel);
+        }
+        sc_conv_destroy(op);
+        sc_layer_destroy(layer);
+    }
 }
 
 /* Many input channels: several reduction blocks, the in-place 1x1 path and the direct

@@ -30,7 +30,7 @@ static void describe(const sweep_cfg *c, int idx, char *buf, size_t cap)
              (long long)c->p.pad_top, (long long)c->p.pad_left, (long long)c->p.pad_bottom,
              (long long)c->p.pad_right, (long long)c->p.dil_h, (long long)c->p.dil_w,
              c->sparsity, sc_pack_order_name(c->order), ct_layout_names[c->xl],
-             ct_layout_names[c->yl], c->kernel == SC_KERNEL_AVX2 ? "avx2" : "portable",
+             ct_layout_names[c->yl], ct_kernel_name(c->kernel),
              sc_activation_name(c->act.kind), c->bias_mode);
 }
 
@@ -73,7 +73,7 @@ static sweep_cfg random_cfg(ct_rng *r, int idx)
     c.order = ct_uniform(r) < 0.5 ? SC_PACK_CHW : SC_PACK_HWC;
     c.xl = (int)(idx / 5 % 4);
     c.yl = (int)(idx / 20 % 4);
-    c.kernel = (idx / 80) % 2 ? SC_KERNEL_PORTABLE : SC_KERNEL_AVX2;
+    c.kernel = ct_sweep_kernel(idx / 80);
     const int a = (int)ct_int(r, 0, 3);
     c.act = a == 0 ? sc_activation_none() : a == 1 ? sc_activation_relu()
           : a == 2 ? sc_activation_relu6() : sc_activation_clamp(-0.5f, 0.75f);

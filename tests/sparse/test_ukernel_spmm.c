@@ -192,7 +192,7 @@ Test(ukernel_spmm, epilogue_at_its_bounds)
     cr_expect_eq(fails, 0);
 }
 
-/* Each AVX2 kernel against its portable twin of the same width, bitwise-close (FMA vs
+/* Each AVX2 and AVX-512 kernel against its portable twin of the same width, close (FMA vs
  * multiply-add differ by rounding only): same inputs, compared element by element. */
 Test(ukernel_spmm, avx2_matches_portable_twin)
 {
@@ -233,7 +233,51 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
         }
         ++pairs;
     }
-    cr_log_info("%d avx2/portable pairs", pairs);
+    cr_log_info("%d simd/portable pairs", pairs);
+    cr_expect(pairs > 0 || n_skipped > 0);
+}
+
+/* Each AVX-512 kernel gives the bits of the AVX2 kernel of its width: the same FMAs per lane
+ * in the same order, so the ISA a plan picks never changes a result. Every width of the
+ * partial kernels, with load_y and each activation, output rows with guard floats between. */
+Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
+{
+    int pairs = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (kern->isa != SC_ISA_AVX512 || !usable(kern)) continue;
+        const sc_spmm_info *twin = sc_spmm_find_rows(SC_ISA_AVX2, kern->mr, kern->rows);
+        cr_assert_not_null(twin, "%s has no AVX2 twin", kern->name);
+        cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
+        enum { K = 37, OC = 5, YS = 72 };  /* YS: row stride with 8 guard floats */
+        float x[K * 64], w[OC * (K + 1)], y1[OC * YS], y2[OC * YS];
+        int32_t off[OC * K];
+        uint32_t nnz[OC];
+        rng_state = 4242 + kern->mr;
+        for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
+        int wp = 0, op = 0;
+        for (int o = 0; o < OC; ++o) {
+            w[wp++] = (float)(rnd() - 0.5);
+            nnz[o] = 0;
+            for (int r = 0; r < K; ++r)
+                if (o != 2 && rnd() < (o == 4 ? 0.95 : 0.3)) {  /* row 2 empty */
+                    w[wp++] = (float)(2 * rnd() - 1);
+                    off[op++] = r * 64 * 4;
+                    nnz[o]++;
+                }
+        }
+        const sc_spmm_params prms[4] = {{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0.0f, 6.0f},
+                                        {1, 1, -0.25f, 0.5f}};
+        for (int pi = 0; pi < 4; ++pi)
+            FOR_EACH_MR(kern, m) {
+                for (int i = 0; i < OC * YS; ++i) y1[i] = y2[i] = (float)(i % 7) - 3.0f;
+                kern->fn(m, OC, x, w, off, nnz, y1, YS * 4, &prms[pi]);
+                twin->fn(m, OC, x, w, off, nnz, y2, YS * 4, &prms[pi]);
+                cr_expect(memcmp(y1, y2, sizeof y1) == 0, "%s vs %s: m %zu, params %d differ",
+                          kern->name, twin->name, m, pi);
+            }
+        ++pairs;
+    }
+    cr_log_info("%d avx512/avx2 pairs", pairs);
     cr_expect(pairs > 0 || n_skipped > 0);
 }
 
@@ -300,8 +344,8 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
  * because the accumulation order per pixel is fixed. */
 Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
 {
-    static const sc_isa isas[] = {SC_ISA_NONE, SC_ISA_AVX2};
-    for (int ii = 0; ii < 2; ++ii) {
+    static const sc_isa isas[] = {SC_ISA_NONE, SC_ISA_AVX2, SC_ISA_AVX512};
+    for (int ii = 0; ii < 3; ++ii) {
         const sc_spmm_info *k64 = sc_spmm_find(isas[ii], 64);
         if (!k64 || !usable(k64)) continue;
         const size_t widths[4] = {64, 32, 16, 8};

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1 } sc_isa;
+/* Ordered: a CPU that runs one ISA runs every lower one. AVX512 means F, BW, DQ and VL. */
+typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
 
 /* What a kernel does besides the products:
  *   load_y  0: start each output from the bias slot of w; 1: start from y (a partial sum
@@ -63,6 +64,11 @@ const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr);
 
 /* The kernel with this isa, tile width and rows per stream (1 or 4), or NULL. */
 const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows);
+
+/* The best kernel of this width and rows per stream at or below isa (the 4x1 block kernels
+ * have no AVX-512 version: an AVX-512 plan takes their AVX2 ones). Never NULL for the widths
+ * and rows the list holds for SC_ISA_NONE. */
+const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows);
 
 /* Whether this CPU runs kernels of that isa. */
 int sc_isa_available(sc_isa isa);

@@ -22,7 +22,21 @@ const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr)
     return sc_spmm_find_rows(isa, mr, 1);
 }
 
+const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows)
+{
+    for (int i = (int)isa; i >= (int)SC_ISA_NONE; --i) {
+        const sc_spmm_info *k = sc_spmm_find_rows((sc_isa)i, mr, rows);
+        if (k) return k;
+    }
+    return NULL;
+}
+
 int sc_isa_available(sc_isa isa)
 {
-    return isa == SC_ISA_NONE || (isa == SC_ISA_AVX2 && sc_cpu_has_avx2_fma());
+    switch (isa) {
+    case SC_ISA_NONE: return 1;
+    case SC_ISA_AVX2: return sc_cpu_has_avx2_fma();
+    case SC_ISA_AVX512: return sc_cpu_has_avx2_fma() && sc_cpu_has_avx512();
+    }
+    return 0;
 }
