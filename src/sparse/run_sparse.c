@@ -143,6 +143,8 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
         float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
         const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         const int64_t t_end = split_point(sp, n_work, n_ocb, ocb, OC, tid + 1, nth);
+        int64_t packed = -1;  /* the tile this thread's panel holds: output-channel blocks of
+                                 one tile are consecutive items and share it */
         for (int64_t t = split_point(sp, n_work, n_ocb, ocb, OC, tid, nth); t < t_end; ++t) {
             const int64_t tile = t / n_ocb, o0 = t % n_ocb * ocb;
             const int64_t nb = OC - o0 < ocb ? OC - o0 : ocb;
@@ -154,9 +156,12 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             if (!sp->in_place && m < 64)
                 mk = m > 56 ? 64 : m > 48 && sp->kern56 ? 56 : m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
             if (sp->panel) {
-                sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
-                for (int64_t c = 0; mk > m && c < IC; ++c)
-                    memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
+                if (packed != tile) {
+                    sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
+                    for (int64_t c = 0; mk > m && c < IC; ++c)
+                        memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
+                    packed = tile;
+                }
                 xt = panel;
             } else {
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
