@@ -1,31 +1,39 @@
 /* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512), done once */
 #include "core/core.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+/* Every thread computes the same value, so a racy first call only repeats the work. */
+static bool cached(_Atomic int *slot, bool (*detect)(void))
+{
+    if (*slot < 0) *slot = detect();
+    return *slot != 0;
+}
+
+static bool detect_avx2_fma(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static bool detect_avx512(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
+
 bool sc_cpu_has_avx2_fma(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    static _Atomic int cached = -1;  /* every thread computes the same value */
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached != 0;
-#else
-    return false;
-#endif
+    static _Atomic int slot = -1;
+    return cached(&slot, detect_avx2_fma);
 }
 
 bool sc_cpu_has_avx512(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    static _Atomic int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    }
-    return cached != 0;
-#else
-    return false;
-#endif
+    static _Atomic int slot = -1;
+    return cached(&slot, detect_avx512);
 }
+#else
+bool sc_cpu_has_avx2_fma(void) { return false; }
+bool sc_cpu_has_avx512(void) { return false; }
+#endif
