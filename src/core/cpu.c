@@ -1,4 +1,6 @@
-/* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512), done once */
+/* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512) and L1 data cache size, done once */
+#include <unistd.h>
+
 #include "core/core.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -37,3 +39,14 @@ bool sc_cpu_has_avx512(void)
 bool sc_cpu_has_avx2_fma(void) { return false; }
 bool sc_cpu_has_avx512(void) { return false; }
 #endif
+
+int64_t sc_cpu_l1d_bytes(void)
+{
+    /* the same value on every thread: a racy first call only repeats the query */
+    static _Atomic int64_t bytes = -1;
+    if (bytes < 0) {
+        const long v = sysconf(_SC_LEVEL1_DCACHE_SIZE);  /* glibc: cpuid; 0 or -1 unknown */
+        bytes = v >= 4096 && v <= (1L << 24) ? (int64_t)v : 32768;
+    }
+    return bytes;
+}

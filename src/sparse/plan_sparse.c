@@ -6,13 +6,22 @@
 #include "sparse/layer_impl.h"
 
 /* Reduction blocking: a block of input channels should keep the input it touches for one
- * 64-pixel tile within about 3/4 of the 32 KiB L1 (PERFORMANCE.md: blocking so the touched
- * tile stays in L1 measured 1.5x). Measured here at 90% sparsity, 1 thread, best of 60 runs
- * (ms, budget 8K / 16K / 24K / 32K / unblocked): 256->64@56 1x1 0.56/0.46/0.455/0.46/0.48;
- * 1024->256@14 1x1 0.50/0.41/0.35/0.36/0.54; 512->128@28 1x1 0.39/0.335/0.34/0.35/0.39;
- * 128->128@28 3x3 0.61/0.60/0.59/0.64/0.88; 256->256@14 3x3 0.78/0.80/0.84/0.87/0.98.
+ * 64-pixel tile within about 3/4 of the core's L1 data cache (PERFORMANCE.md: blocking so
+ * the touched tile stays in L1 measured 1.5x). Measured with a 32 KiB L1 at 90% sparsity,
+ * 1 thread, best of 60 runs (ms, budget 8K / 16K / 24K / 32K / unblocked): 256->64@56 1x1
+ * 0.56/0.46/0.455/0.46/0.48; 1024->256@14 1x1 0.50/0.41/0.35/0.36/0.54; 512->128@28 1x1
+ * 0.39/0.335/0.34/0.35/0.39; 128->128@28 3x3 0.61/0.60/0.59/0.64/0.88; 256->256@14 3x3
+ * 0.78/0.80/0.84/0.87/0.98. With a 48 KiB L1 (5th-gen Xeon) a fixed 24K left 1x1 layers
+ * of 14x14 and 7x7 pixels 10-20% behind the 36K that 3/4 of its L1 gives (256->1024@14
+ * 0.142 -> 0.123 ms, 512->512@14 0.141 -> 0.125, 1024->1024@7 0.176 -> 0.158), while
+ * KxK layers, whose taps reach into neighbouring rows, kept their best at half the L1
+ * (24K: 256->256@14 3x3 0.315 vs 0.326 ms at 36K, 512->512@14 1.27 vs 1.30).
  * Below 16 channels per block the fixed cost per (row, block, tile) takes over. */
-#define SC_CB_L1_BYTES 24576
+static int64_t block_budget_bytes(int taps_reach)
+{
+    const int64_t l1 = sc_cpu_l1d_bytes();
+    return taps_reach ? l1 / 2 : l1 / 4 * 3;
+}
 #define SC_CB_MIN_CH 16
 
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
@@ -84,14 +93,17 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         sp->n_phase_w = number_phases(L->wd.kw, p->dil_w, p->stride_w, sp->phase_of_w);
         sp->n_phase = nph * sp->n_phase_w;
         int64_t plane, img;
-        /* planes start on 64-byte boundaries (16 floats) */
+        /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
+         * apart: with an even count (16x16 planes of a 14x14 3x3 layer are 1 KiB) the
+         * channels of a block pile onto a quarter of the L1 sets and evict each other */
         if (sc_mul_ovf(sp->hq, sp->wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
-            sc_mul_ovf(plane / 16 * 16, IC * sp->n_phase, &img) || img > (INT32_MAX - 64) / 4)
+            sc_mul_ovf(plane / 16 | 1, 16, &plane) ||
+            sc_mul_ovf(plane, IC * sp->n_phase, &img) || img > (INT32_MAX - 64) / 4)
             return sc_fail(SC_EUNSUPPORTED, "conv: the padded input of one image (%lld channels "
                            "x %lld x %lld, %lld phases) exceeds the 32-bit byte offsets of the "
                            "sparse kernels", (long long)IC, (long long)sp->hq,
                            (long long)sp->wq, (long long)sp->n_phase);
-        sp->plane_floats = plane / 16 * 16;
+        sp->plane_floats = plane;
         sp->image_floats = img;
     }
     sp->pixels = (OH - 1) * sp->wq + OW;
@@ -99,7 +111,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
     const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
-    int64_t cb = SC_CB_L1_BYTES / (ch_bytes > 0 ? ch_bytes : 1);
+    int64_t cb = block_budget_bytes(reach > 0) / (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
     if (cb > IC) cb = IC;
     sp->cb_ch = cb;
