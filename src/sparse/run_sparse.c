@@ -40,42 +40,82 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
     }
 }
 
-/* Output-channel blocks per tile: 1, unless there are fewer than 4 tiles per thread (small
- * images), then halved down to 16 channels per block so both cores get balanced work.
- * Every output element keeps its accumulation order, so results stay bitwise equal. */
-static int64_t oc_blocks(int64_t n_tiles_total, int64_t OC, int nthreads)
+/* How the (tile, output-channel block) items are ordered and cut. Items run tile-major
+ * (the blocks of a tile consecutive, sharing its packed panel), except when the kernels
+ * store straight into an NCHW y of a small image (under 4 tiles per thread): there a
+ * thread's pixel range ends inside cache lines of every output row, which both cores then
+ * write (14x14, 2 threads: 1.1-1.6x of one thread, block-major 1.6-1.9x), so items run
+ * block-major with one block per thread and every thread walks all tiles for its own
+ * output channels. At 28x28 (13 tiles) the shared lines are few and reading every tile
+ * twice costs more (512->128: 2.0x tile-major, 1.55x block-major). */
+typedef struct work_order {
+    int64_t n_tiles;   /* tiles of the whole batch */
+    int64_t n_ocb;     /* output-channel blocks per tile */
+    int64_t ocb;       /* channels per block (a multiple of the weight stream's rows) */
+    int64_t OC;
+    int block_major;
+} work_order;
+
+static work_order plan_order(const sc_sparse_plan *sp, int64_t n_tiles, int64_t OC,
+                             int nthreads)
 {
-    int64_t n = 1;
-    while (n_tiles_total * n < 4 * (int64_t)nthreads && OC / (2 * n) >= 16) n *= 2;
-    return n;
+    work_order wo = {n_tiles, 1, OC, OC, 0};
+    if (nthreads > 1 && sp->direct_y && n_tiles < 4 * (int64_t)nthreads &&
+        OC / nthreads >= 16) {
+        wo.block_major = 1;
+        wo.n_ocb = nthreads;
+    } else {
+        /* 1 block, unless there are fewer than 8 tiles per thread (small images), then
+         * halved down to 16 channels per block so both cores get balanced work (4 items
+         * per thread left 14x14 layers, 3 full tiles and a 4-pixel one, at 1.5x) */
+        while (n_tiles * wo.n_ocb < 8 * (int64_t)nthreads && OC / (2 * wo.n_ocb) >= 16)
+            wo.n_ocb *= 2;
+    }
+    wo.ocb = ((OC + wo.n_ocb - 1) / wo.n_ocb + sp->rows - 1) / sp->rows * sp->rows;
+    return wo;
 }
 
-/* Work of item t (tile-major, output-channel block minor): pixels rounded up to 8 (the
- * kernels' granule) times channels. */
-static int64_t item_work(const sc_sparse_plan *sp, int64_t t, int64_t n_ocb, int64_t ocb,
-                         int64_t OC)
+/* Item t's tile and output channels [*o0, *o0 + *nb) (*nb <= 0: rounding left it empty). */
+static void item_of(const work_order *wo, int64_t t, int64_t *tile, int64_t *o0, int64_t *nb)
 {
-    const int64_t o0 = t % n_ocb * ocb, nb = OC - o0 < ocb ? OC - o0 : ocb;
-    const int64_t q0 = t / n_ocb % sp->n_tiles * 64;
+    const int64_t b = wo->block_major ? t / wo->n_tiles : t % wo->n_ocb;
+    *tile = wo->block_major ? t % wo->n_tiles : t / wo->n_ocb;
+    *o0 = b * wo->ocb;
+    *nb = wo->OC - *o0 < wo->ocb ? wo->OC - *o0 : wo->ocb;
+}
+
+/* Cost of a tile beyond its pixels, in pixels: per nonzero, the 8-wide kernel on a 4-pixel
+ * tail took 0.53 ns against 0.96 for a 64-pixel tile (5th-gen Xeon), the scalar weight and
+ * offset loads and the loop being paid per call whatever its width. */
+enum { TILE_FIXED_PIXELS = 32 };
+
+/* Work of item t: pixels rounded up to 8 (the kernels' granule) plus the fixed cost, times
+ * channels. Every output element keeps its accumulation order under any cut, so results
+ * stay bitwise equal. */
+static int64_t item_work(const sc_sparse_plan *sp, const work_order *wo, int64_t t)
+{
+    int64_t tile, o0, nb;
+    item_of(wo, t, &tile, &o0, &nb);
+    const int64_t q0 = tile % sp->n_tiles * 64;
     const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
-    return nb > 0 ? (m + 7) / 8 * 8 * nb : 0;
+    return nb > 0 ? ((m + 7) / 8 * 8 + TILE_FIXED_PIXELS) * nb : 0;
 }
 
 /* First item of thread `tid` of `nth`: contiguous ranges of items (neighbouring tiles share
  * cache lines) balanced by work, so a short last tile does not leave one core idle
  * (28x28: 12 full tiles + 16 pixels split 6 | 6.25 instead of 7 | 5.25). */
-static int64_t split_point(const sc_sparse_plan *sp, int64_t n_work, int64_t n_ocb,
-                           int64_t ocb, int64_t OC, int tid, int nth)
+static int64_t split_point(const sc_sparse_plan *sp, const work_order *wo, int64_t n_work,
+                           int tid, int nth)
 {
     if (tid <= 0) return 0;
     if (tid >= nth) return n_work;
     int64_t total = 0;
-    for (int64_t t = 0; t < n_work; ++t) total += item_work(sp, t, n_ocb, ocb, OC);
+    for (int64_t t = 0; t < n_work; ++t) total += item_work(sp, wo, t);
     /* the first item whose work starts at or past tid/nth of the total, rounded to nearest */
     const int64_t target = (total * tid + nth / 2) / nth;
     int64_t cum = 0, t = 0;
     for (; t < n_work; ++t) {
-        const int64_t w = item_work(sp, t, n_ocb, ocb, OC);
+        const int64_t w = item_work(sp, wo, t);
         if (cum + w / 2 >= target) break;
         cum += w;
     }
@@ -126,9 +166,8 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             goto done;
         }
     }
-    const int64_t n_ocb = oc_blocks(N * sp->n_tiles, OC, nthreads);
-    const int64_t ocb = ((OC + n_ocb - 1) / n_ocb + sp->rows - 1) / sp->rows * sp->rows;
-    const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * n_ocb;
+    const work_order wo = plan_order(sp, N * sp->n_tiles, OC, nthreads);
+    const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * wo.n_ocb;
 #pragma omp parallel num_threads(nthreads)
     {
         if (!sp->in_place && !sp->panel) {
@@ -142,13 +181,13 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
         float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
         float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
         const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
-        const int64_t t_end = split_point(sp, n_work, n_ocb, ocb, OC, tid + 1, nth);
+        const int64_t t_end = split_point(sp, &wo, n_work, tid + 1, nth);
         int64_t packed = -1;  /* the tile this thread's panel holds: output-channel blocks of
                                  one tile are consecutive items and share it */
-        for (int64_t t = split_point(sp, n_work, n_ocb, ocb, OC, tid, nth); t < t_end; ++t) {
-            const int64_t tile = t / n_ocb, o0 = t % n_ocb * ocb;
-            const int64_t nb = OC - o0 < ocb ? OC - o0 : ocb;
-            if (nb <= 0) continue;  /* rounding left the last block empty */
+        for (int64_t t = split_point(sp, &wo, n_work, tid, nth); t < t_end; ++t) {
+            int64_t tile, o0, nb;
+            item_of(&wo, t, &tile, &o0, &nb);
+            if (nb <= 0) continue;
             const int64_t n = tile / sp->n_tiles, q0 = tile % sp->n_tiles * 64;
             const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
             const float *xt;

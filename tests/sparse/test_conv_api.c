@@ -446,6 +446,52 @@ Test(conv_api, small_images_split_channels_bitwise_equal)
     }
 }
 
+/* Small NCHW images whose kernels store straight into y (1x1, unit-stride pixels): with
+ * few tiles per thread the driver gives each thread whole output-channel blocks over every
+ * tile instead of a pixel range; every thread count gives the same bits, and the
+ * reference result. */
+Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
+{
+    static const int64_t ocs[] = {64, 33, 527};
+    static const int64_t batch[] = {1, 2, 1};
+    for (int i = 0; i < 3; ++i) {
+        const int64_t N = batch[i], OC = ocs[i], IC = 6, H = 14, W = 14, pix = H * W;
+        sc_conv_params p = sc_conv_params_default();
+        const sc_wdesc wd = {SC_OIHW, OC, IC, 1, 1};
+        float *wp = malloc((size_t)(OC * IC) * sizeof *wp);
+        float *bias = malloc((size_t)OC * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, 0.8, SC_PACK_CHW, 40 + i, wp, bias);
+        const sc_tensor xd = sc_tensor_nchw(N, IC, H, W), yd = sc_tensor_nchw(N, OC, H, W);
+        float *x = malloc((size_t)(N * IC * pix) * sizeof *x), *y[4];
+        ct_rng r = {50 + (uint64_t)i};
+        for (int64_t k = 0; k < N * IC * pix; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        static const int threads[4] = {1, 2, 3, 32};
+        const size_t ybytes = (size_t)(N * OC * pix) * sizeof(float);
+        for (int t = 0; t < 4; ++t) {
+            y[t] = malloc(ybytes);
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = SC_ENGINE_SPARSE;
+            opt.threads = threads[t];
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            if (t == 0) {
+                check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, CT_NCHW, N, H, W,
+                                        "small nchw image");
+            } else {
+                cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
+            }
+            cr_assert_eq(sc_conv_run(op, x, y[t]), SC_OK);
+            if (t > 0)
+                cr_expect(memcmp(y[0], y[t], ybytes) == 0, "oc %lld batch %lld: %d threads "
+                          "differ from 1", (long long)OC, (long long)N, threads[t]);
+            sc_conv_destroy(op);
+        }
+        for (int t = 0; t < 4; ++t) free(y[t]);
+        free(x), free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
+
 /* One planned operator run from two threads at once on different buffers (run is const and
  * allocates its own scratch): both results equal a sequential run. */
 Test(conv_api, concurrent_runs_on_one_operator)
