@@ -8,7 +8,7 @@ set xrange [-0.02:1.0]
 set key outside right top font ',7'
 set xlabel 'sparsity'
 set ylabel 'speedup vs oneDNN'
-set title 'resnet50 1x1 (1 layer)'
+set title 'resnet50 1x1 (8 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 0 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 1 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -22,7 +22,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 9 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 10 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'resnet50 3x3 (1 layer)'
+set title 'resnet50 3x3 (4 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 12 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 13 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -35,7 +35,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 20 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 21 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 22 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'mobilenetv1 1x1 (1 layer)'
+set title 'mobilenetv1 1x1 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 23 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 24 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -49,7 +49,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 32 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 33 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 34 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'vgg16 3x3 (1 layer)'
+set title 'vgg16 3x3 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 35 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 36 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -62,6 +62,19 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 43 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 44 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 45 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+set title 'first 7x7/2 (1 layer)'
+plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
+  'docs/img/speedup_t1.dat' index 46 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t1.dat' index 47 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t1.dat' index 48 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t1.dat' index 49 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t1.dat' index 50 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t1.dat' index 51 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t1.dat' index 52 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t1.dat' index 53 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t1.dat' index 54 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t1.dat' index 55 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t1.dat' index 56 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
 unset multiplot
 set output
 set terminal svg size 1920,800 font 'sans,10'
@@ -73,7 +86,7 @@ set xrange [-0.02:1.0]
 set key outside right top font ',7'
 set xlabel 'sparsity'
 set ylabel 'speedup vs oneDNN'
-set title 'resnet50 1x1 (1 layer)'
+set title 'resnet50 1x1 (8 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 0 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 1 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -87,7 +100,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 9 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 10 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'resnet50 3x3 (1 layer)'
+set title 'resnet50 3x3 (4 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 12 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 13 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -100,7 +113,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 20 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 21 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 22 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'mobilenetv1 1x1 (1 layer)'
+set title 'mobilenetv1 1x1 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 23 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 24 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -114,7 +127,7 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 32 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 33 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 34 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
-set title 'vgg16 3x3 (1 layer)'
+set title 'vgg16 3x3 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 35 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
   'docs/img/speedup_t1.dat' index 36 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
@@ -127,5 +140,18 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t1.dat' index 43 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t1.dat' index 44 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
   'docs/img/speedup_t1.dat' index 45 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+set title 'first 7x7/2 (1 layer)'
+plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
+  'docs/img/speedup_t1.dat' index 46 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t1.dat' index 47 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t1.dat' index 48 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t1.dat' index 49 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t1.dat' index 50 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t1.dat' index 51 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t1.dat' index 52 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t1.dat' index 53 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t1.dat' index 54 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t1.dat' index 55 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t1.dat' index 56 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
 unset multiplot
 set output
