@@ -182,8 +182,8 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
         float *panel = panels ? panels + omp_get_thread_num() * panel_floats : NULL;
         const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         const int64_t t_end = split_point(sp, &wo, n_work, tid + 1, nth);
-        int64_t packed = -1;  /* the tile this thread's panel holds: output-channel blocks of
-                                 one tile are consecutive items and share it */
+        int64_t packed = -1;  /* the tile this thread's panel holds: tile-major, the blocks
+                                 of one tile are consecutive items and share it */
         for (int64_t t = split_point(sp, &wo, n_work, tid, nth); t < t_end; ++t) {
             int64_t tile, o0, nb;
             item_of(&wo, t, &tile, &o0, &nb);

@@ -404,6 +404,40 @@ Test(conv_api, every_allocation_failure_is_reported_and_clean)
     }
 }
 
+/* Sparse runs of layer on x (descriptors xd -> yd, ylen output floats) with 1, 2, 3 and 32
+ * threads: the 1-thread operator is checked against the reference first, and every other
+ * thread count must give its exact bits. */
+static void expect_same_bits_across_threads(const sc_layer *layer, const sc_conv_params *p,
+                                            const sc_wdesc *wd, const float *wp,
+                                            const float *bias, int xl, int yl,
+                                            const sc_tensor *xd, const sc_tensor *yd,
+                                            const float *x, int64_t ylen, const char *what)
+{
+    static const int threads[4] = {1, 2, 3, 32};
+    const size_t ybytes = (size_t)ylen * sizeof(float);
+    float *y[4];
+    for (int t = 0; t < 4; ++t) {
+        y[t] = malloc(ybytes);
+        sc_conv_options opt = sc_conv_options_default();
+        opt.engine = SC_ENGINE_SPARSE;
+        opt.threads = threads[t];
+        sc_conv *op = NULL;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        if (t == 0) {
+            check_against_reference(op, p, wd, wp, bias, NULL, xl, yl, xd->dims[SC_N],
+                                    xd->dims[SC_H], xd->dims[SC_W], what);
+        } else {
+            cr_assert_eq(sc_conv_plan(op, xd, yd), SC_OK);
+        }
+        cr_assert_eq(sc_conv_run(op, x, y[t]), SC_OK);
+        if (t > 0)
+            cr_expect(memcmp(y[0], y[t], ybytes) == 0, "%s: %d threads differ from 1", what,
+                      threads[t]);
+        sc_conv_destroy(op);
+    }
+    for (int t = 0; t < 4; ++t) free(y[t]);
+}
+
 /* Few tiles and many threads: the driver splits output channels too; every thread count
  * gives the same bits, and the reference result. */
 Test(conv_api, small_images_split_channels_bitwise_equal)
@@ -417,30 +451,13 @@ Test(conv_api, small_images_split_channels_bitwise_equal)
         float *bias = malloc((size_t)ocs[i] * sizeof *bias);
         sc_layer *layer = make_layer(&wd, &p, 0.7, SC_PACK_CHW, 20 + i, wp, bias);
         const sc_tensor xd = sc_tensor_nchw(1, 6, 5, 6), yd = sc_tensor_nhwc(1, ocs[i], 5, 6);
-        float x[6 * 30], *y[4];
+        float x[6 * 30];
         ct_rng r = {30};
         for (int k = 0; k < 6 * 30; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
-        static const int threads[4] = {1, 2, 3, 32};
-        for (int t = 0; t < 4; ++t) {
-            y[t] = malloc((size_t)(ocs[i] * 30) * sizeof *y[t]);
-            sc_conv_options opt = sc_conv_options_default();
-            opt.engine = SC_ENGINE_SPARSE;
-            opt.threads = threads[t];
-            sc_conv *op = NULL;
-            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
-            if (t == 0) {
-                check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, CT_NHWC, 1, 5, 6,
-                                        "small image");
-            } else {
-                cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
-            }
-            cr_assert_eq(sc_conv_run(op, x, y[t]), SC_OK);
-            if (t > 0)
-                cr_expect(memcmp(y[0], y[t], (size_t)(ocs[i] * 30) * sizeof(float)) == 0,
-                          "oc %lld: %d threads differ from 1", (long long)ocs[i], threads[t]);
-            sc_conv_destroy(op);
-        }
-        for (int t = 0; t < 4; ++t) free(y[t]);
+        char what[64];
+        snprintf(what, sizeof what, "small image, oc %lld", (long long)ocs[i]);
+        expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, CT_NHWC, &xd, &yd, x,
+                                        ocs[i] * 30, what);
         free(wp), free(bias);
         sc_layer_destroy(layer);
     }
@@ -462,31 +479,14 @@ Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
         float *bias = malloc((size_t)OC * sizeof *bias);
         sc_layer *layer = make_layer(&wd, &p, 0.8, SC_PACK_CHW, 40 + i, wp, bias);
         const sc_tensor xd = sc_tensor_nchw(N, IC, H, W), yd = sc_tensor_nchw(N, OC, H, W);
-        float *x = malloc((size_t)(N * IC * pix) * sizeof *x), *y[4];
+        float *x = malloc((size_t)(N * IC * pix) * sizeof *x);
         ct_rng r = {50 + (uint64_t)i};
         for (int64_t k = 0; k < N * IC * pix; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
-        static const int threads[4] = {1, 2, 3, 32};
-        const size_t ybytes = (size_t)(N * OC * pix) * sizeof(float);
-        for (int t = 0; t < 4; ++t) {
-            y[t] = malloc(ybytes);
-            sc_conv_options opt = sc_conv_options_default();
-            opt.engine = SC_ENGINE_SPARSE;
-            opt.threads = threads[t];
-            sc_conv *op = NULL;
-            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
-            if (t == 0) {
-                check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, CT_NCHW, N, H, W,
-                                        "small nchw image");
-            } else {
-                cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
-            }
-            cr_assert_eq(sc_conv_run(op, x, y[t]), SC_OK);
-            if (t > 0)
-                cr_expect(memcmp(y[0], y[t], ybytes) == 0, "oc %lld batch %lld: %d threads "
-                          "differ from 1", (long long)OC, (long long)N, threads[t]);
-            sc_conv_destroy(op);
-        }
-        for (int t = 0; t < 4; ++t) free(y[t]);
+        char what[64];
+        snprintf(what, sizeof what, "small nchw image, oc %lld batch %lld", (long long)OC,
+                 (long long)N);
+        expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, CT_NCHW, &xd, &yd, x,
+                                        N * OC * pix, what);
         free(x), free(wp), free(bias);
         sc_layer_destroy(layer);
     }
