@@ -142,6 +142,11 @@ double scb_xnnpack_probe(void);
 /* ---- timing and progress ---- */
 
 double scb_now(void);  /* seconds, monotonic */
+/* log2 of the TSC ticks OpenBLAS's idle workers spin; sconv-bench sets it when unset */
+#define SCB_OPENBLAS_THREAD_TIMEOUT "18"
+/* Wait (at most max_s) until no thread of this process runs: the peers' idle workers have
+ * stopped spinning. Returns the seconds waited. */
+double scb_quiesce(double max_s);
 /* Sort v and fill median, min, max, population stddev. */
 void scb_stats(double *v, size_t n, double *median, double *min, double *max, double *sd);
 

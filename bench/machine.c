@@ -84,6 +84,10 @@ void scb_library_versions(FILE *f, const char *prefix)
     else if (sc_blas_core_suggestion())
         fprintf(f, "; **generic %s kernels on this CPU: the openblas and dense rows are slow** "
                    "(OPENBLAS_CORETYPE=%s fixes it)", sc_blas_core(), sc_blas_core_suggestion());
+    const char *spin = getenv("OPENBLAS_THREAD_TIMEOUT");
+    if (spin)
+        fprintf(f, "; idle workers spin 2^%s TSC ticks (OPENBLAS_THREAD_TIMEOUT%s)", spin,
+                getenv("SCONV_BENCH_SET_SPIN") ? ", set by sconv-bench" : "");
     fprintf(f, "\n");
     scb_deb_version("libcxsparse3", b, sizeof b);
     fprintf(f, "%sCXSparse %d.%d.%d (%s; Debian package %s)\n", prefix, CS_VER, CS_SUBVER,

@@ -50,11 +50,18 @@ static void set_status(scb_row *r, const char *status, const char *note)
     snprintf(r->note, sizeof r->note, "%s", note);
 }
 
+/* Longest wait for idle workers before a sample: well above the 1-12 ms the peers' workers
+ * were seen to stay busy (OpenBLAS's with OPENBLAS_THREAD_TIMEOUT set by main.c), short
+ * enough that a machine that never goes idle costs 1/4 s per sample, not a hang. */
+#define QUIESCE_MAX_S 0.25
+
 /* One point: every engine set up outside timing, run once and compared with the reference,
  * then `reps` samples each, interleaved: rep r runs every engine (starting one further
- * along the list each rep) before rep r+1. A sample is one untimed run (so each engine
- * meets its own weights and the shared input in cache, as every other engine does; left
- * out for runs longer than budget/4) then `inner` timed back-to-back runs.
+ * along the list each rep) before rep r+1. Before a sample of another engine than the
+ * last one, wait until the last one's worker threads sleep. A sample is one untimed run
+ * (so each engine meets its own weights and the shared input in cache, as every other
+ * engine does; left out for runs longer than budget/4) then `inner` timed back-to-back
+ * runs.
  * Returns the number of wrong/failed engines. */
 static int run_point(const scb_config *cfg, const scb_point *pt, const float *ref,
                      size_t ny)
@@ -133,10 +140,15 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
     int max_reps = 0;
     for (size_t i = 0; i < ne; i++)
         if (slot[i].ok && slot[i].reps > max_reps) max_reps = slot[i].reps;
+    const eng_slot *last = NULL;
     for (int r = 0; r < max_reps; r++)
         for (size_t j = 0; j < ne; j++) {
             eng_slot *s = &slot[(j + (size_t)r) % ne];
             if (!s->ok || r >= s->reps) continue;
+            /* the previous engine's idle workers (another thread runtime, maybe) must not
+             * spin on the cores this sample needs */
+            if (s != last) scb_quiesce(QUIESCE_MAX_S);
+            last = s;
             int rc = s->warm ? s->e->run(s->state, msg, sizeof msg) : 0;  /* untimed */
             double t0 = scb_now();
             for (int k = 0; k < s->inner && rc == 0; k++) rc = s->e->run(s->state, msg, sizeof msg);
