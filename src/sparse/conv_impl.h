@@ -28,7 +28,13 @@ typedef struct sc_sparse_plan {
     int64_t n_phase_w;       /* used column phases (phase index = ih * n_phase_w + iw) */
     int64_t image_floats;    /* scratch floats per image (0 in place) */
     int64_t pixels;          /* flat pixels per image: (OH-1)*wq + OW */
-    int64_t n_tiles;         /* ceil(pixels / 64) */
+    int64_t ow;              /* output width OW */
+    int64_t n_tiles;         /* tiles per image: ceil(pixels / 64), or OH * row_tiles */
+    int64_t row_tiles;       /* 0: tiles of 64 flat pixels (a tile may span output rows);
+                              * > 0: each output row is cut into this many tiles of at most
+                              * row_tile_w pixels, which skip the wq - OW columns and store
+                              * straight into y (sc_sparse_tile) */
+    int64_t row_tile_w;      /* 64, or 56 when that needs no more tiles per row */
     int64_t ocb;             /* output channels per kernel call */
     int64_t rows;            /* output channels per weight stream: 4 when the layer has 4x1
                               * block structure (block kernels), else 1 */
@@ -38,7 +44,8 @@ typedef struct sc_sparse_plan {
     uint32_t *nnz;           /* n_cb * oc counts */
     int64_t *w_start;        /* n_cb * oc: stream start of (cb, o) in w */
     int64_t *off_start;      /* n_cb * oc: start of (cb, o) in off_bytes */
-    int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no garbage) */
+    int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no
+                              * garbage columns in any tile) */
     const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
     const sc_spmm_info *kern56;   /* width 56 for partial tiles of 49..56 pixels, or NULL */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
@@ -58,6 +65,20 @@ struct sc_conv {
     char reason[256];
     sc_sparse_plan sp;
 };
+
+/* Tile t (< sp->n_tiles) of an image: its first flat pixel *q0 and its *m pixels. */
+static inline void sc_sparse_tile(const sc_sparse_plan *sp, int64_t t, int64_t *q0, int64_t *m)
+{
+    if (sp->row_tiles > 0) {
+        const int64_t k = t % sp->row_tiles;
+        const int64_t w = sp->row_tile_w;
+        *q0 = t / sp->row_tiles * sp->wq + w * k;
+        *m = sp->ow - w * k < w ? sp->ow - w * k : w;
+    } else {
+        *q0 = t * 64;
+        *m = sp->pixels - *q0 < 64 ? sp->pixels - *q0 : 64;
+    }
+}
 
 /* Time planned sparse and dense copies of one operator on scratch buffers shaped like their
  * descriptors (plan_measure.c): the best milliseconds of each. */

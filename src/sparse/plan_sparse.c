@@ -24,6 +24,14 @@ static int64_t block_budget_bytes(int taps_reach)
 }
 #define SC_CB_MIN_CH 16
 
+/* Output rows at least this wide get tiles of their own (row_tiles) when y's pixels are
+ * unit-stride but the planes' rows are wider (wq > OW): the kernels then store straight into
+ * y instead of a tile buffer copied out per row segment and channel, and compute no garbage
+ * columns. Tiles are 56 pixels wide (the 7-accumulator kernel) when that takes no more
+ * tiles per row than 64 (112 = 2 x 56 instead of 64 + 32 + 16). Narrower rows would pay
+ * the fixed cost per (row, block) on short tiles (28 = 16 + 8 + 4 pixels: three calls). */
+#define SC_ROW_TILE_MIN_OW 48
+
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
 {
     sc_free(sp->phase_of_h);
@@ -107,7 +115,17 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         sp->image_floats = img;
     }
     sp->pixels = (OH - 1) * sp->wq + OW;
+    sp->ow = OW;
     sp->n_tiles = (sp->pixels + 63) / 64;
+    sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
+    if (!sp->direct_y && y->strides[SC_W] == 1 && OW >= SC_ROW_TILE_MIN_OW) {
+        /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per
+         * output row, stored straight into y */
+        sp->row_tile_w = sp->rows == 1 && (OW + 55) / 56 == (OW + 63) / 64 ? 56 : 64;
+        sp->row_tiles = (OW + sp->row_tile_w - 1) / sp->row_tile_w;
+        sp->n_tiles = OH * sp->row_tiles;
+        sp->direct_y = 1;
+    }
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
     const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
@@ -116,7 +134,6 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     if (cb > IC) cb = IC;
     sp->cb_ch = cb;
     sp->n_cb = (IC + cb - 1) / cb;
-    sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
     return SC_OK;
 }
 
@@ -229,8 +246,8 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
 {
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
-    sc_status st = plan_geometry(op, x, y, &sp);
     sp.rows = has_4x1_blocks(op->layer) ? 4 : 1;
+    sc_status st = plan_geometry(op, x, y, &sp);
     if (st == SC_OK) st = plan_streams(op, x, &sp);
     if (st == SC_OK) {
         static const size_t widths[4] = {64, 32, 16, 8};

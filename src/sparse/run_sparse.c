@@ -96,8 +96,8 @@ static int64_t item_work(const sc_sparse_plan *sp, const work_order *wo, int64_t
 {
     int64_t tile, o0, nb;
     item_of(wo, t, &tile, &o0, &nb);
-    const int64_t q0 = tile % sp->n_tiles * 64;
-    const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
+    int64_t q0, m;
+    sc_sparse_tile(sp, tile % sp->n_tiles, &q0, &m);
     return nb > 0 ? ((m + 7) / 8 * 8 + TILE_FIXED_PIXELS) * nb : 0;
 }
 
@@ -156,7 +156,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     /* panel and phase-plane layers compute a partial tile at a full kernel width (over
      * zero-padded panel rows, or the planes' following floats), through the tile buffer:
      * one kernel call instead of a 32/16/masked chain */
-    const int pad_tail = !sp->in_place && sp->pixels % 64 != 0;
+    const int pad_tail = !sp->in_place && !sp->row_tiles && sp->pixels % 64 != 0;
     if (!sp->direct_y || pad_tail) {
         int64_t n;
         if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
@@ -188,11 +188,12 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             int64_t tile, o0, nb;
             item_of(&wo, t, &tile, &o0, &nb);
             if (nb <= 0) continue;
-            const int64_t n = tile / sp->n_tiles, q0 = tile % sp->n_tiles * 64;
-            const int64_t m = sp->pixels - q0 < 64 ? sp->pixels - q0 : 64;
+            const int64_t n = tile / sp->n_tiles;
+            int64_t q0, m;
+            sc_sparse_tile(sp, tile % sp->n_tiles, &q0, &m);
             const float *xt;
             int64_t mk = m;  /* pixels the kernels compute */
-            if (!sp->in_place && m < 64)
+            if (!sp->in_place && !sp->row_tiles && m < 64)
                 mk = m > 56 ? 64 : m > 48 && sp->kern56 ? 56 : m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
             if (sp->panel) {
                 if (packed != tile) {
@@ -209,8 +210,11 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 run_tile(op, xt, buf, 64 * sizeof(float), mk, o0, nb);
                 sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
             } else if (sp->direct_y) {
+                /* row tiles: flat pixel q0 is (oh, ow) = (q0 / wq, q0 % wq) in y */
                 const int64_t ysC = op->y.strides[SC_C];
-                run_tile(op, xt, y + n * ysN + o0 * ysC + q0, (size_t)(4 * ysC), m, o0, nb);
+                const int64_t yq = sp->row_tiles ? q0 / sp->wq * op->y.strides[SC_H] + q0 % sp->wq
+                                                 : q0;
+                run_tile(op, xt, y + n * ysN + o0 * ysC + yq, (size_t)(4 * ysC), m, o0, nb);
             } else {
                 run_tile(op, xt, buf, 64 * sizeof(float), m, o0, nb);
                 sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);

@@ -5,6 +5,7 @@
 
 #include "conv_test_util.h"
 #include "core/core.h"
+#include "sparse/conv_impl.h"
 
 /* A random pruned layer (OIHW weights kept with probability 1 - sparsity) and its dense copy. */
 static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double sparsity,
@@ -418,6 +419,7 @@ static void expect_same_bits_across_threads(const sc_layer *layer, const sc_conv
     float *y[4];
     for (int t = 0; t < 4; ++t) {
         y[t] = malloc(ybytes);
+        for (int64_t i = 0; i < ylen; ++i) y[t][i] = -999.0f;  /* views may leave gaps */
         sc_conv_options opt = sc_conv_options_default();
         opt.engine = SC_ENGINE_SPARSE;
         opt.threads = threads[t];
@@ -487,6 +489,81 @@ Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
                  (long long)N);
         expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, CT_NCHW, &xd, &yd, x,
                                         N * OC * pix, what);
+        free(x), free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
+
+/* KxK layers with wide output rows and unit-stride pixels in y (NCHW, or rows padded apart)
+ * cut each output row into tiles of its own and store straight into y (row_tiles): the
+ * reference result for every thread count, nothing outside y's view written, and the same
+ * bits as the flat 64-pixel tiles through the tile buffer (an NHWC y). */
+Test(conv_api, wide_rows_store_straight_into_y)
+{
+    static const struct {
+        int64_t oc, ic, h, w, k, stride, pad, dil, tile_w, tiles;
+        double sparsity;
+    } cases[] = {
+        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7},  /* 2 x 56 */
+        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7},  /* 64 + 56 */
+        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5},    /* one tile: 32 + 16 + 8 + masked 5 */
+        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9},   /* 7x7/2: OW 115 = 64 + 51 */
+        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5},  /* dilated: OW 96 = 56 + 40 */
+        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0},  /* dense: 4x1 block kernels, no 56 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        sc_conv_params p = sc_conv_params_default();
+        p.stride_h = p.stride_w = cases[i].stride;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = cases[i].pad;
+        p.dil_h = p.dil_w = cases[i].dil;
+        const int64_t OC = cases[i].oc, IC = cases[i].ic, H = cases[i].h, W = cases[i].w;
+        const sc_wdesc wd = {SC_OIHW, OC, IC, cases[i].k, cases[i].k};
+        float *wp = malloc((size_t)(OC * IC * cases[i].k * cases[i].k) * sizeof *wp);
+        float *bias = malloc((size_t)OC * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 60 + i, wp, bias);
+        int64_t oh, ow;
+        cr_assert_eq(sc_conv_output_hw(&p, wd.kh, wd.kw, H, W, &oh, &ow), SC_OK);
+        const sc_tensor xd = sc_tensor_nchw(2, IC, H, W);
+        float *x = malloc((size_t)(2 * IC * H * W) * sizeof *x);
+        ct_rng r = {70 + i};
+        for (int64_t k = 0; k < 2 * IC * H * W; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        for (int yl = CT_NCHW; yl <= CT_PADDED; yl += CT_PADDED - CT_NCHW) {
+            int64_t yoff, ylen;
+            const sc_tensor yd = ct_layout(yl, 2, OC, oh, ow, &yoff, &ylen);
+            char what[96];
+            snprintf(what, sizeof what, "wide rows, case %zu, y %s", i, ct_layout_names[yl]);
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = SC_ENGINE_SPARSE;
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
+            cr_expect_eq(op->sp.row_tiles, cases[i].tiles, "%s: row tiles", what);
+            cr_expect_eq(op->sp.row_tile_w, cases[i].tile_w, "%s: row tile width", what);
+            sc_conv_destroy(op);
+            expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, yl, &xd, &yd,
+                                            x, ylen, what);
+            /* the same layer through flat tiles and the NHWC writer: the same bits */
+            const sc_tensor yn = sc_tensor_nhwc(2, OC, oh, ow);
+            float *y = malloc((size_t)ylen * sizeof *y);
+            float *yh = malloc((size_t)(2 * OC * oh * ow) * sizeof *yh);
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
+            cr_assert_eq(sc_conv_run(op, x, y + yoff), SC_OK);
+            cr_assert_eq(sc_conv_plan(op, &xd, &yn), SC_OK);
+            cr_expect_eq(op->sp.row_tiles, 0, "%s: NHWC y takes flat tiles", what);
+            cr_assert_eq(sc_conv_run(op, x, yh), SC_OK);
+            int same = 1;
+            for (int64_t n = 0; n < 2 && same; ++n)
+                for (int64_t o = 0; o < OC && same; ++o)
+                    for (int64_t q = 0; q < oh * ow && same; ++q) {
+                        const float a = y[yoff + sc_tensor_offset(&yd, n, o, q / ow, q % ow)];
+                        const float b = yh[sc_tensor_offset(&yn, n, o, q / ow, q % ow)];
+                        same = memcmp(&a, &b, sizeof a) == 0;
+                    }
+            cr_expect(same, "%s: row tiles and flat tiles differ", what);
+            sc_conv_destroy(op);
+            free(y), free(yh);
+        }
         free(x), free(wp), free(bias);
         sc_layer_destroy(layer);
     }
