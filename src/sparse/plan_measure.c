@@ -27,8 +27,11 @@ static double time_run(const sc_conv *op, const float *x, float *y, sc_status *s
  * machine whose OpenBLAS ran at 80 GFLOP/s; on an AVX-512 Xeon the same OpenBLAS ran at
  * 21-32 GFLOP/s with its generic kernels (sparse won at 0% sparsity, 2.2x) and at 157 with
  * the right ones (dense won at 50% on 1x1 layers, 1.3x). One warm-up run of each engine,
- * then timed runs in alternation, best of up to 3; a gap over 1.5x after the first timed
- * pair settles it, so the cost is about 2-3 runs of each engine, once per plan. */
+ * then timed runs in alternation, best of up to 3; a gap over 1.5x after two timed pairs
+ * settles it, so the cost is 3-4 runs of each engine, once per plan. One pair was not
+ * enough on a shared Zen 3 host: a single slow sample of one engine (2 threads) made auto
+ * keep block kernels 1.6x slower than dense (vgg_conv4_1 NHWC, 0% sparsity, 24.6 vs
+ * 15.3 ms in the full sweep). */
 sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
                           double *ms_dense)
 {
@@ -57,7 +60,7 @@ sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, dou
             if (isnan(t)) goto done;
             if (t < best[e]) best[e] = t;
         }
-        if (fmax(best[0], best[1]) > 1.5 * fmin(best[0], best[1])) break;
+        if (r >= 1 && fmax(best[0], best[1]) > 1.5 * fmin(best[0], best[1])) break;
     }
     *ms_sparse = best[0];
     *ms_dense = best[1];
