@@ -210,10 +210,10 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 run_tile(op, xt, buf, 64 * sizeof(float), mk, o0, nb);
                 sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
             } else if (sp->direct_y) {
-                /* row tiles: flat pixel q0 is (oh, ow) = (q0 / wq, q0 % wq) in y */
+                /* flat pixel q0 is (oh, ow) = (q0 / wq, q0 % wq); for flat tiles wq == OW ==
+                 * strides[H] (or one row), so this is q0 itself */
                 const int64_t ysC = op->y.strides[SC_C];
-                const int64_t yq = sp->row_tiles ? q0 / sp->wq * op->y.strides[SC_H] + q0 % sp->wq
-                                                 : q0;
+                const int64_t yq = q0 / sp->wq * op->y.strides[SC_H] + q0 % sp->wq;
                 run_tile(op, xt, y + n * ysN + o0 * ysC + yq, (size_t)(4 * ysC), m, o0, nb);
             } else {
                 run_tile(op, xt, buf, 64 * sizeof(float), m, o0, nb);
