@@ -18,8 +18,8 @@
  * channel o: w = bias-or-0 slot then the values, off_bytes the matching offsets. */
 typedef struct sc_sparse_plan {
     int in_place;            /* 1: x is read directly, image base + c*strides[C] */
-    int panel;               /* 1 (1x1 layers not read in place): each 64-pixel tile is
-                              * gathered into a channel-major panel, row c at c*64 floats */
+    int panel;               /* 1 (1x1 layers not read in place): each tile is gathered
+                              * into a channel-major panel, row c at c*tile_floats floats */
     int64_t hq, wq;          /* phase plane extents (in place: h, w) */
     int64_t plane_floats;    /* distance between phase planes (in place: unused) */
     int64_t n_phase;         /* used phases per channel */
@@ -29,7 +29,11 @@ typedef struct sc_sparse_plan {
     int64_t image_floats;    /* scratch floats per image (0 in place) */
     int64_t pixels;          /* flat pixels per image: (OH-1)*wq + OW */
     int64_t ow;              /* output width OW */
-    int64_t n_tiles;         /* tiles per image: ceil(pixels / 64), or OH * row_tiles */
+    int64_t n_tiles;         /* tiles per image: ceil(pixels / 64) (floor when the last tile
+                              * takes a rest of 1..8 pixels, tile_floats 72), or
+                              * OH * row_tiles */
+    int64_t tile_floats;     /* row stride of panels and tile buffers: 64, or 72 when the
+                              * last flat tile has 65..72 pixels (kern72) */
     int64_t row_tiles;       /* 0: tiles of 64 flat pixels (a tile may span output rows);
                               * > 0: each output row is cut into this many tiles of at most
                               * row_tile_w pixels, which skip the wq - OW columns and store
@@ -48,6 +52,8 @@ typedef struct sc_sparse_plan {
                               * garbage columns in any tile) */
     const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
     const sc_spmm_info *kern56;   /* width 56 for partial tiles of 49..56 pixels, or NULL */
+    const sc_spmm_info *kern72;   /* width 72 for a last tile of 65..72 pixels, or NULL (no
+                                   * such kernel for the plan's ISA or weight streams) */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn transpose8xn;  /* the same over strips of 8x8 blocks */
 } sc_sparse_plan;
@@ -76,7 +82,7 @@ static inline void sc_sparse_tile(const sc_sparse_plan *sp, int64_t t, int64_t *
         *m = sp->ow - w * k < w ? sp->ow - w * k : w;
     } else {
         *q0 = t * 64;
-        *m = sp->pixels - *q0 < 64 ? sp->pixels - *q0 : 64;
+        *m = t == sp->n_tiles - 1 ? sp->pixels - *q0 : 64;
     }
 }
 
@@ -97,10 +103,10 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
 void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);
 
 /* Gather flat pixels [q0, q0 + m) of one image (x at its (n, 0, 0, 0)) of a 1x1 layer into
- * panel[c*64 + p], 0 where the pixel falls into the padding. */
+ * panel[c*tile_floats + p], 0 where the pixel falls into the padding. */
 void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel);
 
-/* Store rows [0, nb) of a tile buffer (row stride 64 floats), flat pixels [q0, q0 + m),
+/* Store rows [0, nb) of a tile buffer (row stride tile_floats), flat pixels [q0, q0 + m),
  * output channels [o0, o0 + nb) of the image whose (n, 0, 0, 0) is y, skipping garbage
  * columns ow >= OW. */
 void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,

@@ -120,24 +120,25 @@ void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t
     }
 }
 
-/* panel[c*64 + p] = x[c][oh*sh - pad_top][ow*sw - pad_left] for q0 + p = oh*OW + ow, or 0 in
- * the padding. Channel-contiguous input (NHWC) is read one pixel's channel run at a time,
- * anything else one channel's pixels at a time: reads follow the smaller stride. */
+/* panel[c*TF + p] (TF = tile_floats) = x[c][oh*sh - pad_top][ow*sw - pad_left] for
+ * q0 + p = oh*OW + ow, or 0 in the padding. Channel-contiguous input (NHWC) is read one
+ * pixel's channel run at a time, anything else one channel's pixels at a time: reads follow
+ * the smaller stride. */
 void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel)
 {
     const sc_conv_params *p = &op->layer->params;
     const int64_t IC = op->x.dims[SC_C], H = op->x.dims[SC_H], W = op->x.dims[SC_W];
     const int64_t sC = op->x.strides[SC_C], sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
-    const int64_t OW = op->y.dims[SC_W];
+    const int64_t OW = op->y.dims[SC_W], TF = op->sp.tile_floats;
     if (sW == 1 && (H == 1 || sH == W) && p->stride_h == 1 && p->stride_w == 1 &&
         p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0) {
         /* the tile is one unit-stride run per channel (an NCHW 1x1 layer whose channel
          * stride would misalign in-place vector loads) */
         for (int64_t c = 0; c < IC; ++c)
-            memcpy(panel + c * 64, x + c * sC + q0, (size_t)m * sizeof *panel);
+            memcpy(panel + c * TF, x + c * sC + q0, (size_t)m * sizeof *panel);
         return;
     }
-    const float *src[64];
+    const float *src[72];
     for (int64_t i = 0; i < m; ++i) {
         const int64_t q = q0 + i, ih = q / OW * p->stride_h - p->pad_top;
         const int64_t iw = q % OW * p->stride_w - p->pad_left;
@@ -150,7 +151,7 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
          * channels x 64 pixels took 0.057 instead of 0.097 ms as whole-channel strips. */
         enum { CHUNK = 64 };
         int64_t i = 0;
-        int uniform[8];  /* group g's 8 pixels lie sW apart: one strip call per chunk */
+        int uniform[9];  /* group g's 8 pixels lie sW apart: one strip call per chunk */
         for (; i + 8 <= m; i += 8) {
             int full = 1, u = 1;
             for (int k = 0; k < 8; ++k) full &= src[i + k] != NULL;
@@ -163,42 +164,42 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
             const int64_t c1 = c0 + CHUNK < ic8 ? c0 + CHUNK : ic8;
             for (int64_t g = 0; g < i; g += 8) {
                 if (uniform[g / 8]) {
-                    op->sp.transpose8xn(src[g] + c0, (size_t)sW, panel + c0 * 64 + g, 64,
+                    op->sp.transpose8xn(src[g] + c0, (size_t)sW, panel + c0 * TF + g, (size_t)TF,
                                         (size_t)((c1 - c0) / 8));
                     continue;
                 }
                 for (int64_t c = c0; c < c1; c += 8) {
                     const float *rows[8];
                     for (int k = 0; k < 8; ++k) rows[k] = src[g + k] + c;
-                    op->sp.transpose8(rows, panel + c * 64 + g, 64);
+                    op->sp.transpose8(rows, panel + c * TF + g, (size_t)TF);
                 }
             }
         }
         for (int64_t c = ic8; c < IC; ++c)
-            for (int64_t g = 0; g < i; ++g) panel[c * 64 + g] = src[g][c];
+            for (int64_t g = 0; g < i; ++g) panel[c * TF + g] = src[g][c];
         for (; i < m; ++i) {
             float *d = panel + i;
             if (!src[i]) {
-                for (int64_t c = 0; c < IC; ++c) d[c * 64] = 0.0f;
+                for (int64_t c = 0; c < IC; ++c) d[c * TF] = 0.0f;
             } else {
-                for (int64_t c = 0; c < IC; ++c) d[c * 64] = src[i][c];
+                for (int64_t c = 0; c < IC; ++c) d[c * TF] = src[i][c];
             }
         }
     } else if (sC <= sW) {
         for (int64_t i = 0; i < m; ++i) {
             float *d = panel + i;
             if (!src[i]) {
-                for (int64_t c = 0; c < IC; ++c) d[c * 64] = 0.0f;
+                for (int64_t c = 0; c < IC; ++c) d[c * TF] = 0.0f;
             } else if (sC == 1) {
                 const float *s = src[i];
-                for (int64_t c = 0; c < IC; ++c) d[c * 64] = s[c];
+                for (int64_t c = 0; c < IC; ++c) d[c * TF] = s[c];
             } else {
-                for (int64_t c = 0; c < IC; ++c) d[c * 64] = src[i][c * sC];
+                for (int64_t c = 0; c < IC; ++c) d[c * TF] = src[i][c * sC];
             }
         }
     } else {
         for (int64_t c = 0; c < IC; ++c) {
-            float *d = panel + c * 64;
+            float *d = panel + c * TF;
             for (int64_t i = 0; i < m; ++i) d[i] = src[i] ? src[i][c * sC] : 0.0f;
         }
     }

@@ -79,7 +79,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         sp->n_phase = 1;
         sp->n_phase_w = 1;
     } else if (L->wd.kh == 1 && L->wd.kw == 1) {
-        if (IC > (INT32_MAX - 64) / 256)
+        if (IC > (INT32_MAX - 64) / (4 * 72))
             return sc_fail(SC_EUNSUPPORTED, "conv: %lld input channels exceed the 32-bit byte "
                            "offsets of the sparse kernels", (long long)IC);
         sp->panel = 1;
@@ -126,6 +126,14 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         sp->n_tiles = OH * sp->row_tiles;
         sp->direct_y = 1;
     }
+    /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
+     * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
+    sp->tile_floats = 64;
+    if (!sp->row_tiles && sp->kern72 && sp->pixels > 64 && sp->pixels % 64 != 0 &&
+        sp->pixels % 64 <= 8) {
+        sp->n_tiles = sp->pixels / 64;
+        sp->tile_floats = 72;
+    }
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
     const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
@@ -143,7 +151,7 @@ static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse
 {
     const sc_conv_params *p = &op->layer->params;
     if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
-    if (sp->panel) return (int32_t)(4 * 64 * c);
+    if (sp->panel) return (int32_t)(4 * sp->tile_floats * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
     const int64_t ph = sp->phase_of_h[th % p->stride_h], pw = sp->phase_of_w[tw % p->stride_w];
     const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;
@@ -247,6 +255,8 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
     sp.rows = has_4x1_blocks(op->layer) ? 4 : 1;
+    /* this ISA's own: on AVX-512 the rest stays with the 8-wide kernel */
+    sp.kern72 = sp.rows == 1 ? sc_spmm_find(isa, 72) : NULL;
     sc_status st = plan_geometry(op, x, y, &sp);
     if (st == SC_OK) st = plan_streams(op, x, &sp);
     if (st == SC_OK) {

@@ -8,9 +8,10 @@
 
 enum { PACK_CH = 16 };  /* channels per packing task */
 
-/* One (image, 64-pixel tile, output channels [o0, o0 + nb)): for each reduction block,
- * y_tile (+)= W_cb * X_cb through the 64/32/16 kernels and the partial 8 kernel for the
- * tail; the activation on the last block. yt points at row o0. */
+/* One (image, tile, output channels [o0, o0 + nb)): for each reduction block,
+ * y_tile (+)= W_cb * X_cb through the 72 kernel (a last tile of 65..72 pixels), or the
+ * 56/64/32/16 kernels and the partial 8 kernel for the tail; the activation on the last
+ * block. yt points at row o0. */
 static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_stride_bytes,
                      int64_t m, int64_t o0, int64_t nb)
 {
@@ -24,6 +25,10 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
         const int32_t *off = sp->off_bytes + sp->off_start[cb * OC + o0];
         const uint32_t *nnz = sp->nnz + cb * OC + o0;
         int64_t pos = 0;
+        if (m > 64) {  /* a last tile of 65..72 pixels (plan: only with kern72) */
+            sp->kern72->fn((size_t)m, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes, &prm);
+            continue;
+        }
         if (m == 56 && sp->kern56) {
             sp->kern56->fn(56, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes, &prm);
             pos = 56;
@@ -128,8 +133,9 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     const int64_t N = op->x.dims[SC_N], IC = op->x.dims[SC_C], OC = op->layer->rows;
     const int64_t xsN = op->x.strides[SC_N], ysN = op->y.strides[SC_N];
     const int nthreads = op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
-    const int64_t buf_floats = (OC * 64 + 15) / 16 * 16;
-    const int64_t panel_floats = sp->panel ? IC * 64 : 0;
+    const int64_t TF = sp->tile_floats;  /* panel and tile-buffer row stride */
+    const int64_t buf_floats = (OC * TF + 15) / 16 * 16;
+    const int64_t panel_floats = sp->panel ? IC * TF : 0;
     float *planes = NULL, *bufs = NULL, *panels = NULL;
     sc_status st = SC_OK;
     if (!sp->in_place) {
@@ -199,7 +205,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 if (packed != tile) {
                     sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
                     for (int64_t c = 0; mk > m && c < IC; ++c)
-                        memset(panel + c * 64 + m, 0, (size_t)(mk - m) * sizeof *panel);
+                        memset(panel + c * TF + m, 0, (size_t)(mk - m) * sizeof *panel);
                     packed = tile;
                 }
                 xt = panel;
@@ -207,7 +213,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
             }
             if (mk != m) {
-                run_tile(op, xt, buf, 64 * sizeof(float), mk, o0, nb);
+                run_tile(op, xt, buf, (size_t)TF * sizeof(float), mk, o0, nb);
                 sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
             } else if (sp->direct_y) {
                 /* flat pixel q0 is (oh, ow) = (q0 / wq, q0 % wq); for flat tiles wq == OW ==
@@ -216,7 +222,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 const int64_t yq = q0 / sp->wq * op->y.strides[SC_H] + q0 % sp->wq;
                 run_tile(op, xt, y + n * ysN + o0 * ysC + yq, (size_t)(4 * ysC), m, o0, nb);
             } else {
-                run_tile(op, xt, buf, 64 * sizeof(float), m, o0, nb);
+                run_tile(op, xt, buf, (size_t)TF * sizeof(float), m, o0, nb);
                 sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
             }
         }

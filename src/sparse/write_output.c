@@ -10,7 +10,7 @@
 void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y)
 {
-    const int64_t wq = op->sp.wq, OW = op->y.dims[SC_W];
+    const int64_t wq = op->sp.wq, OW = op->y.dims[SC_W], TF = op->sp.tile_floats;
     const int64_t sC = op->y.strides[SC_C], sH = op->y.strides[SC_H], sW = op->y.strides[SC_W];
     float *yb = y + o0 * sC;
     for (int64_t q = q0; q < q0 + m;) {
@@ -23,7 +23,7 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
         if (nv > 0) {
             if (sW == 1) {
                 for (int64_t o = 0; o < nb; ++o)
-                    memcpy(yr + o * sC, b + o * 64, (size_t)nv * sizeof *b);
+                    memcpy(yr + o * sC, b + o * TF, (size_t)nv * sizeof *b);
             } else if (sC == 1) {
                 /* 8 channels x 8 pixels at a time: 32-byte runs on both sides. Pixels go in
                  * chunks of 16, all channels within a chunk, so the 16 pixel rows of y being
@@ -34,17 +34,17 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                 for (int64_t i0 = 0; i0 < i8; i0 += 16) {
                     const int64_t blocks = i8 - i0 >= 16 ? 2 : 1;
                     for (int64_t o = 0; o < nb8; o += 8)
-                        op->sp.transpose8xn(b + o * 64 + i0, 64, yr + i0 * sW + o, (size_t)sW,
+                        op->sp.transpose8xn(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o, (size_t)sW,
                                             (size_t)blocks);
                 }
                 for (int64_t o = 0; o < nb8; o += 8)
                     for (int64_t i = i8; i < nv; ++i)
-                        for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * 64 + i];
+                        for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * TF + i];
                 for (int64_t o = nb8; o < nb; ++o)
-                    for (int64_t i = 0; i < nv; ++i) yr[i * sW + o] = b[o * 64 + i];
+                    for (int64_t i = 0; i < nv; ++i) yr[i * sW + o] = b[o * TF + i];
             } else {
                 for (int64_t o = 0; o < nb; ++o)
-                    for (int64_t i = 0; i < nv; ++i) yr[o * sC + i * sW] = b[o * 64 + i];
+                    for (int64_t i = 0; i < nv; ++i) yr[o * sC + i * sW] = b[o * TF + i];
             }
         }
         q += n;

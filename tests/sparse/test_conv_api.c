@@ -568,6 +568,66 @@ Test(conv_api, wide_rows_store_straight_into_y)
     }
 }
 
+/* A rest of 1..8 pixels joins the last flat tile (one 72-wide kernel call instead of a
+ * 64-wide one and a masked 8-wide one): in place (72 pixels), through NCHW and NHWC panels
+ * (14x14 = 3 x 64 + 4) and phase planes (28x28 3x3: 838 flat pixels = 13 x 64 + 6), into
+ * y directly and through the tile buffer. The reference result and the same bits on every
+ * thread count; 4x1 block weights have no 72-wide kernel and keep 64-pixel tiles. */
+Test(conv_api, short_rest_joins_the_last_tile)
+{
+    static const struct {
+        int64_t oc, ic, h, w, k;
+        int xl, yl;
+        double sparsity;
+        int64_t tiles;  /* flat tiles per image with the rest joined */
+    } cases[] = {
+        {21, 8, 9, 8, 1, CT_NCHW, CT_NCHW, 0.6, 1},     /* in place, stored into y */
+        {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3},   /* misaligned channels: panel */
+        {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3},  /* NHWC panel and writer */
+        {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13},  /* phase planes, 3x3 pad 1 */
+        {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0},   /* dense: 4x1 block kernels */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        sc_conv_params p = sc_conv_params_default();
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = cases[i].k / 2;
+        const int64_t OC = cases[i].oc, IC = cases[i].ic, H = cases[i].h, W = cases[i].w;
+        const sc_wdesc wd = {SC_OIHW, OC, IC, cases[i].k, cases[i].k};
+        float *wp = malloc((size_t)(OC * IC * cases[i].k * cases[i].k) * sizeof *wp);
+        float *bias = malloc((size_t)OC * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 90 + i, wp, bias);
+        int64_t xoff, xlen, yoff, ylen;
+        const sc_tensor xd = ct_layout(cases[i].xl, 2, IC, H, W, &xoff, &xlen);
+        const sc_tensor yd = ct_layout(cases[i].yl, 2, OC, H, W, &yoff, &ylen);
+        cr_assert_eq(xoff, 0);
+        cr_assert_eq(yoff, 0);
+        float *x = malloc((size_t)xlen * sizeof *x);
+        ct_rng r = {95 + i};
+        for (int64_t k = 0; k < xlen; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        char what[96];
+        snprintf(what, sizeof what, "short rest, case %zu (%s -> %s)", i,
+                 ct_layout_names[cases[i].xl], ct_layout_names[cases[i].yl]);
+        sc_conv_options opt = sc_conv_options_default();
+        opt.engine = SC_ENGINE_SPARSE;
+        sc_conv *op = NULL;
+        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+        cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
+        if (cases[i].tiles == 0) {
+            cr_expect_eq(op->sp.rows, 4, "%s: block kernels", what);
+            cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", what);
+        } else if (op->sp.kern72) {
+            cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", what);
+            cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", what);
+        } else {
+            cr_log_warn("%s: this ISA has no 72-wide kernel; 64-pixel tiles", what);
+        }
+        sc_conv_destroy(op);
+        expect_same_bits_across_threads(layer, &p, &wd, wp, bias, cases[i].xl, cases[i].yl,
+                                        &xd, &yd, x, ylen, what);
+        free(x), free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
+
 /* One planned operator run from two threads at once on different buffers (run is const and
  * allocates its own scratch): both results equal a sequential run. */
 Test(conv_api, concurrent_runs_on_one_operator)

@@ -114,9 +114,9 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
 
 static sc_spmm_params no_act(void) { return (sc_spmm_params){0, 0, 0.0f, 0.0f}; }
 
-/* The widths a kernel accepts: exactly its tile, or every 1..tile for partial kernels. */
+/* The widths a kernel accepts: exactly its tile, or every width from sc_spmm_min_mr. */
 #define FOR_EACH_MR(kern, m) \
-    for (size_t m = (kern)->partial ? 1 : (kern)->mr; m <= (kern)->mr; ++m)
+    for (size_t m = sc_spmm_min_mr(kern); m <= (kern)->mr; ++m)
 
 Test(ukernel_spmm, every_kernel_every_width_sparsities)
 {
@@ -202,13 +202,13 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
         const sc_spmm_info *twin = sc_spmm_find_rows(SC_ISA_NONE, kern->mr, kern->rows);
         cr_assert_not_null(twin, "%s has no portable twin", kern->name);
         cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
-        enum { K = 40, OCMAX = 4 };
+        enum { K = 40, OCMAX = 4, TW = 72 };  /* TW: the widest kernel */
         const int R = (int)kern->rows, OC = R == 1 ? 3 : 4;
-        float x[K * 64], w[OCMAX * (K + 1)], y1[OCMAX * 64], y2[OCMAX * 64];
+        float x[K * TW], w[OCMAX * (K + 1)], y1[OCMAX * TW], y2[OCMAX * TW];
         int32_t off[OCMAX * K];
         uint32_t nnz[OCMAX];
         rng_state = 99;
-        for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
+        for (int i = 0; i < K * TW; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int g = 0; g < OC; g += R) {
             for (int q = 0; q < R; ++q) w[wp++] = (float)rnd();
@@ -216,20 +216,20 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
             for (int r = 0; r < K; ++r)
                 if (rnd() < 0.4) {
                     for (int q = 0; q < R; ++q) w[wp++] = (float)(2 * rnd() - 1);
-                    off[op++] = r * 64 * 4;
+                    off[op++] = r * TW * 4;
                     nnz[g]++;
                 }
         }
         const sc_spmm_params prm = no_act();
         FOR_EACH_MR(kern, m) {
-            kern->fn(m, (size_t)OC, x, w, off, nnz, y1, 64 * 4, &prm);
-            twin->fn(m, (size_t)OC, x, w, off, nnz, y2, 64 * 4, &prm);
+            kern->fn(m, (size_t)OC, x, w, off, nnz, y1, TW * 4, &prm);
+            twin->fn(m, (size_t)OC, x, w, off, nnz, y2, TW * 4, &prm);
             for (int o = 0; o < OC; ++o)
                 for (size_t p = 0; p < m; ++p)
-                    cr_expect(fabsf(y1[o * 64 + p] - y2[o * 64 + p]) <=
-                                  1e-5f * (1.0f + fabsf(y2[o * 64 + p])),
+                    cr_expect(fabsf(y1[o * TW + p] - y2[o * TW + p]) <=
+                                  1e-5f * (1.0f + fabsf(y2[o * TW + p])),
                               "%s vs %s: m %zu y[%d][%zu] %g vs %g", kern->name, twin->name, m,
-                              o, p, (double)y1[o * 64 + p], (double)y2[o * 64 + p]);
+                              o, p, (double)y1[o * TW + p], (double)y2[o * TW + p]);
         }
         ++pairs;
     }
@@ -345,6 +345,7 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
 Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
 {
     static const sc_isa isas[] = {SC_ISA_NONE, SC_ISA_AVX2, SC_ISA_AVX512};
+    int merged = 0;  /* P with a 72-wide last tile checked (the portable one always has it) */
     for (int ii = 0; ii < 3; ++ii) {
         const sc_spmm_info *k64 = sc_spmm_find(isas[ii], 64);
         if (!k64 || !usable(k64)) continue;
@@ -365,8 +366,8 @@ Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
             }
         }
         const sc_spmm_params prm = no_act();
-        static const size_t counts[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128,
-                                        129, 192, 200};
+        static const size_t counts[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 72, 127,
+                                        128, 129, 136, 192, 196, 200};
         for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ++ci) {
             const size_t P = counts[ci];
             size_t pos = 0;
@@ -378,6 +379,19 @@ Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
             if (pos < P)
                 sc_spmm_find(isas[ii], 8)->fn(P - pos, OC, x + pos, w, off, nnz, ysplit + pos,
                                               PMAX * 4, &prm);
+            /* a last tile of 65..72 pixels in one 72-wide call: the bits of 64 + masked 8 */
+            const sc_spmm_info *k72 = sc_spmm_find(isas[ii], 72);
+            if (k72 && P > 64 && P % 64 != 0 && P % 64 <= 8) {
+                static float y72[OC * PMAX];
+                const size_t last = P - P % 64 - 64;
+                for (size_t t = 0; t < last; t += 64)
+                    k64->fn(64, OC, x + t, w, off, nnz, y72 + t, PMAX * 4, &prm);
+                k72->fn(P - last, OC, x + last, w, off, nnz, y72 + last, PMAX * 4, &prm);
+                for (int o = 0; o < OC; ++o)
+                    cr_expect(memcmp(y72 + o * PMAX, ysplit + o * PMAX, P * 4) == 0,
+                              "%s P %zu row %d differs from 64 + 8", k72->name, P, o);
+                ++merged;
+            }
             /* full tiles only over whole 64-blocks inside P */
             for (size_t t = 0; t + 64 <= P; t += 64) {
                 k64->fn(64, OC, x + t, w, off, nnz, yfull, 256 * 4, &prm);
@@ -396,4 +410,5 @@ Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
                 }
         }
     }
+    cr_expect(merged >= 4, "72-wide last tiles checked: %d", merged);
 }

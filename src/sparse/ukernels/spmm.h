@@ -27,8 +27,9 @@ typedef struct sc_spmm_params {
  * (char *)y + o * y_stride_bytes, mr floats are written per row (read only with load_y).
  * The sum runs over j in order, so the result of a pixel does not depend on mr or on
  * where the tile starts: a fixed accumulation order for every thread partition.
- * mr equals the kernel's tile width, except for partial kernels (1 <= mr <= width),
- * which use masked loads and stores and never touch memory beyond mr. */
+ * mr equals the kernel's tile width, except for partial kernels (1 <= mr <= width, or
+ * width - 7 <= mr <= width for the 72-wide one: sc_spmm_min_mr), which use masked loads
+ * and stores and never touch memory beyond mr. */
 typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
                            const float *restrict w, const int32_t *restrict off_bytes,
                            const uint32_t *restrict nnz, float *restrict y,
@@ -51,10 +52,17 @@ typedef struct sc_spmm_info {
     const char *name;  /* without the "sc_" prefix, e.g. "spmm_f32_64__avx2" */
     sc_isa isa;
     size_t mr;
-    int partial;
+    int partial;       /* 0: mr only; 1: any 1..mr; 2: mr - 7..mr (sc_spmm_min_mr) */
     sc_spmm_fn fn;
     size_t rows;       /* output channels per stream: 1 (row kernels) or 4 (block kernels) */
 } sc_spmm_info;
+
+/* The smallest mr a kernel accepts (its partial field: 0 exact, 1 any, 2 a masked last
+ * vector). */
+static inline size_t sc_spmm_min_mr(const sc_spmm_info *k)
+{
+    return k->partial == 1 ? 1 : k->partial == 2 ? k->mr - 7 : k->mr;
+}
 
 /* Every kernel of the list, then an entry with fn == NULL. */
 extern const sc_spmm_info sc_spmm_table[];

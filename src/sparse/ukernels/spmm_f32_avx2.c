@@ -5,24 +5,32 @@
 #include "sparse/ukernels/spmm.h"
 
 /* Full unrolling over the accumulators keeps them in registers (GCC -O2 does not by itself). */
-#define SC_UNROLL _Pragma("GCC unroll 8")
+#define SC_UNROLL _Pragma("GCC unroll 16")
 
 /* One template for every tile width: NV ymm accumulators (8 pixels each) per channel,
  * one broadcast + NV loads + NV FMAs per nonzero (PERFORMANCE.md: 8 accumulators hide
  * the 4-cycle FMA latency on 2 pipes). The nonzero loop is unrolled by two with the
- * second FMA chain kept in the same accumulators, so the j order is unchanged. */
+ * second FMA chain kept in the same accumulators, so the j order is unchanged.
+ * MASK_LAST: the last accumulator covers mr - 8*(NV-1) pixels through masked loads and
+ * stores (the 72-wide kernel for tiles of 65..72 pixels). */
 static inline __attribute__((always_inline)) void
-spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restrict w,
-          const int32_t *restrict off_bytes, const uint32_t *restrict nnz, float *restrict y,
-          size_t y_stride_bytes, const sc_spmm_params *prm)
+spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float *restrict x,
+          const float *restrict w, const int32_t *restrict off_bytes,
+          const uint32_t *restrict nnz, float *restrict y, size_t y_stride_bytes,
+          const sc_spmm_params *prm)
 {
     const char *xb = (const char *)x;
     const __m256 lo = _mm256_set1_ps(prm->lo), hi = _mm256_set1_ps(prm->hi);
+    const int L = NV - 1;
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)mr - 8 * L),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#define SC_XLOAD(p, v) \
+    (MASK_LAST && (v) == L ? _mm256_maskload_ps((p) + 8 * (v), tail) : _mm256_loadu_ps((p) + 8 * (v)))
     for (size_t o = 0; o < n_oc; ++o) {
         float *yo = (float *)((char *)y + o * y_stride_bytes);
-        __m256 acc[8];
+        __m256 acc[9];
         if (prm->load_y) {
-            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = _mm256_loadu_ps(yo + 8 * v);
+            SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = SC_XLOAD(yo, v);
         } else {
             const __m256 b = _mm256_broadcast_ss(w);
             SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = b;
@@ -34,9 +42,9 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
             const float *x0 = (const float *)(xb + off_bytes[0]);
             const float *x1 = (const float *)(xb + off_bytes[1]);
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
+                acc[v] = _mm256_fmadd_ps(w0, SC_XLOAD(x0, v), acc[v]);
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + 8 * v), acc[v]);
+                acc[v] = _mm256_fmadd_ps(w1, SC_XLOAD(x1, v), acc[v]);
             w += 2;
             off_bytes += 2;
         }
@@ -44,15 +52,21 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
             const __m256 w0 = _mm256_broadcast_ss(w);
             const float *x0 = (const float *)(xb + off_bytes[0]);
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * v), acc[v]);
+                acc[v] = _mm256_fmadd_ps(w0, SC_XLOAD(x0, v), acc[v]);
             ++w;
             ++off_bytes;
         }
         if (prm->clamp)
             SC_UNROLL for (int v = 0; v < NV; ++v)
                 acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
-        SC_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(yo + 8 * v, acc[v]);
+        SC_UNROLL for (int v = 0; v < NV; ++v) {
+            if (MASK_LAST && v == L)
+                _mm256_maskstore_ps(yo + 8 * v, tail, acc[v]);
+            else
+                _mm256_storeu_ps(yo + 8 * v, acc[v]);
+        }
     }
+#undef SC_XLOAD
 }
 
 #define SC_SPMM_AVX2(MR)                                                                  \
@@ -62,14 +76,26 @@ spmm_avx2(const int NV, size_t n_oc, const float *restrict x, const float *restr
                                   size_t y_stride_bytes, const sc_spmm_params *prm)       \
     {                                                                                     \
         assert(mr == MR);                                                                 \
-        (void)mr;                                                                         \
-        spmm_avx2(MR / 8, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);                  \
+        spmm_avx2(MR / 8, 0, mr, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);           \
     }
 
 SC_SPMM_AVX2(64)
 SC_SPMM_AVX2(32)
 SC_SPMM_AVX2(16)
 SC_SPMM_AVX2(56)  /* a 7x7 image's 49 pixels: 7 accumulators instead of 8 */
+
+/* 65 <= mr <= 72: a last tile of 64 pixels plus a short rest (14x14 = 3 x 64 + 4) in one
+ * call. The rest would otherwise take the masked 8-wide kernel, whose broadcast, offset
+ * and loop cost per nonzero buys one FMA (14% of 1024->256 @14^2 NHWC for 2% of its
+ * pixels). */
+void sc_spmm_f32_72__avx2(size_t mr, size_t n_oc, const float *restrict x,
+                          const float *restrict w, const int32_t *restrict off,
+                          const uint32_t *restrict nnz, float *restrict y, size_t y_stride_bytes,
+                          const sc_spmm_params *prm)
+{
+    assert(mr > 64 && mr <= 72);
+    spmm_avx2(9, 1, mr, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
+}
 
 /* 1 <= mr <= 8 pixels in one masked ymm: masked-out lanes are neither read nor written. */
 void sc_spmm_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
