@@ -3,6 +3,7 @@
 #define SC_CONV_IMPL_H
 
 #include "sconv/conv.h"
+#include "sparse/scratch.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
@@ -70,6 +71,8 @@ struct sc_conv {
     const char *kernel_name;
     char reason[256];
     sc_sparse_plan sp;
+    sc_scratch_slot *scratch;  /* the sparse runs' idle scratch block; shared by the shallow
+                                * copies auto's measurement runs, freed with the operator */
 };
 
 /* Tile t (< sp->n_tiles) of an image: its first flat pixel *q0 and its *m pixels. */

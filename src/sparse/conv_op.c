@@ -41,6 +41,10 @@ sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_c
     sc_conv *op = NULL;
     if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "conv: operator")) != SC_OK)
         goto done;
+    if ((st = sc_alloc_array((void **)&op->scratch, 1, sizeof *op->scratch, true,
+                             "conv: scratch slot")) != SC_OK)
+        goto done;
+    atomic_init(&op->scratch->idle, NULL);
     op->layer = layer;
     op->opt = o;
     const float *bias = o.bias ? o.bias : layer->bias;
@@ -88,6 +92,8 @@ void sc_conv_destroy(sc_conv *op)
 {
     if (!op) return;
     sc_sparse_plan_clear(&op->sp);
+    if (op->scratch) sc_scratch_release(op->scratch);
+    sc_free(op->scratch);
     sc_free(op->bias);
     sc_free(op->dense_w);
     sc_free(op);

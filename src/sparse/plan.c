@@ -112,6 +112,7 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
         op->dense_w = NULL;
     }
     sc_sparse_plan_clear(&op->sp);
+    sc_scratch_release(op->scratch);  /* sized for the old shape */
     op->sp = sp;
     op->x = *x;
     op->y = *y;

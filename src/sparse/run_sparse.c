@@ -136,42 +136,34 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     const int64_t TF = sp->tile_floats;  /* panel and tile-buffer row stride */
     const int64_t buf_floats = (OC * TF + 15) / 16 * 16;
     const int64_t panel_floats = sp->panel ? IC * TF : 0;
-    float *planes = NULL, *bufs = NULL, *panels = NULL;
-    sc_status st = SC_OK;
-    if (!sp->in_place) {
-        int64_t n;
-        /* + 64 zeroed floats: a full-width kernel on the last image's partial tile reads
-         * up to 63 floats past its planes (results discarded) */
-        if (sc_mul_ovf(N, sp->image_floats, &n) || sc_add_ovf(n, 64, &n) ||
-            sc_mul_ovf(n, 4, &n) || !(planes = sc_aligned_alloc(64, (size_t)n))) {
-            st = sc_fail(SC_ENOMEM, "conv: %lld images x %lld floats of packed input",
-                         (long long)N, (long long)sp->image_floats);
-            goto done;
-        }
-        memset(planes + N * sp->image_floats, 0, 64 * sizeof *planes);
-    }
-    if (sp->panel) {
-        int64_t n;
-        if (sc_mul_ovf(panel_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
-            !(panels = sc_aligned_alloc(64, (size_t)n))) {
-            st = sc_fail(SC_ENOMEM, "conv: %d threads x %lld floats of input panels", nthreads,
-                         (long long)panel_floats);
-            goto done;
-        }
-    }
-    /* panel and phase-plane layers compute a partial tile at a full kernel width (over
-     * zero-padded panel rows, or the planes' following floats), through the tile buffer:
-     * one kernel call instead of a 32/16/masked chain */
+    /* one scratch block: phase planes (+ 64 zeroed floats: a full-width kernel on the last
+     * image's partial tile reads up to 63 floats past its planes, results discarded), a
+     * panel per thread, a tile buffer per thread. Panel and phase-plane layers compute a
+     * partial tile at a full kernel width (over zero-padded panel rows, or the planes'
+     * following floats) through the tile buffer: one kernel call instead of a
+     * 32/16/masked chain. */
     const int pad_tail = !sp->in_place && !sp->row_tiles && sp->pixels % 64 != 0;
-    if (!sp->direct_y || pad_tail) {
-        int64_t n;
-        if (sc_mul_ovf(buf_floats, nthreads, &n) || sc_mul_ovf(n, 4, &n) ||
-            !(bufs = sc_aligned_alloc(64, (size_t)n))) {
-            st = sc_fail(SC_ENOMEM, "conv: %d threads x %lld floats of output tiles", nthreads,
-                         (long long)buf_floats);
-            goto done;
-        }
-    }
+    int64_t plane_n = 0, panel_n = 0, buf_n = 0, total = 0;  /* floats, multiples of 16 */
+    const int overflow =
+        (!sp->in_place && (sc_mul_ovf(N, sp->image_floats, &plane_n) ||
+                           sc_add_ovf(plane_n, 64 + 15, &plane_n))) ||
+        (sp->panel && (sc_mul_ovf(panel_floats, nthreads, &panel_n) ||
+                       sc_add_ovf(panel_n, 15, &panel_n))) ||
+        ((!sp->direct_y || pad_tail) && sc_mul_ovf(buf_floats, nthreads, &buf_n)) ||
+        sc_add_ovf(plane_n / 16 * 16, panel_n / 16 * 16, &total) ||
+        sc_add_ovf(total, buf_n, &total) || sc_mul_ovf(total, 4, &total);
+    plane_n = plane_n / 16 * 16;
+    panel_n = panel_n / 16 * 16;
+    float *scratch = NULL;
+    if (overflow || (total > 0 && !(scratch = sc_scratch_take(op->scratch, (size_t)total))))
+        return sc_fail(SC_ENOMEM, "conv: %lld bytes of scratch (%lld images x %lld floats of "
+                       "packed input, %d threads x %lld floats of panels and %lld of output "
+                       "tiles)", (long long)total, (long long)N, (long long)sp->image_floats,
+                       nthreads, (long long)panel_floats, (long long)buf_floats);
+    float *const planes = plane_n ? scratch : NULL;
+    float *const panels = panel_n ? scratch + plane_n : NULL;
+    float *const bufs = buf_n ? scratch + plane_n + panel_n : NULL;
+    if (planes) memset(planes + N * sp->image_floats, 0, 64 * sizeof *planes);
     const work_order wo = plan_order(sp, N * sp->n_tiles, OC, nthreads);
     const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * wo.n_ocb;
 #pragma omp parallel num_threads(nthreads)
@@ -227,9 +219,6 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             }
         }
     }
-done:
-    sc_free(planes);
-    sc_free(bufs);
-    sc_free(panels);
-    return st;
+    sc_scratch_give(op->scratch, scratch);
+    return SC_OK;
 }
