@@ -50,5 +50,7 @@ bool sc_cpu_has_avx2_fma(void);
 bool sc_cpu_has_avx512(void);  /* F, BW, DQ and VL */
 /* L1 data cache of one core in bytes (32 KiB when the system does not say). */
 int64_t sc_cpu_l1d_bytes(void);
+/* L2 cache of one core in bytes (512 KiB when the system does not say). */
+int64_t sc_cpu_l2_bytes(void);
 
 #endif

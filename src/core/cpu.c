@@ -1,4 +1,4 @@
-/* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512) and L1 data cache size, done once */
+/* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512) and L1/L2 cache sizes, done once */
 #include <unistd.h>
 
 #include "core/core.h"
@@ -47,6 +47,16 @@ int64_t sc_cpu_l1d_bytes(void)
     if (bytes < 0) {
         const long v = sysconf(_SC_LEVEL1_DCACHE_SIZE);  /* glibc: cpuid; 0 or -1 unknown */
         bytes = v >= 4096 && v <= (1L << 24) ? (int64_t)v : 32768;
+    }
+    return bytes;
+}
+
+int64_t sc_cpu_l2_bytes(void)
+{
+    static _Atomic int64_t bytes = -1;
+    if (bytes < 0) {
+        const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        bytes = v >= 65536 && v <= (1L << 28) ? (int64_t)v : 524288;
     }
     return bytes;
 }

@@ -628,6 +628,36 @@ Test(conv_api, short_rest_joins_the_last_tile)
     }
 }
 
+/* Small images whose input panel is larger than half the L2 (over 1024 channels) give
+ * each thread one block of output channels instead of many (the driver's work order):
+ * the reference result and the same bits on every thread count, NHWC and NCHW. */
+Test(conv_api, large_panels_one_block_per_thread)
+{
+    static const struct { int64_t h; int xl, yl; } cases[] = {
+        {7, CT_NHWC, CT_NHWC}, {14, CT_NHWC, CT_NCHW}, {7, CT_NCHW, CT_NCHW}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const int64_t OC = 40, IC = 2100, H = cases[i].h;
+        sc_conv_params p = sc_conv_params_default();
+        const sc_wdesc wd = {SC_OIHW, OC, IC, 1, 1};
+        float *wp = malloc((size_t)(OC * IC) * sizeof *wp);
+        float *bias = malloc((size_t)OC * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, 0.95, SC_PACK_CHW, 110 + i, wp, bias);
+        int64_t xoff, xlen, yoff, ylen;
+        const sc_tensor xd = ct_layout(cases[i].xl, 1, IC, H, H, &xoff, &xlen);
+        const sc_tensor yd = ct_layout(cases[i].yl, 1, OC, H, H, &yoff, &ylen);
+        float *x = malloc((size_t)xlen * sizeof *x);
+        ct_rng r = {120 + i};
+        for (int64_t k = 0; k < xlen; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        char what[96];
+        snprintf(what, sizeof what, "large panel, %lldx%lld, %s -> %s", (long long)H,
+                 (long long)H, ct_layout_names[cases[i].xl], ct_layout_names[cases[i].yl]);
+        expect_same_bits_across_threads(layer, &p, &wd, wp, bias, cases[i].xl, cases[i].yl,
+                                        &xd, &yd, x, ylen, what);
+        free(x), free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
+
 /* One planned operator run from two threads at once on different buffers (run is const and
  * allocates its own scratch): both results equal a sequential run. */
 Test(conv_api, concurrent_runs_on_one_operator)
