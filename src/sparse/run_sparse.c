@@ -76,7 +76,8 @@ static work_order plan_order(const sc_sparse_plan *sp, int64_t n_tiles, int64_t 
          * 8 blocks, 0.262 with 1). Smaller panels stay in L2 and the blocks keep their
          * output rows in cache across the reduction blocks (1024->1024 @7^2: 0.38 ms
          * with 8 blocks, 0.48 with 1). */
-        wo.n_ocb = OC / 16 < nthreads ? (OC / 16 > 1 ? OC / 16 : 1) : nthreads;
+        wo.n_ocb = nthreads;
+        while (wo.n_ocb > 1 && OC / wo.n_ocb < 16) --wo.n_ocb;
     } else {
         /* 1 block, unless there are fewer than 8 tiles per thread (small images), then
          * halved down to 16 channels per block so both cores get balanced work (4 items
@@ -135,6 +136,34 @@ static int64_t split_point(const sc_sparse_plan *sp, const work_order *wo, int64
     return t;
 }
 
+/* n rounded up to a multiple of 16 floats (64 bytes); true on overflow. */
+static bool round16(int64_t *n)
+{
+    if (sc_add_ovf(*n, 15, n)) return true;
+    *n = *n / 16 * 16;
+    return false;
+}
+
+/* The parts of one run's scratch block, each a multiple of 64 bytes: part[0] floats of
+ * phase planes (+ 64 zeroed floats: a full-width kernel on the last image's partial tile
+ * reads up to 63 floats past its planes, results discarded), part[1] of panels (one per
+ * thread), part[2] of tile buffers (one per thread; panel and phase-plane layers compute a
+ * partial tile at a full kernel width through the buffer: one call instead of a
+ * 32/16/masked chain); *bytes in all. Unused parts are 0. True on overflow. */
+static bool scratch_layout(const sc_sparse_plan *sp, int64_t N, int64_t panel_floats,
+                           int64_t buf_floats, int nthreads, int64_t part[3], int64_t *bytes)
+{
+    const int pad_tail = !sp->in_place && !sp->row_tiles && sp->pixels % 64 != 0;
+    part[0] = part[1] = part[2] = *bytes = 0;
+    return (!sp->in_place && (sc_mul_ovf(N, sp->image_floats, &part[0]) ||
+                              sc_add_ovf(part[0], 64, &part[0]) || round16(&part[0]))) ||
+           (sp->panel && (sc_mul_ovf(panel_floats, nthreads, &part[1]) || round16(&part[1]))) ||
+           ((!sp->direct_y || pad_tail) &&
+            (sc_mul_ovf(buf_floats, nthreads, &part[2]) || round16(&part[2]))) ||
+           sc_add_ovf(part[0], part[1], bytes) || sc_add_ovf(*bytes, part[2], bytes) ||
+           sc_mul_ovf(*bytes, 4, bytes);
+}
+
 sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
 {
     const sc_sparse_plan *sp = &op->sp;
@@ -144,33 +173,17 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
     const int64_t TF = sp->tile_floats;  /* panel and tile-buffer row stride */
     const int64_t buf_floats = (OC * TF + 15) / 16 * 16;
     const int64_t panel_floats = sp->panel ? IC * TF : 0;
-    /* one scratch block: phase planes (+ 64 zeroed floats: a full-width kernel on the last
-     * image's partial tile reads up to 63 floats past its planes, results discarded), a
-     * panel per thread, a tile buffer per thread. Panel and phase-plane layers compute a
-     * partial tile at a full kernel width (over zero-padded panel rows, or the planes'
-     * following floats) through the tile buffer: one kernel call instead of a
-     * 32/16/masked chain. */
-    const int pad_tail = !sp->in_place && !sp->row_tiles && sp->pixels % 64 != 0;
-    int64_t plane_n = 0, panel_n = 0, buf_n = 0, total = 0;  /* floats, multiples of 16 */
-    const int overflow =
-        (!sp->in_place && (sc_mul_ovf(N, sp->image_floats, &plane_n) ||
-                           sc_add_ovf(plane_n, 64 + 15, &plane_n))) ||
-        (sp->panel && (sc_mul_ovf(panel_floats, nthreads, &panel_n) ||
-                       sc_add_ovf(panel_n, 15, &panel_n))) ||
-        ((!sp->direct_y || pad_tail) && sc_mul_ovf(buf_floats, nthreads, &buf_n)) ||
-        sc_add_ovf(plane_n / 16 * 16, panel_n / 16 * 16, &total) ||
-        sc_add_ovf(total, buf_n, &total) || sc_mul_ovf(total, 4, &total);
-    plane_n = plane_n / 16 * 16;
-    panel_n = panel_n / 16 * 16;
+    int64_t part[3], bytes;  /* floats of planes, panels, tile buffers; bytes in all */
     float *scratch = NULL;
-    if (overflow || (total > 0 && !(scratch = sc_scratch_take(op->scratch, (size_t)total))))
+    if (scratch_layout(sp, N, panel_floats, buf_floats, nthreads, part, &bytes) ||
+        (bytes > 0 && !(scratch = sc_scratch_take(op->scratch, (size_t)bytes))))
         return sc_fail(SC_ENOMEM, "conv: %lld bytes of scratch (%lld images x %lld floats of "
                        "packed input, %d threads x %lld floats of panels and %lld of output "
-                       "tiles)", (long long)total, (long long)N, (long long)sp->image_floats,
+                       "tiles)", (long long)bytes, (long long)N, (long long)sp->image_floats,
                        nthreads, (long long)panel_floats, (long long)buf_floats);
-    float *const planes = plane_n ? scratch : NULL;
-    float *const panels = panel_n ? scratch + plane_n : NULL;
-    float *const bufs = buf_n ? scratch + plane_n + panel_n : NULL;
+    float *const planes = part[0] ? scratch : NULL;
+    float *const panels = part[1] ? scratch + part[0] : NULL;
+    float *const bufs = part[2] ? scratch + part[0] + part[1] : NULL;
     if (planes) memset(planes + N * sp->image_floats, 0, 64 * sizeof *planes);
     const work_order wo = plan_order(sp, N * sp->n_tiles, IC, OC, nthreads);
     const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * sp->n_tiles * wo.n_ocb;
