@@ -79,7 +79,8 @@ typedef struct scb_engine {
     void (*teardown)(void *state);  /* NULL is fine */
 } scb_engine;
 
-/* All engines in CSV order: sconv, auto, dense, onednn, xnnpack, openblas, csparse. */
+/* All engines in CSV order: sconv, auto, dense, sconv_t1, onednn, xnnpack, openblas,
+ * csparse. */
 size_t scb_engines(const scb_engine *const **out);
 const scb_engine *scb_engine_find(const char *name);
 

@@ -1,4 +1,5 @@
-/* bench/engine_sconv.c: sconv's operator as three engines: forced sparse, forced dense, auto */
+/* bench/engine_sconv.c: sconv's operator as four engines: forced sparse, forced dense, auto,
+ * and forced sparse on one thread inside multi-thread points */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +17,16 @@ static const char *sconv_supports(const scb_point *pt)
     return NULL;
 }
 
+/* sconv_t1 is the 1-thread reference of a multi-thread point: its samples interleave with
+ * the multi-thread engines' rep by rep, so thread scaling is a ratio measured in one run
+ * like every speedup (two points a second apart drifted by up to 1.5x on a shared host). */
+static const char *sconv_t1_supports(const scb_point *pt)
+{
+    return pt->threads > 1 ? NULL : "a 1-thread point times sconv itself";
+}
+
 static int setup_engine(const scb_point *pt, float *y, void **state, scb_engine_info *info,
-                        char *msg, size_t cap, sc_engine engine)
+                        char *msg, size_t cap, sc_engine engine, int threads)
 {
     sconv_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -25,7 +34,7 @@ static int setup_engine(const scb_point *pt, float *y, void **state, scb_engine_
         return -1;
     }
     sc_conv_options opt = sc_conv_options_default();
-    opt.threads = pt->threads;
+    opt.threads = threads;
     opt.engine = engine;
     sc_status st = sc_conv_create(pt->layer, &opt, &s->op);
     if (st == SC_OK) st = sc_conv_plan(s->op, &pt->xd, &pt->yd);
@@ -49,19 +58,25 @@ static int setup_engine(const scb_point *pt, float *y, void **state, scb_engine_
 static int setup_sparse(const scb_point *pt, float *y, void **state, scb_engine_info *info,
                         char *msg, size_t cap)
 {
-    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_SPARSE);
+    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_SPARSE, pt->threads);
 }
 
 static int setup_dense(const scb_point *pt, float *y, void **state, scb_engine_info *info,
                        char *msg, size_t cap)
 {
-    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_DENSE);
+    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_DENSE, pt->threads);
 }
 
 static int setup_auto(const scb_point *pt, float *y, void **state, scb_engine_info *info,
                       char *msg, size_t cap)
 {
-    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_AUTO);
+    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_AUTO, pt->threads);
+}
+
+static int setup_sparse_t1(const scb_point *pt, float *y, void **state, scb_engine_info *info,
+                           char *msg, size_t cap)
+{
+    return setup_engine(pt, y, state, info, msg, cap, SC_ENGINE_SPARSE, 1);
 }
 
 static int sconv_run(void *state, char *msg, size_t cap)
@@ -89,3 +104,5 @@ const scb_engine scb_engine_sconv_dense = {"dense", sconv_supports, setup_dense,
                                            sconv_teardown};
 const scb_engine scb_engine_sconv_auto = {"auto", sconv_supports, setup_auto, sconv_run,
                                           sconv_teardown};
+const scb_engine scb_engine_sconv_t1 = {"sconv_t1", sconv_t1_supports, setup_sparse_t1,
+                                        sconv_run, sconv_teardown};

@@ -3,13 +3,14 @@
 
 #include "bench.h"
 
-extern const scb_engine scb_engine_sconv, scb_engine_sconv_auto, scb_engine_sconv_dense;
+extern const scb_engine scb_engine_sconv, scb_engine_sconv_auto, scb_engine_sconv_dense,
+    scb_engine_sconv_t1;
 extern const scb_engine scb_engine_onednn, scb_engine_xnnpack, scb_engine_openblas,
     scb_engine_csparse;
 
 static const scb_engine *const table[] = {
-    &scb_engine_sconv,  &scb_engine_sconv_auto, &scb_engine_sconv_dense, &scb_engine_onednn,
-    &scb_engine_xnnpack, &scb_engine_openblas,  &scb_engine_csparse,
+    &scb_engine_sconv,   &scb_engine_sconv_auto, &scb_engine_sconv_dense, &scb_engine_sconv_t1,
+    &scb_engine_onednn,  &scb_engine_xnnpack,    &scb_engine_openblas,    &scb_engine_csparse,
 };
 
 size_t scb_engines(const scb_engine *const **out)

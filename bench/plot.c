@@ -70,7 +70,9 @@ static int plot_threads(const scb_row *rows, size_t nr, const char *dir, int thr
     int nsp = 0;
     for (size_t i = 0; i < nr; i++) {
         const scb_row *r = &rows[i];
-        if (r->threads != threads || !usable(r)) continue;
+        /* sconv_t1 is a 1-thread time inside a 2-thread point: its speedup over a 2-thread
+         * oneDNN is no curve of that plot (the report uses it for thread scaling) */
+        if (r->threads != threads || !usable(r) || !strcmp(r->engine, "sconv_t1")) continue;
         name_index(&fam, r->family);
         name_index(&eng, r->engine);
         name_index(&lay, r->layout);
