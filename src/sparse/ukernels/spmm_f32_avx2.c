@@ -39,43 +39,55 @@ spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float
             SC_UNROLL for (int v = 0; v < NV; ++v) acc[v] = b;
         }
         ++w;
-        /* U nonzeros in j order, U x NV FMAs into the same accumulators. Steps of 4 and 8
-         * load their weights 4 at a time into both lanes and splat each with an in-lane
-         * permute: 1 load per 4 nonzeros instead of 4 broadcasts. The kernel is bound by
-         * its vector loads (NV + 1 per nonzero on 2 ports against NV FMAs on 2 pipes), so
-         * standalone on Zen 3 this took 1.58 instead of 1.68 ns per nonzero at 19 per row
-         * and 1.77 instead of 1.87 at 9.6 (the shuffles run on a port FMAs do not use). */
-#define SC_WEIGHT(U, u, w4)                                                               \
-    ((U) >= 4 ? _mm256_permute_ps(w4[(u) / 4], ((u) % 4) * 0x55)                          \
-              : _mm256_broadcast_ss(w + (u)))
-#define SC_STEPS(U)                                                                       \
+        /* The nonzeros in j order, NV FMAs each into the same accumulators. Steps of 4
+         * and 8 load their weights 4 at a time into both lanes and splat each with an
+         * in-lane permute: 1 load per 4 nonzeros instead of 4 broadcasts. The kernel is
+         * bound by its vector loads (NV + 1 per nonzero on 2 ports against NV FMAs on 2
+         * pipes), so standalone on Zen 3 this took 1.58 instead of 1.68 ns per nonzero at
+         * 19 per row and 1.77 instead of 1.87 at 9.6 (the permutes run on a pipe FMAs do
+         * not use). The permute immediates are literals: clang wants constants there
+         * before unrolling. */
+#define SC_NONZERO(wu, u)                                                                 \
     do {                                                                                  \
-        __m256 w4[(U) / 4 > 0 ? (U) / 4 : 1];                                             \
-        SC_UNROLL for (int q = 0; q < (U) / 4; ++q)                                       \
-            w4[q] = _mm256_broadcast_ps((const __m128 *)(w + 4 * q));                     \
-        SC_UNROLL for (int u = 0; u < (U); ++u) {                                         \
-            const __m256 wu = SC_WEIGHT(U, u, w4);                                        \
-            const float *xu = (const float *)(xb + off_bytes[u]);                         \
-            SC_UNROLL for (int v = 0; v < NV; ++v)                                        \
-                acc[v] = _mm256_fmadd_ps(wu, SC_XLOAD(xu, v), acc[v]);                    \
-        }                                                                                 \
-        w += (U);                                                                         \
-        off_bytes += (U);                                                                 \
+        const __m256 wv = (wu);                                                           \
+        const float *xu = (const float *)(xb + off_bytes[u]);                             \
+        SC_UNROLL for (int v = 0; v < NV; ++v)                                            \
+            acc[v] = _mm256_fmadd_ps(wv, SC_XLOAD(xu, v), acc[v]);                        \
+    } while (0)
+#define SC_QUAD(k)                                                                        \
+    do {                                                                                  \
+        const __m256 w4 = _mm256_broadcast_ps((const __m128 *)(w + (k)));                 \
+        SC_NONZERO(_mm256_permute_ps(w4, 0x00), (k));                                     \
+        SC_NONZERO(_mm256_permute_ps(w4, 0x55), (k) + 1);                                 \
+        SC_NONZERO(_mm256_permute_ps(w4, 0xAA), (k) + 2);                                 \
+        SC_NONZERO(_mm256_permute_ps(w4, 0xFF), (k) + 3);                                 \
     } while (0)
         const uint32_t n = nnz[o];
         uint32_t j = 0;
-        for (; j + 8 <= n; j += 8) SC_STEPS(8);
+        for (; j + 8 <= n; j += 8, w += 8, off_bytes += 8) {
+            SC_QUAD(0);
+            SC_QUAD(4);
+        }
         if (n - j >= 4) {
-            SC_STEPS(4);
+            SC_QUAD(0);
             j += 4;
+            w += 4;
+            off_bytes += 4;
         }
         if (n - j >= 2) {
-            SC_STEPS(2);
+            SC_NONZERO(_mm256_broadcast_ss(w), 0);
+            SC_NONZERO(_mm256_broadcast_ss(w + 1), 1);
             j += 2;
+            w += 2;
+            off_bytes += 2;
         }
-        if (j < n) SC_STEPS(1);
-#undef SC_STEPS
-#undef SC_WEIGHT
+        if (j < n) {
+            SC_NONZERO(_mm256_broadcast_ss(w), 0);
+            ++w;
+            ++off_bytes;
+        }
+#undef SC_QUAD
+#undef SC_NONZERO
         if (prm->clamp)
             SC_UNROLL for (int v = 0; v < NV; ++v)
                 acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
