@@ -56,7 +56,8 @@ typedef struct sc_sparse_plan {
     const sc_spmm_info *kern72;   /* width 72 for a last tile of 65..72 pixels, or NULL (no
                                    * such kernel for the plan's ISA or weight streams) */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
-    sc_transpose8xn_fn transpose8xn;  /* the same over strips of 8x8 blocks */
+    sc_transpose8xn_fn to_panel;    /* strips into a panel (runs tile_floats apart) */
+    sc_transpose8xn_fn from_tile;   /* strips out of a tile buffer (rows tile_floats apart) */
 } sc_sparse_plan;
 
 struct sc_conv {

@@ -164,8 +164,8 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
             const int64_t c1 = c0 + CHUNK < ic8 ? c0 + CHUNK : ic8;
             for (int64_t g = 0; g < i; g += 8) {
                 if (uniform[g / 8]) {
-                    op->sp.transpose8xn(src[g] + c0, (size_t)sW, panel + c0 * TF + g, (size_t)TF,
-                                        (size_t)((c1 - c0) / 8));
+                    op->sp.to_panel(src[g] + c0, (size_t)sW, panel + c0 * TF + g, (size_t)TF,
+                                    (size_t)((c1 - c0) / 8));
                     continue;
                 }
                 for (int64_t c = c0; c < c1; c += 8) {

@@ -265,7 +265,15 @@ sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_t
         sp.kern56 = sc_spmm_pick(isa, 56, (size_t)sp.rows);
         const int avx2 = isa >= SC_ISA_AVX2;  /* the transposes have no AVX-512 version */
         sp.transpose8 = avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
-        sp.transpose8xn = avx2 ? sc_transpose8xn_f32__avx2 : sc_transpose8xn_f32__ref;
+        const int t64 = sp.tile_floats == 64, t72 = sp.tile_floats == 72;
+        sp.to_panel = !avx2 ? sc_transpose8xn_f32__ref
+                      : t64 ? sc_transpose8xn_f32_to64__avx2
+                      : t72 ? sc_transpose8xn_f32_to72__avx2
+                            : sc_transpose8xn_f32__avx2;
+        sp.from_tile = !avx2 ? sc_transpose8xn_f32__ref
+                       : t64 ? sc_transpose8xn_f32_from64__avx2
+                       : t72 ? sc_transpose8xn_f32_from72__avx2
+                             : sc_transpose8xn_f32__avx2;
         *out = sp;
         return SC_OK;
     }

@@ -34,8 +34,8 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                 for (int64_t i0 = 0; i0 < i8; i0 += 16) {
                     const int64_t blocks = i8 - i0 >= 16 ? 2 : 1;
                     for (int64_t o = 0; o < nb8; o += 8)
-                        op->sp.transpose8xn(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o, (size_t)sW,
-                                            (size_t)blocks);
+                        op->sp.from_tile(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o,
+                                         (size_t)sW, (size_t)blocks);
                 }
                 for (int64_t o = 0; o < nb8; o += 8)
                     for (int64_t i = i8; i < nv; ++i)

@@ -22,4 +22,17 @@ void sc_transpose8xn_f32__ref(const float *src, size_t src_stride, float *dst,
 void sc_transpose8xn_f32__avx2(const float *src, size_t src_stride, float *dst,
                                size_t dst_stride, size_t n);
 
+/* The same strips with one stride fixed at a tile row of 64 or 72 floats (the stride
+ * argument must equal it): from<T> reads rows of a tile buffer (src_stride == T, the NHWC
+ * output writer), to<T> writes runs into a panel (dst_stride == T, the NHWC input panel).
+ * Their portable twin is sc_transpose8xn_f32__ref. */
+void sc_transpose8xn_f32_from64__avx2(const float *src, size_t src_stride, float *dst,
+                                      size_t dst_stride, size_t n);
+void sc_transpose8xn_f32_from72__avx2(const float *src, size_t src_stride, float *dst,
+                                      size_t dst_stride, size_t n);
+void sc_transpose8xn_f32_to64__avx2(const float *src, size_t src_stride, float *dst,
+                                    size_t dst_stride, size_t n);
+void sc_transpose8xn_f32_to72__avx2(const float *src, size_t src_stride, float *dst,
+                                    size_t dst_stride, size_t n);
+
 #endif
