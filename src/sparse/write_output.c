@@ -5,19 +5,23 @@
 #include "sparse/conv_impl.h"
 
 /* y[o0 + o][oh][ow] = buf[o][q - q0] for the flat pixels q = oh*wq + ow in [q0, q0 + m)
- * with ow < OW, row by row: unit-stride pixels take memcpy per channel, unit-stride
+ * with ow < OW, row by row (the whole tile at once when rows have no discarded columns
+ * and follow each other in y): unit-stride pixels take memcpy per channel, unit-stride
  * channels (NHWC) a transposed store per pixel, anything else element by element. */
 void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y)
 {
     const int64_t wq = op->sp.wq, OW = op->y.dims[SC_W], TF = op->sp.tile_floats;
     const int64_t sC = op->y.strides[SC_C], sH = op->y.strides[SC_H], sW = op->y.strides[SC_W];
+    /* pixel q then sits at q * sW: a 28x28 NHWC tile is one run of 64 pixels instead of
+     * rows of 28 (whose last 4 pixels went element by element) */
+    const int flat = wq == OW && sH == OW * sW;
     float *yb = y + o0 * sC;
     for (int64_t q = q0; q < q0 + m;) {
         const int64_t oh = q / wq, ow = q % wq;
-        int64_t n = wq - ow;  /* pixels left in this row of the flat index */
+        int64_t n = flat ? q0 + m - q : wq - ow;  /* pixels left in this run */
         if (n > q0 + m - q) n = q0 + m - q;
-        const int64_t nv = ow >= OW ? 0 : (ow + n > OW ? OW - ow : n);
+        const int64_t nv = flat ? n : ow >= OW ? 0 : (ow + n > OW ? OW - ow : n);
         const float *b = buf + (q - q0);
         float *yr = yb + oh * sH + ow * sW;
         if (nv > 0) {
@@ -37,9 +41,17 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                         op->sp.from_tile(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o,
                                          (size_t)sW, (size_t)blocks);
                 }
-                for (int64_t o = 0; o < nb8; o += 8)
-                    for (int64_t i = i8; i < nv; ++i)
-                        for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * TF + i];
+                if (i8 < nv && nv >= 8) {
+                    /* the last 8 pixels as one block, overlapping pixels stored already
+                     * (same values): no element-by-element rest */
+                    for (int64_t o = 0; o < nb8; o += 8)
+                        op->sp.from_tile(b + o * TF + nv - 8, (size_t)TF, yr + (nv - 8) * sW + o,
+                                         (size_t)sW, 1);
+                } else {
+                    for (int64_t o = 0; o < nb8; o += 8)
+                        for (int64_t i = i8; i < nv; ++i)
+                            for (int l = 0; l < 8; ++l) yr[i * sW + o + l] = b[(o + l) * TF + i];
+                }
                 for (int64_t o = nb8; o < nb; ++o)
                     for (int64_t i = 0; i < nv; ++i) yr[i * sW + o] = b[o * TF + i];
             } else {
