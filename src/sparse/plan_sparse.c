@@ -29,15 +29,22 @@
  * 0.085/0.072/0.066/0.063. 3x3 layers (16K / 24K / 32K / 48K): 16K best down to 90%, 24K
  * 3-9% ahead at 98% (64->64@56 0.180/0.164/0.232/0.163, 256->256@14 0.162/0.157/0.230/
  * 0.162). Hence the L1 fraction above at density CB_REF_DENSITY_1X1 (1x1) or
- * CB_REF_DENSITY_KXK (KxK), scaled by sqrt(ref / d) below it, at most a quarter of L2. */
+ * CB_REF_DENSITY_KXK (KxK), scaled by sqrt(ref / d) below it, at most a quarter of L2.
+ * In-place 1x1 layers, whose blocks read channel rows of the image itself (one stream per
+ * channel from L3), also take the smaller blocks the same rule gives above the reference
+ * density, while panels (packed in L2) lost with them: 1 thread, NCHW, best of 3
+ * interleaved processes, 256->64@56 at 0 / 50 / 70% sparsity 1.319 -> 1.137, 0.835 ->
+ * 0.733, 0.523 -> 0.500 ms; 512->128@28 1.267 -> 1.103, 0.757 -> 0.696; 1024->256@14
+ * (panels) with a 12K / 16K / 24K budget at 50%: 0.811 / 0.760 / 0.748. */
 #define CB_REF_DENSITY_1X1 0.2
 #define CB_REF_DENSITY_KXK 0.05
-static int64_t block_budget_bytes(int taps_reach, double density)
+static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 {
     const int64_t l1 = sc_cpu_l1d_bytes(), cap = sc_cpu_l2_bytes() / 4;
     const double ref = taps_reach ? CB_REF_DENSITY_KXK : CB_REF_DENSITY_1X1;
     double budget = (double)(taps_reach ? l1 / 2 : l1 / 4 * 3);
-    if (density < ref) budget *= density > 0 ? sqrt(ref / density) : (double)cap;
+    if (density < ref || in_place)
+        budget *= density > 0 ? sqrt(ref / density) : (double)cap;
     return budget < (double)cap ? (int64_t)budget : cap > l1 ? cap : l1;
 }
 #define SC_CB_MIN_CH 16
@@ -157,7 +164,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
-    int64_t cb = block_budget_bytes(reach > 0, density) / (ch_bytes > 0 ? ch_bytes : 1);
+    int64_t cb = block_budget_bytes(reach > 0, sp->in_place, density) / (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
     /* blocks of equal size within the budget: 512 channels at a budget of 96 run as 6
      * blocks of 86, not 5 of 96 and one of 32 that pays the full fixed cost for a third of

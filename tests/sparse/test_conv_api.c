@@ -326,8 +326,9 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
 }
 
 /* Many input channels: several reduction blocks (400 channels make 3 blocks of a 1x1
- * layer at 90% and 5 at sparsity 0 on a 32 KiB L1), the in-place 1x1 path and the direct
- * output path, all-zero layers (bias + activation only), sparsity 0. */
+ * layer at 90% and 5 (panels) or 10 (in place) at sparsity 0 on a 32 KiB L1), the
+ * in-place 1x1 path and the direct output path, all-zero layers (bias + activation only),
+ * sparsity 0. */
 Test(conv_api, reduction_blocks_in_place_and_zero_layers)
 {
     static const double sps[] = {0.0, 0.9, 1.0};
