@@ -40,12 +40,12 @@
 #define CB_REF_DENSITY_KXK 0.05
 static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 {
-    const int64_t l1 = sc_cpu_l1d_bytes(), cap = sc_cpu_l2_bytes() / 4;
+    const int64_t l1 = sc_cpu_l1d_bytes();
+    const double base = (double)(taps_reach ? l1 / 2 : l1 / 4 * 3);
     const double ref = taps_reach ? CB_REF_DENSITY_KXK : CB_REF_DENSITY_1X1;
-    double budget = (double)(taps_reach ? l1 / 2 : l1 / 4 * 3);
-    if (density < ref || in_place)
-        budget *= density > 0 ? sqrt(ref / density) : (double)cap;
-    return budget < (double)cap ? (int64_t)budget : cap > l1 ? cap : l1;
+    if (density >= ref && !in_place) return (int64_t)base;
+    const double cap = fmax(base, (double)(sc_cpu_l2_bytes() / 4));
+    return (int64_t)(density > 0 ? fmin(base * sqrt(ref / density), cap) : cap);
 }
 #define SC_CB_MIN_CH 16
 
@@ -164,16 +164,15 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
-    int64_t cb = block_budget_bytes(reach > 0, sp->in_place, density) / (ch_bytes > 0 ? ch_bytes : 1);
+    int64_t cb = block_budget_bytes(reach > 0, sp->in_place, density) /
+                 (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
     /* blocks of equal size within the budget: 512 channels at a budget of 96 run as 6
      * blocks of 86, not 5 of 96 and one of 32 that pays the full fixed cost for a third of
      * the work */
     if (cb > IC) cb = IC;
-    const int64_t n_cb = (IC + cb - 1) / cb;
-    cb = (IC + n_cb - 1) / n_cb;
-    sp->cb_ch = cb;
     sp->n_cb = (IC + cb - 1) / cb;
+    sp->cb_ch = (IC + sp->n_cb - 1) / sp->n_cb;  /* still n_cb blocks of at most cb */
     return SC_OK;
 }
 
