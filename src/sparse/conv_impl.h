@@ -90,6 +90,19 @@ static inline void sc_sparse_tile(const sc_sparse_plan *sp, int64_t t, int64_t *
     }
 }
 
+/* Threads a run of op uses: the option, or OpenMP's default for 0. */
+int sc_sparse_thread_count(const sc_conv *op);
+
+/* Whether a run on `threads` threads orders its (tile, output-channel block) items
+ * block-major, one block per thread, every thread walking all tiles (run_sparse.c): kernels
+ * that store straight into an NCHW y of a small image (under 4 tiles per thread), where a
+ * tile-major split would end each thread's pixel range inside cache lines of every output
+ * row, both cores writing them. */
+static inline int sc_sparse_block_major(int direct_y, int64_t n_tiles, int64_t OC, int threads)
+{
+    return threads > 1 && direct_y && n_tiles < 4 * (int64_t)threads && OC / threads >= 16;
+}
+
 /* Time planned sparse and dense copies of one operator on scratch buffers shaped like their
  * descriptors (plan_measure.c): the best milliseconds of each. */
 sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,

@@ -80,6 +80,44 @@ static int64_t number_phases(int64_t k, int64_t d, int64_t s, int *phase_of)
     return n;
 }
 
+/* Flat tiles of an image of `pixels`: 64 each, a rest of 1..8 pixels joining the last one
+ * (tile row stride 72) when the plan has the 72-wide kernel. */
+static int64_t flat_tiles(const sc_sparse_plan *sp, int64_t pixels, int64_t *tile_floats)
+{
+    *tile_floats = 64;
+    if (sp->kern72 && pixels > 64 && pixels % 64 != 0 && pixels % 64 <= 8) {
+        *tile_floats = 72;
+        return pixels / 64;
+    }
+    return (pixels + 63) / 64;
+}
+
+/* A 1x1 NCHW input whose channel stride is a multiple of 4 floats but not of 8 (14x14 =
+ * 196) goes through panels: read in place, a quarter of its ymm loads would split cache
+ * lines. On two threads of a small image, though, the run is block-major and each thread
+ * packs every tile's whole panel for its own output channels, so the packing is done once
+ * per thread while the kernels' work is split; when each thread uses a packed channel row
+ * for few nonzeros, the split loads cost less than that pass. Measured on Zen 3, 14x14,
+ * 2 threads, best of 40 in 3 interleaved processes, panel -> in place (ms): 1024->256
+ * 0.178-0.216 -> 0.139-0.183 at 90%, 0.107-0.123 -> 0.091-0.106 at 95%, 0.078-0.088 ->
+ * 0.047-0.057 at 98%; 512->512 0.059-0.063 -> 0.036-0.050 at 98%, equal at 95%, 0.110-0.149
+ * -> 0.127-0.167 at 90%; 256->1024 equal at 95%, 0.035-0.046 -> 0.032-0.043 at 98%; one
+ * thread: panels 15-20% faster to 95%, equal at 98%. Every gain and no loss lies at
+ * threads * channels / nonzeros >= 0.075 (1024->256 at 90%: 0.078; 512->512 at 95%, a tie:
+ * 0.078; 256->1024 at 90%, a loss: 0.020). */
+static int read_in_place_pays(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
+                              const sc_sparse_plan *sp)
+{
+    const int64_t OH = y->dims[SC_H], OW = y->dims[SC_W];
+    int64_t tile_floats;
+    const int64_t tiles = x->dims[SC_N] * flat_tiles(sp, OH * OW, &tile_floats);
+    const int direct_y = y->strides[SC_W] == 1 && (OH == 1 || y->strides[SC_H] == OW);
+    const int threads = sc_sparse_thread_count(op);
+    return x->strides[SC_C] % 4 == 0 &&
+           sc_sparse_block_major(direct_y, tiles, op->layer->rows, threads) &&
+           (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)op->layer->nnz;
+}
+
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
 static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
                                sc_sparse_plan *sp)
@@ -88,14 +126,17 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     const sc_conv_params *p = &L->params;
     const int64_t IC = x->dims[SC_C], H = x->dims[SC_H], W = x->dims[SC_W];
     const int64_t OH = y->dims[SC_H], OW = y->dims[SC_W];
-    sp->in_place = L->wd.kh == 1 && L->wd.kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-                   p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
-                   p->pad_right == 0 && x->strides[SC_W] == 1 &&
-                   (H == 1 || x->strides[SC_H] == W) &&
-                   (IC == 1 || x->strides[SC_C] % 8 == 0);
+    const int unit_1x1 = L->wd.kh == 1 && L->wd.kw == 1 && p->stride_h == 1 &&
+                         p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+                         p->pad_bottom == 0 && p->pad_right == 0 && x->strides[SC_W] == 1 &&
+                         (H == 1 || x->strides[SC_H] == W);
+    int64_t span;
+    const int offsets_fit = !sc_mul_ovf(IC - 1, x->strides[SC_C], &span) &&
+                            span <= (INT32_MAX - 64) / 4;
+    sp->in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0 ||
+                                (offsets_fit && read_in_place_pays(op, x, y, sp)));
     if (sp->in_place) {
-        int64_t span;
-        if (sc_mul_ovf(IC - 1, x->strides[SC_C], &span) || span > (INT32_MAX - 64) / 4)
+        if (!offsets_fit)
             return sc_fail(SC_EUNSUPPORTED, "conv: channel stride %lld x %lld channels exceeds "
                            "the 32-bit byte offsets of the sparse kernels",
                            (long long)x->strides[SC_C], (long long)IC);
@@ -141,7 +182,6 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     }
     sp->pixels = (OH - 1) * sp->wq + OW;
     sp->ow = OW;
-    sp->n_tiles = (sp->pixels + 63) / 64;
     sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
     if (!sp->direct_y && y->strides[SC_W] == 1 && OW >= SC_ROW_TILE_MIN_OW) {
         /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per
@@ -154,11 +194,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
      * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
     sp->tile_floats = 64;
-    if (!sp->row_tiles && sp->kern72 && sp->pixels > 64 && sp->pixels % 64 != 0 &&
-        sp->pixels % 64 <= 8) {
-        sp->n_tiles = sp->pixels / 64;
-        sp->tile_floats = 72;
-    }
+    if (!sp->row_tiles) sp->n_tiles = flat_tiles(sp, sp->pixels, &sp->tile_floats);
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
     const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);

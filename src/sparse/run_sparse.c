@@ -65,8 +65,7 @@ static work_order plan_order(const sc_sparse_plan *sp, int64_t n_tiles, int64_t 
                              int64_t OC, int nthreads)
 {
     work_order wo = {n_tiles, 1, OC, OC, 0};
-    if (nthreads > 1 && sp->direct_y && n_tiles < 4 * (int64_t)nthreads &&
-        OC / nthreads >= 16) {
+    if (sc_sparse_block_major(sp->direct_y, n_tiles, OC, nthreads)) {
         wo.block_major = 1;
         wo.n_ocb = nthreads;
     } else if (sp->panel && n_tiles < 8 * (int64_t)nthreads &&
@@ -164,12 +163,17 @@ static bool scratch_layout(const sc_sparse_plan *sp, int64_t N, int64_t panel_fl
            sc_mul_ovf(*bytes, 4, bytes);
 }
 
+int sc_sparse_thread_count(const sc_conv *op)
+{
+    return op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
+}
+
 sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
 {
     const sc_sparse_plan *sp = &op->sp;
     const int64_t N = op->x.dims[SC_N], IC = op->x.dims[SC_C], OC = op->layer->rows;
     const int64_t xsN = op->x.strides[SC_N], ysN = op->y.strides[SC_N];
-    const int nthreads = op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
+    const int nthreads = sc_sparse_thread_count(op);
     const int64_t TF = sp->tile_floats;  /* panel and tile-buffer row stride */
     const int64_t buf_floats = (OC * TF + 15) / 16 * 16;
     const int64_t panel_floats = sp->panel ? IC * TF : 0;

@@ -660,6 +660,63 @@ Test(conv_api, large_panels_one_block_per_thread)
     }
 }
 
+/* 1x1 NCHW inputs whose channel stride is 16- but not 32-byte aligned (14x14 = 196 floats)
+ * are read in place on threads that would each pack every panel (block-major runs) when
+ * few nonzeros use each packed channel row, and packed otherwise (plan_sparse.c): the
+ * planned path, the reference result, and the same bits on 1, 2, 3 and 32 threads, which
+ * take either path. */
+Test(conv_api, misaligned_channel_stride_in_place_on_threads)
+{
+    static const struct { int64_t ic, oc; double sparsity; int yl, in_place_2t; } cases[] = {
+        {256, 64, 0.98, CT_NCHW, 1},  /* 2 x 256 channels / 328 nonzeros: in place */
+        {64, 256, 0.5, CT_NCHW, 0},   /* 2 x 64 / 8192: panels */
+        {256, 64, 0.98, CT_NHWC, 0},  /* NHWC y: tile-major items, panels */
+        {256, 32, 0.5, CT_NCHW, 1},   /* 2 x 256 / 4096: in place, and at this density
+                                       * with more reduction blocks than panels take;
+                                       * blocks never change the order of a sum */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const int64_t OC = cases[i].oc, IC = cases[i].ic, H = 14;
+        sc_conv_params p = sc_conv_params_default();
+        const sc_wdesc wd = {SC_OIHW, OC, IC, 1, 1};
+        float *wp = malloc((size_t)(OC * IC) * sizeof *wp);
+        float *bias = malloc((size_t)OC * sizeof *bias);
+        sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 130 + i, wp, bias);
+        int64_t xoff, xlen, yoff, ylen;
+        const sc_tensor xd = ct_layout(CT_NCHW, 2, IC, H, H, &xoff, &xlen);
+        const sc_tensor yd = ct_layout(cases[i].yl, 2, OC, H, H, &yoff, &ylen);
+        cr_assert_eq(xd.strides[SC_C] % 8, 4, "a 16- but not 32-byte aligned channel stride");
+        float *x = malloc((size_t)xlen * sizeof *x);
+        ct_rng r = {140 + i};
+        for (int64_t k = 0; k < xlen; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        char what[96];
+        snprintf(what, sizeof what, "%lld -> %lld @14x14, sparsity %.2f, NCHW -> %s",
+                 (long long)IC, (long long)OC, cases[i].sparsity, ct_layout_names[cases[i].yl]);
+        int64_t n_cb[3] = {0, 0, 0};
+        for (int threads = 1; threads <= 2; ++threads) {
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = SC_ENGINE_SPARSE;
+            opt.threads = threads;
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, cases[i].yl, 2, H, H,
+                                    what);
+            cr_expect_eq(op->sp.in_place, threads == 2 && cases[i].in_place_2t,
+                         "%s, %d thread(s): in place", what, threads);
+            cr_expect_eq(op->sp.panel, !op->sp.in_place, "%s, %d thread(s): panels", what,
+                         threads);
+            n_cb[threads] = op->sp.n_cb;
+            sc_conv_destroy(op);
+        }
+        if (cases[i].sparsity < 0.8 && cases[i].in_place_2t)
+            cr_expect_gt(n_cb[2], n_cb[1], "%s: in-place blocks at density 0.5", what);
+        expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, cases[i].yl, &xd,
+                                        &yd, x, ylen, what);
+        free(x), free(wp), free(bias);
+        sc_layer_destroy(layer);
+    }
+}
+
 /* One planned operator run from two threads at once on different buffers (run is const and
  * allocates its own scratch): both results equal a sequential run. */
 Test(conv_api, concurrent_runs_on_one_operator)
