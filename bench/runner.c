@@ -159,11 +159,11 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
             if (s != last) scb_quiesce(QUIESCE_MAX_S);
             last = s;
             int rc = 0;
-            double t0 = scb_now();
+            const double warm_start = scb_now();
             if (s->warm)  /* untimed */
                 do rc = s->e->run(s->state, msg, sizeof msg);
-                while (rc == 0 && scb_now() - t0 < WARM_MIN_S);
-            t0 = scb_now();
+                while (rc == 0 && scb_now() - warm_start < WARM_MIN_S);
+            const double t0 = scb_now();
             for (int k = 0; k < s->inner && rc == 0; k++) rc = s->e->run(s->state, msg, sizeof msg);
             double dt = (scb_now() - t0) / s->inner;
             if (rc != 0) {

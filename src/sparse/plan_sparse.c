@@ -80,18 +80,6 @@ static int64_t number_phases(int64_t k, int64_t d, int64_t s, int *phase_of)
     return n;
 }
 
-/* Flat tiles of an image of `pixels`: 64 each, a rest of 1..8 pixels joining the last one
- * (tile row stride 72) when the plan has the 72-wide kernel. */
-static int64_t flat_tiles(const sc_sparse_plan *sp, int64_t pixels, int64_t *tile_floats)
-{
-    *tile_floats = 64;
-    if (sp->kern72 && pixels > 64 && pixels % 64 != 0 && pixels % 64 <= 8) {
-        *tile_floats = 72;
-        return pixels / 64;
-    }
-    return (pixels + 63) / 64;
-}
-
 /* A 1x1 NCHW input whose channel stride is a multiple of 4 floats but not of 8 (14x14 =
  * 196) goes through panels: read in place, a quarter of its ymm loads would split cache
  * lines. On two threads of a small image, though, the run is block-major and each thread
@@ -105,16 +93,12 @@ static int64_t flat_tiles(const sc_sparse_plan *sp, int64_t pixels, int64_t *til
  * thread: panels 15-20% faster to 95%, equal at 98%. Every gain and no loss lies at
  * threads * channels / nonzeros >= 0.075 (1024->256 at 90%: 0.078; 512->512 at 95%, a tie:
  * 0.078; 256->1024 at 90%, a loss: 0.020). */
-static int read_in_place_pays(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                              const sc_sparse_plan *sp)
+static int read_in_place_pays(const sc_conv *op, const sc_tensor *x, const sc_sparse_plan *sp)
 {
-    const int64_t OH = y->dims[SC_H], OW = y->dims[SC_W];
-    int64_t tile_floats;
-    const int64_t tiles = x->dims[SC_N] * flat_tiles(sp, OH * OW, &tile_floats);
-    const int direct_y = y->strides[SC_W] == 1 && (OH == 1 || y->strides[SC_H] == OW);
     const int threads = sc_sparse_thread_count(op);
     return x->strides[SC_C] % 4 == 0 &&
-           sc_sparse_block_major(direct_y, tiles, op->layer->rows, threads) &&
+           sc_sparse_block_major(sp->direct_y, x->dims[SC_N] * sp->n_tiles, op->layer->rows,
+                                 threads) &&
            (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)op->layer->nnz;
 }
 
@@ -133,8 +117,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     int64_t span;
     const int offsets_fit = !sc_mul_ovf(IC - 1, x->strides[SC_C], &span) &&
                             span <= (INT32_MAX - 64) / 4;
-    sp->in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0 ||
-                                (offsets_fit && read_in_place_pays(op, x, y, sp)));
+    sp->in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0);
     if (sp->in_place) {
         if (!offsets_fit)
             return sc_fail(SC_EUNSUPPORTED, "conv: channel stride %lld x %lld channels exceeds "
@@ -182,6 +165,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     }
     sp->pixels = (OH - 1) * sp->wq + OW;
     sp->ow = OW;
+    sp->n_tiles = (sp->pixels + 63) / 64;
     sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
     if (!sp->direct_y && y->strides[SC_W] == 1 && OW >= SC_ROW_TILE_MIN_OW) {
         /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per
@@ -194,7 +178,17 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
      * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
     sp->tile_floats = 64;
-    if (!sp->row_tiles) sp->n_tiles = flat_tiles(sp, sp->pixels, &sp->tile_floats);
+    if (!sp->row_tiles && sp->kern72 && sp->pixels > 64 && sp->pixels % 64 != 0 &&
+        sp->pixels % 64 <= 8) {
+        sp->n_tiles = sp->pixels / 64;
+        sp->tile_floats = 72;
+    }
+    /* a unit-stride 1x1 panel layer has its in-place geometry already (hq, wq, tiles): it
+     * only changes how tiles are read */
+    if (sp->panel && unit_1x1 && offsets_fit && read_in_place_pays(op, x, sp)) {
+        sp->panel = 0;
+        sp->in_place = 1;
+    }
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
     const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
