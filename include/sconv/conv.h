@@ -24,9 +24,11 @@ typedef enum sc_kernel_choice {
 
 /* How the auto engine chooses between sparse and dense (depthwise layers are always sparse). */
 typedef enum sc_auto_mode {
-    SC_AUTO_MEASURE = 0,  /* time both engines on the planned shape (scratch buffers, 2-4 runs
-                             of each, once per plan) and keep the faster: right on any machine,
-                             but two plans of one layer may choose differently near break-even */
+    SC_AUTO_MEASURE = 0,  /* time both engines on the planned shape (scratch buffers, 2 ms of
+                             warm-up and 2-3 timed runs of each, once per plan, after waiting
+                             up to 0.25 s for the program's other threads to stop running) and
+                             keep the faster: right on any machine, but two plans of one layer
+                             may choose differently near break-even */
     SC_AUTO_RULE          /* fixed sparsity thresholds measured on the development machine
                              (docs/kernels.md): free and deterministic, machine-blind */
 } sc_auto_mode;

@@ -53,4 +53,14 @@ int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */
 int64_t sc_cpu_l2_bytes(void);
 
+/* Other threads of the process (idle_wait.c). */
+typedef enum { SC_IDLE_QUIET, SC_IDLE_TIMEOUT, SC_IDLE_UNKNOWN } sc_idle;
+/* The kernel's id of the calling thread (Linux gettid), -1 where there is none. */
+int sc_thread_id(void);
+/* Poll every 0.2 ms until two polls in a row find no thread of this process running or
+ * waiting for a CPU other than the caller and the `n_own` thread ids in `own`:
+ * SC_IDLE_QUIET; SC_IDLE_TIMEOUT after max_s seconds; SC_IDLE_UNKNOWN at once where
+ * thread states cannot be read (no /proc). *waited_s (may be NULL) gets the seconds spent. */
+sc_idle sc_wait_others_idle(const int *own, int n_own, double max_s, double *waited_s);
+
 #endif

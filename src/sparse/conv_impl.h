@@ -104,9 +104,10 @@ static inline int sc_sparse_block_major(int direct_y, int64_t n_tiles, int64_t O
 }
 
 /* Time planned sparse and dense copies of one operator on scratch buffers shaped like their
- * descriptors (plan_measure.c): the best milliseconds of each. */
+ * descriptors (plan_measure.c): the best milliseconds of each, after waiting up to 0.25 s
+ * for the process's other threads to go idle (*ms_waited: how long). */
 sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
-                          double *ms_dense);
+                          double *ms_dense, double *ms_waited);
 
 /* Free the arrays of a sparse plan and zero it. */
 void sc_sparse_plan_clear(sc_sparse_plan *sp);

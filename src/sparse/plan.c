@@ -95,16 +95,20 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
         s.engine = SC_ENGINE_SPARSE;
         d = s;
         d.engine = SC_ENGINE_DENSE;
-        double ms_sparse, ms_dense;
-        if ((st = sc_auto_measure(&s, &d, &ms_sparse, &ms_dense)) != SC_OK) {
+        double ms_sparse, ms_dense, ms_waited;
+        if ((st = sc_auto_measure(&s, &d, &ms_sparse, &ms_dense, &ms_waited)) != SC_OK) {
             sc_sparse_plan_clear(&sp);
             return st;
         }
         const char *rule = engine == SC_ENGINE_SPARSE ? "sparse" : "dense";
         engine = ms_sparse <= ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
+        char waited[80] = "";
+        if (ms_waited >= 1)
+            snprintf(waited, sizeof waited, "; waited %.0f ms for other threads to go idle",
+                     ms_waited);
         snprintf(reason, sizeof reason, "auto: timed at plan: sparse %.3g ms, dense %.3g ms, so "
-                 "%s (sparsity %.3f; the fixed thresholds would say %s)", ms_sparse, ms_dense,
-                 engine == SC_ENGINE_SPARSE ? "sparse" : "dense", sparsity, rule);
+                 "%s (sparsity %.3f; the fixed thresholds would say %s%s)", ms_sparse, ms_dense,
+                 engine == SC_ENGINE_SPARSE ? "sparse" : "dense", sparsity, rule, waited);
         if (engine == SC_ENGINE_DENSE) sc_sparse_plan_clear(&sp);
     }
     if (engine == SC_ENGINE_SPARSE && op->dense_w) {  /* not needed: give the memory back */

@@ -1,7 +1,10 @@
 /* tests/sparse/test_conv_api.c: operator lifecycle, argument checks, describe, forced engines, blocking */
 #include <criterion/criterion.h>
 #include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "conv_test_util.h"
 #include "core/core.h"
@@ -323,6 +326,47 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
     }
+}
+
+/* A thread of the program that spins for 80 ms when the plan starts (as OpenBLAS's workers
+ * do for ~0.1 s after the library loads): the measured auto plan times the engines only
+ * after it has stopped, and says how long it waited. */
+static _Atomic int spinner_done;
+
+static void *spin_80ms(void *arg)
+{
+    (void)arg;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec) < 0.08);
+    atomic_store(&spinner_done, 1);
+    return NULL;
+}
+
+Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
+{
+    sc_conv_params p = sc_conv_params_default();
+    const sc_wdesc wd = {SC_OIHW, 16, 16, 1, 1};
+    float wp[16 * 16], bias[16];
+    sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 5, wp, bias);
+    sc_conv_options opt = sc_conv_options_default();
+    opt.threads = 2;
+    sc_conv *op = NULL;
+    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+    const sc_tensor x = sc_tensor_nchw(1, 16, 12, 12), y = sc_tensor_nchw(1, 16, 12, 12);
+    atomic_store(&spinner_done, 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, spin_80ms, NULL), 0);
+    cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK, "%s", sc_last_message());
+    cr_expect(atomic_load(&spinner_done), "timed while another thread of the process ran");
+    pthread_join(th, NULL);
+    sc_conv_choice ch;
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    cr_expect(strstr(ch.reason, "timed at plan") != NULL, "%s", ch.reason);
+    cr_expect(strstr(ch.reason, "for other threads to go idle") != NULL, "%s", ch.reason);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
 }
 
 /* Many input channels: several reduction blocks (400 channels make 3 blocks of a 1x1
