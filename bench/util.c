@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 #include <errno.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,34 +20,6 @@ double scb_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Threads of this process other than the caller that are running or waiting for a CPU
- * (state R in /proc/self/task/TID/stat; the caller, reading, is one of them); -1 when
- * /proc cannot be read. The process CPU clock would not do: it sees a thread running on
- * another CPU only at scheduler ticks (4 ms apart). */
-static int other_threads_running(void)
-{
-    DIR *dir = opendir("/proc/self/task");
-    if (!dir) return -1;
-    int running = 0;
-    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
-        char *end;
-        long tid = strtol(e->d_name, &end, 10);
-        if (*end != '\0' || tid <= 0) continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;  /* the thread ended meanwhile */
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        /* "tid (comm) S ...": the state follows the last ')', comm may hold anything */
-        const char *paren = strrchr(buf, ')');
-        if (paren && paren[1] == ' ' && paren[2] == 'R') running++;
-    }
-    closedir(dir);
-    return running > 0 ? running - 1 : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -120,21 +91,16 @@ int scb_mkdirs_for(const char *path)
 
 /* Worker threads of the peers' runtimes keep spinning after a call (OpenBLAS for 2^28 TSC
  * ticks, about 0.1 s, by default); with 2 threads on 2 cores a spinner left by one engine
- * steals a core from the next. Poll every 0.2 ms until, at two polls in a row, no other
- * thread of this process runs or waits for a CPU: every worker sleeps; at most max_s
- * seconds. Returns the seconds waited. */
+ * steals a core from the next. Wait until, at two polls 0.2 ms apart, no other thread of
+ * this process runs or waits for a CPU (every worker sleeps; the library's
+ * sc_wait_others_idle, which reads /proc/self/task: the process CPU clock would see a
+ * thread running on another CPU only at scheduler ticks, 4 ms apart); at most max_s
+ * seconds, none without /proc. Returns the seconds waited. */
 double scb_quiesce(double max_s)
 {
-    const double start = scb_now();
-    int quiet_polls = 0;
-    while (quiet_polls < 2 && scb_now() - start < max_s) {
-        int running = other_threads_running();
-        if (running < 0) return scb_now() - start;  /* no /proc: nothing to wait on */
-        quiet_polls = running == 0 ? quiet_polls + 1 : 0;
-        struct timespec step = {0, 200000};
-        nanosleep(&step, NULL);
-    }
-    return scb_now() - start;
+    double waited = 0;
+    sc_wait_others_idle(NULL, 0, max_s, &waited);
+    return waited;
 }
 
 void scb_set_threads(int threads)
