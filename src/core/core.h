@@ -53,6 +53,9 @@ int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */
 int64_t sc_cpu_l2_bytes(void);
 
+/* Seconds on the monotonic clock (clock.c): differences only. */
+double sc_now_s(void);
+
 /* Other threads of the process (idle_wait.c). */
 typedef enum { SC_IDLE_QUIET, SC_IDLE_TIMEOUT, SC_IDLE_UNKNOWN } sc_idle;
 /* The kernel's id of the calling thread (Linux gettid), -1 where there is none. */

@@ -64,16 +64,9 @@ static int foreign_running(const int *own, int n_own)
 }
 #endif
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 sc_idle sc_wait_others_idle(const int *own, int n_own, double max_s, double *waited_s)
 {
-    const double start = now_s();
+    const double start = sc_now_s();
     sc_idle result = SC_IDLE_TIMEOUT;
     for (int quiet_polls = 0;;) {
         const int running = foreign_running(own, n_own);
@@ -86,10 +79,10 @@ sc_idle sc_wait_others_idle(const int *own, int n_own, double max_s, double *wai
             result = SC_IDLE_QUIET;
             break;
         }
-        if (now_s() - start >= max_s) break;
+        if (sc_now_s() - start >= max_s) break;
         const struct timespec step = {0, 200000};
         nanosleep(&step, NULL);
     }
-    if (waited_s) *waited_s = now_s() - start;
+    if (waited_s) *waited_s = sc_now_s() - start;
     return result;
 }

@@ -3,25 +3,17 @@
 #include <omp.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/core.h"
 #include "sparse/conv_impl.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 /* Milliseconds of one sc_conv_run of a planned (shallow) operator copy, or NAN on error
  * (the status goes to *st). */
 static double time_run(const sc_conv *op, const float *x, float *y, sc_status *st)
 {
-    double t0 = now_ms();
+    const double t0 = sc_now_s();
     *st = sc_conv_run(op, x, y);
-    return *st == SC_OK ? now_ms() - t0 : NAN;
+    return *st == SC_OK ? 1e3 * (sc_now_s() - t0) : NAN;
 }
 
 /* Longest wait for other threads of the process to go idle before timing. Debian's

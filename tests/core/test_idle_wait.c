@@ -2,7 +2,6 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
 
 #include "core/core.h"
 
@@ -14,19 +13,12 @@ typedef struct spinner {
     _Atomic int stop, done, tid;
 } spinner;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void *spin(void *arg)
 {
     spinner *s = arg;
     atomic_store(&s->tid, sc_thread_id());
-    const double start = now_s();
-    while (!atomic_load(&s->stop) && now_s() - start < s->spin_s) {
+    const double start = sc_now_s();
+    while (!atomic_load(&s->stop) && sc_now_s() - start < s->spin_s) {
     }
     atomic_store(&s->done, 1);
     return NULL;
