@@ -95,10 +95,19 @@ static int64_t scratch_per_pixel(const sc_dense_plan *pl)
     return (pl->direct_in ? 0 : pl->kdim) + (pl->direct_out ? 0 : pl->ocg);
 }
 
-/* Pixels per work item: from the scratch budget, never from the thread count, so every
- * thread count computes the same gemms (1 and 2 threads agree bitwise). Tiles of an image
- * are made equal, and more than one tile is rounded up to a multiple of 4 tiles so 2 or 4
- * threads get equal shares of a single image. */
+/* A batch that gives fewer than ITEMS_MIN (image, tile) work items is cut further, so 2 or
+ * 4 threads get equal shares: one small image is a single tile (a 1x1 layer up to 32x32
+ * pixels, a 3x3 layer of 7x7), and on 2 threads 256->256 @28^2 and 1024->256 @14^2 ran no
+ * faster than on one. Either cut costs a repacking inside sgemm on every thread count:
+ * more tiles pack the weights (kdim x ocg) once per tile, channel blocks pack the pixel
+ * operand (kdim x tile) once per block. So images with more pixels than output channels
+ * take more tiles (tiles stay >= TILE_MIN), the others channel blocks of >= OCB_MIN. */
+enum { ITEMS_MIN = 4, OCB_MIN = 32 };
+
+/* Pixels per work item: from the scratch budget and the shape, never from the thread
+ * count, so every thread count computes the same gemms (1 and 2 threads agree bitwise).
+ * Tiles of an image are made equal, and more than one tile is rounded up to a multiple of
+ * 4 tiles so 2 or 4 threads get equal shares of a single image. */
 static void plan_tile(sc_dense_plan *pl)
 {
     const int64_t per = scratch_per_pixel(pl);
@@ -106,30 +115,50 @@ static void plan_tile(sc_dense_plan *pl)
     t = t < TILE_MIN ? TILE_MIN : t > TILE_MAX ? TILE_MAX : t;
     if (t > pl->npix) t = pl->npix;
     int64_t ntiles = (pl->npix + t - 1) / t;
+    if (pl->nb * ntiles < ITEMS_MIN && pl->ocg < pl->npix && pl->npix >= ITEMS_MIN * TILE_MIN)
+        ntiles = ntiles > 2 ? ntiles : 2;  /* rounded to 4 below */
     if (ntiles > 1) ntiles = (ntiles + 3) / 4 * 4;
     if (ntiles > pl->npix) ntiles = pl->npix;
     pl->tile = (pl->npix + ntiles - 1) / ntiles;
 }
 
-/* C = W_g * B (channels x pixels, ldc) or C = B^T * W_g^T (pixels x channels), one
- * single-threaded sgemm; B holds np pixels, element (k, j). */
-static void gemm(const sc_dense_plan *pl, const float *wg, const sc_dense_mat *b, int64_t np,
-                 float *c, int64_t ldc)
+/* Output-channel blocks per (image, tile): see ITEMS_MIN. Blocks are rounded to 16
+ * channels (the gemm's row unroll); from the shape only, like the tiles. */
+static void plan_oc_blocks(sc_dense_plan *pl)
 {
-    const sc_dense_mat *w = &pl->wmat;
-    if (!pl->out_pc)
-        cblas_sgemm(CblasRowMajor, w->k_rows ? CblasTrans : CblasNoTrans,
-                    b->k_rows ? CblasNoTrans : CblasTrans, (int)pl->ocg, (int)np, (int)pl->kdim,
-                    1.0f, wg, (int)w->ld, b->a, (int)b->ld, 0.0f, c, (int)ldc);
-    else
-        cblas_sgemm(CblasRowMajor, b->k_rows ? CblasTrans : CblasNoTrans,
-                    w->k_rows ? CblasNoTrans : CblasTrans, (int)np, (int)pl->ocg, (int)pl->kdim,
-                    1.0f, b->a, (int)b->ld, wg, (int)w->ld, 0.0f, c, (int)ldc);
+    const int64_t items = pl->nb * ((pl->npix + pl->tile - 1) / pl->tile);
+    int64_t nblk = items >= ITEMS_MIN ? 1 : (ITEMS_MIN + items - 1) / items;
+    while (nblk > 1 && pl->ocg / nblk < OCB_MIN) --nblk;
+    int64_t ocb = (pl->ocg + nblk - 1) / nblk;
+    if (nblk > 1) ocb = (ocb + 15) / 16 * 16;
+    pl->ocb = ocb < pl->ocg ? ocb : pl->ocg;
+    pl->n_ocb = (pl->ocg + pl->ocb - 1) / pl->ocb;
 }
 
-/* One work item: output pixels [p0, p0+np) of image n, every group. */
+/* C = W * B (channels x pixels, ldc) or C = B^T * W^T (pixels x channels) for output
+ * channels [o0, o0 + no) of the group whose weights start at wg, one single-threaded
+ * sgemm; B holds np pixels, element (k, j). */
+static void gemm(const sc_dense_plan *pl, const float *wg, int64_t o0, int64_t no,
+                 const sc_dense_mat *b, int64_t np, float *c, int64_t ldc)
+{
+    const sc_dense_mat *w = &pl->wmat;
+    const float *wo = wg + (w->k_rows ? o0 : o0 * w->ld);
+    if (!pl->out_pc)
+        cblas_sgemm(CblasRowMajor, w->k_rows ? CblasTrans : CblasNoTrans,
+                    b->k_rows ? CblasNoTrans : CblasTrans, (int)no, (int)np, (int)pl->kdim,
+                    1.0f, wo, (int)w->ld, b->a, (int)b->ld, 0.0f, c, (int)ldc);
+    else
+        cblas_sgemm(CblasRowMajor, b->k_rows ? CblasTrans : CblasNoTrans,
+                    w->k_rows ? CblasNoTrans : CblasTrans, (int)np, (int)no, (int)pl->kdim,
+                    1.0f, b->a, (int)b->ld, wo, (int)w->ld, 0.0f, c, (int)ldc);
+}
+
+/* One work item: output pixels [p0, p0+np) of image n, channels [o0, o0+no) of every
+ * group. `packed` says packbuf already holds this (image, tile) of the only group (a
+ * thread's previous item was another channel block of it), so it is not packed again. */
 static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t n, int64_t p0,
-                     int64_t np, float *packbuf, float *outbuf)
+                     int64_t np, int64_t o0, int64_t no, bool packed, float *packbuf,
+                     float *outbuf)
 {
     const int64_t *xs = pl->xs, *ys = pl->ys;
     const int64_t groups = pl->p.groups;
@@ -140,21 +169,21 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
             b = pl->xin;
             b.a = xg + p0 * pl->x_pix;
         } else {
-            sc_dense_pack(pl, xg, p0, np, packbuf);
+            if (!packed) sc_dense_pack(pl, xg, p0, np, packbuf);
             b = (sc_dense_mat){.a = packbuf, .ld = pl->hwc_order ? pl->kdim : np,
                                .k_rows = !pl->hwc_order};
         }
         const float *wg = pl->wmat.a + g * pl->wmat.goff;
         if (pl->direct_out) {
-            float *c = y + n * ys[SC_N] + g * pl->ocg * ys[SC_C] + p0 * pl->y_pix;
-            gemm(pl, wg, &b, np, c, pl->y_ld);
+            float *c = y + n * ys[SC_N] + (g * pl->ocg + o0) * ys[SC_C] + p0 * pl->y_pix;
+            gemm(pl, wg, o0, no, &b, np, c, pl->y_ld);
             if (pl->needs_epilogue)
                 sc_dense_store(pl, c, pl->out_pc ? 1 : pl->y_ld, pl->out_pc ? pl->y_ld : 1, n, g,
-                               p0, np, y);
+                               o0, no, p0, np, y);
         } else {
-            gemm(pl, wg, &b, np, outbuf, pl->out_pc ? pl->ocg : np);
-            sc_dense_store(pl, outbuf, pl->out_pc ? 1 : np, pl->out_pc ? pl->ocg : 1, n, g, p0,
-                           np, y);
+            gemm(pl, wg, o0, no, &b, np, outbuf, pl->out_pc ? no : np);
+            sc_dense_store(pl, outbuf, pl->out_pc ? 1 : np, pl->out_pc ? no : 1, n, g, o0, no,
+                           p0, np, y);
         }
     }
 }
@@ -162,7 +191,7 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
 /* Y_g = act(W_g * im2col(X_g) + bias) per group, through the descriptors (see plan_input /
  * plan_output for when x and y are used in place); depthwise layers (one input channel per
  * group) take the direct loops of conv_depthwise.c instead. Threads: OpenMP over (image,
- * pixel tile) items, each gemm single-threaded (blas_threads.c says why), so any thread
+ * pixel tile, output-channel block) items, each gemm single-threaded (blas_threads.c says why), so any thread
  * count gives bitwise the same result; scratch per thread is bounded by the tile
  * (SCRATCH_BYTES), plus the weights when their layout must be converted (weight_operand.c). */
 sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
@@ -195,12 +224,14 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
     plan_input(&pl, wd->layout);
     plan_output(&pl);
     plan_tile(&pl);
+    plan_oc_blocks(&pl);
 
-    const int64_t ntiles = (pl.npix + pl.tile - 1) / pl.tile, items = pl.nb * ntiles;
+    const int64_t ntiles = (pl.npix + pl.tile - 1) / pl.tile, n_ocb = pl.n_ocb;
+    const int64_t items = pl.nb * ntiles * n_ocb;
     int64_t nt = threads > 0 ? threads : omp_get_max_threads();
     if (nt > items) nt = items;
     const int64_t pack_floats = pl.direct_in ? 0 : pl.kdim * pl.tile;
-    const int64_t per_thread = pack_floats + (pl.direct_out ? 0 : pl.ocg * pl.tile);
+    const int64_t per_thread = pack_floats + (pl.direct_out ? 0 : pl.ocb * pl.tile);
     float *owned_w = NULL, *scratch = NULL;
     st = sc_dense_weight_operand(wd, w, p->groups, pl.hwc_order, &pl.wmat, &owned_w);
     if (st == SC_OK && per_thread > 0)
@@ -208,16 +239,23 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
                             false, "dense conv: per-thread tile buffers");
     if (st == SC_OK) {
         sc_dense_blas_single_thread();
-        const int64_t tile = pl.tile, npix = pl.npix;
+        const int64_t tile = pl.tile, npix = pl.npix, ocg = pl.ocg, ocb = pl.ocb;
+        const bool reuse_pack = p->groups == 1;
         #pragma omp parallel num_threads((int)nt)
         {
             float *mine = scratch ? scratch + omp_get_thread_num() * per_thread : NULL;
             float *packbuf = mine, *outbuf = mine ? mine + pack_floats : NULL;
+            int64_t packed_tile = -1;  /* (image, tile) index whose panel packbuf holds */
+            /* channel blocks innermost: a thread's consecutive items share their panel */
             #pragma omp for schedule(static)
             for (int64_t it = 0; it < items; ++it) {
-                const int64_t n = it / ntiles, p0 = (it % ntiles) * tile;
+                const int64_t nt_idx = it / n_ocb, o0 = (it % n_ocb) * ocb;
+                const int64_t n = nt_idx / ntiles, p0 = (nt_idx % ntiles) * tile;
                 const int64_t np = npix - p0 < tile ? npix - p0 : tile;
-                run_item(&pl, x, y, n, p0, np, packbuf, outbuf);
+                const int64_t no = ocg - o0 < ocb ? ocg - o0 : ocb;
+                run_item(&pl, x, y, n, p0, np, o0, no, reuse_pack && packed_tile == nt_idx,
+                         packbuf, outbuf);
+                packed_tile = nt_idx;
             }
         }
     }

@@ -47,6 +47,8 @@ typedef struct sc_dense_plan {
     int64_t y_ld;                  /* direct_out: ldc */
     int64_t y_pix;                 /* direct_out: element distance between output pixels */
     int64_t tile;                  /* output pixels per work item */
+    int64_t ocb;                   /* output channels (of a group) per work item */
+    int64_t n_ocb;                 /* channel blocks per group: ceil(ocg / ocb) */
     sc_dense_mat wmat;             /* weights: element (k, o) of group g at goff*g */
     const float *bias;
     sc_epilogue ep;
@@ -65,10 +67,11 @@ sc_status sc_dense_weight_operand(const sc_wdesc *wd, const float *w, int64_t gr
  * (k = (c,kh,kw)). xg points at channel 0 of the group in the image. Zeros for padding. */
 void sc_dense_pack(const sc_dense_plan *pl, const float *xg, int64_t p0, int64_t np, float *buf);
 
-/* y[n, g*ocg+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias) for o < ocg, j < np,
+/* y[n, g*ocg+o0+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias) for o < no, j < np,
  * written through y's descriptor. src may be the very elements of y (in place). */
 void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int64_t s_p,
-                    int64_t n, int64_t g, int64_t p0, int64_t np, float *y);
+                    int64_t n, int64_t g, int64_t o0, int64_t no, int64_t p0, int64_t np,
+                    float *y);
 
 /* Depthwise convolution (icg == 1, groups > 1) by direct loops, for a validated call whose
  * plan fields (shapes, strides, bias, ep) are set; threads as sc_conv_dense. */

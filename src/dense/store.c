@@ -30,20 +30,21 @@ static void epi_channels(const sc_epilogue *ep, const float *src, int64_t sstep,
     }
 }
 
-/* y[n, g*ocg+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias[g*ocg+o]) for a tile of np
- * output pixels, walked one output-row segment at a time. The loop over the unit-stride
+/* y[n, g*ocg+o0+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias[g*ocg+o0+o]) for o < no
+ * and a tile of np output pixels, walked one output-row segment at a time. The loop over the unit-stride
  * side of src is innermost. Reads each src element once before writing the matching y
  * element, so src may be y itself (the in-place epilogue of a direct gemm). */
 void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int64_t s_p,
-                    int64_t n, int64_t g, int64_t p0, int64_t np, float *y)
+                    int64_t n, int64_t g, int64_t o0, int64_t no, int64_t p0, int64_t np,
+                    float *y)
 {
     const int64_t yc = pl->ys[SC_C], yh = pl->ys[SC_H], yw = pl->ys[SC_W];
-    const int64_t ocg = pl->ocg, oc0 = g * ocg;
+    const int64_t oc0 = g * pl->ocg + o0;
     const sc_epilogue ep = pl->ep;
     float *yg = y + n * pl->ys[SC_N] + oc0 * yc;
     const float *bias = pl->bias ? pl->bias + oc0 : NULL;
     if (s_p == 1 && s_o != 1) {  /* channel rows of pixels */
-        for (int64_t o = 0; o < ocg; ++o) {
+        for (int64_t o = 0; o < no; ++o) {
             const float b = bias ? bias[o] : 0.0f;
             const float *so = src + o * s_o;
             int64_t j = 0, oh = p0 / pl->ow, ow0 = p0 % pl->ow;
@@ -59,7 +60,7 @@ void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int6
     }
     int64_t oh = p0 / pl->ow, ow = p0 % pl->ow;  /* pixel rows of channels */
     for (int64_t j = 0; j < np; ++j) {
-        epi_channels(&ep, src + j * s_p, s_o, bias, yg + oh * yh + ow * yw, yc, ocg);
+        epi_channels(&ep, src + j * s_p, s_o, bias, yg + oh * yh + ow * yw, yc, no);
         if (++ow == pl->ow) {
             ow = 0;
             ++oh;

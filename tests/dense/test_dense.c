@@ -296,3 +296,45 @@ Test(dense, weight_order_for_small_images)
         check_problem(&q, 500 + i);
     }
 }
+
+/* One small image (or two) gives fewer than 4 (image, tile) work items, so the plan cuts
+ * it into output-channel blocks (a partial last block: 100 channels as 48 + 48 + 4; a
+ * 3x3 layer whose im2col panel a thread packs once for its consecutive blocks; groups,
+ * whose panels are packed per group) or, with more pixels than channels, into 4 pixel
+ * tiles. Each case against the reference, 1 and 2 threads bitwise equal. */
+Test(dense, small_images_split_across_threads)
+{
+    const sc_conv_params p0 = sc_conv_params_default();
+    sc_conv_params pad1 = p0;
+    pad1.pad_top = pad1.pad_left = pad1.pad_bottom = pad1.pad_right = 1;
+    const problem cases[] = {
+        /* 1x1 in place, channel blocks 48 + 48 + 4 */
+        {.n = 1, .c = 40, .h = 9, .w = 9, .oc = 100, .kh = 1, .kw = 1, .groups = 1, .p = p0,
+         .xk = VIEW_NCHW, .yk = VIEW_NCHW, .wl = SC_OIHW, .bias = true},
+        {.n = 1, .c = 40, .h = 9, .w = 9, .oc = 100, .kh = 1, .kw = 1, .groups = 1, .p = p0,
+         .xk = VIEW_NHWC, .yk = VIEW_NHWC, .wl = SC_HWIO, .bias = true},
+        {.n = 1, .c = 40, .h = 9, .w = 9, .oc = 100, .kh = 1, .kw = 1, .groups = 1, .p = p0,
+         .xk = VIEW_NCHW, .yk = VIEW_PADDED_NHWC, .wl = SC_OHWI, .bias = false},
+        /* 3x3 of 7x7: one im2col tile, 4 blocks of 32 channels */
+        {.n = 1, .c = 24, .h = 7, .w = 7, .oc = 128, .kh = 3, .kw = 3, .groups = 1, .p = pad1,
+         .xk = VIEW_NHWC, .yk = VIEW_NCHW, .wl = SC_OIHW, .bias = true},
+        {.n = 1, .c = 24, .h = 7, .w = 7, .oc = 128, .kh = 3, .kw = 3, .groups = 1, .p = pad1,
+         .xk = VIEW_SLICE_NCHW, .yk = VIEW_SLICE_NHWC, .wl = SC_HWIO, .bias = true},
+        /* 2 groups of 64 channels, 2 blocks each */
+        {.n = 1, .c = 16, .h = 6, .w = 6, .oc = 128, .kh = 3, .kw = 3, .groups = 2, .p = pad1,
+         .xk = VIEW_NCHW, .yk = VIEW_NHWC, .wl = SC_OIHW, .bias = true},
+        /* two images: 2 blocks of 32 */
+        {.n = 2, .c = 32, .h = 7, .w = 7, .oc = 64, .kh = 1, .kw = 1, .groups = 1, .p = p0,
+         .xk = VIEW_CNHW, .yk = VIEW_NCHW, .wl = SC_OIHW, .bias = true},
+        /* 400 pixels, 64 channels: 4 pixel tiles of 100 */
+        {.n = 1, .c = 16, .h = 20, .w = 20, .oc = 64, .kh = 1, .kw = 1, .groups = 1, .p = p0,
+         .xk = VIEW_PADDED_NCHW, .yk = VIEW_NHWC, .wl = SC_OIHW, .bias = true},
+    };
+    const sc_activation acts[3] = {sc_activation_none(), sc_activation_relu6(),
+                                   sc_activation_clamp(-0.5f, 0.5f)};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+        problem q = cases[i];
+        q.act = acts[i % 3];
+        check_problem(&q, 900 + i);
+    }
+}
