@@ -120,13 +120,14 @@ static void plan_tile(sc_dense_plan *pl)
     if (ntiles > 1) ntiles = (ntiles + 3) / 4 * 4;
     if (ntiles > pl->npix) ntiles = pl->npix;
     pl->tile = (pl->npix + ntiles - 1) / ntiles;
+    pl->ntiles = (pl->npix + pl->tile - 1) / pl->tile;
 }
 
 /* Output-channel blocks per (image, tile): see ITEMS_MIN. Blocks are rounded to 16
  * channels (the gemm's row unroll); from the shape only, like the tiles. */
 static void plan_oc_blocks(sc_dense_plan *pl)
 {
-    const int64_t items = pl->nb * ((pl->npix + pl->tile - 1) / pl->tile);
+    const int64_t items = pl->nb * pl->ntiles;
     int64_t nblk = items >= ITEMS_MIN ? 1 : (ITEMS_MIN + items - 1) / items;
     while (nblk > 1 && pl->ocg / nblk < OCB_MIN) --nblk;
     int64_t ocb = (pl->ocg + nblk - 1) / nblk;
@@ -191,8 +192,8 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
 /* Y_g = act(W_g * im2col(X_g) + bias) per group, through the descriptors (see plan_input /
  * plan_output for when x and y are used in place); depthwise layers (one input channel per
  * group) take the direct loops of conv_depthwise.c instead. Threads: OpenMP over (image,
- * pixel tile, output-channel block) items, each gemm single-threaded (blas_threads.c says why), so any thread
- * count gives bitwise the same result; scratch per thread is bounded by the tile
+ * pixel tile, output-channel block) items, each gemm single-threaded (blas_threads.c says
+ * why), so any thread count gives bitwise the same result; scratch per thread is bounded by the tile
  * (SCRATCH_BYTES), plus the weights when their layout must be converted (weight_operand.c). */
 sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,
@@ -226,7 +227,7 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
     plan_tile(&pl);
     plan_oc_blocks(&pl);
 
-    const int64_t ntiles = (pl.npix + pl.tile - 1) / pl.tile, n_ocb = pl.n_ocb;
+    const int64_t ntiles = pl.ntiles, n_ocb = pl.n_ocb;
     const int64_t items = pl.nb * ntiles * n_ocb;
     int64_t nt = threads > 0 ? threads : omp_get_max_threads();
     if (nt > items) nt = items;

@@ -47,6 +47,7 @@ typedef struct sc_dense_plan {
     int64_t y_ld;                  /* direct_out: ldc */
     int64_t y_pix;                 /* direct_out: element distance between output pixels */
     int64_t tile;                  /* output pixels per work item */
+    int64_t ntiles;                /* tiles per image: ceil(npix / tile) */
     int64_t ocb;                   /* output channels (of a group) per work item */
     int64_t n_ocb;                 /* channel blocks per group: ceil(ocg / ocb) */
     sc_dense_mat wmat;             /* weights: element (k, o) of group g at goff*g */
