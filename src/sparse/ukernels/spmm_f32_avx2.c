@@ -88,9 +88,9 @@ spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float
         }
 #undef SC_QUAD
 #undef SC_NONZERO
-        if (prm->clamp)
+        if (prm->clamp)  /* accumulator second: max/min return it when it is NaN */
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+                acc[v] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[v]));
         SC_UNROLL for (int v = 0; v < NV; ++v) {
             if (MASK_LAST && v == L)
                 _mm256_maskstore_ps(yo + 8 * v, tail, acc[v]);
@@ -148,7 +148,7 @@ void sc_spmm_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
             const float *xj = (const float *)(xb + *off_bytes++);
             acc = _mm256_fmadd_ps(_mm256_broadcast_ss(w++), _mm256_maskload_ps(xj, mask), acc);
         }
-        if (prm->clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
+        if (prm->clamp) acc = _mm256_min_ps(hi, _mm256_max_ps(lo, acc));
         _mm256_maskstore_ps(yo, mask, acc);
     }
 }

@@ -60,12 +60,12 @@ spmm_avx512(const int NV, const int TAIL8, size_t n_oc, const float *restrict x,
             ++w;
             ++off_bytes;
         }
-        if (prm->clamp) {
+        if (prm->clamp) {  /* accumulator second: max/min return it when it is NaN */
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm512_min_ps(_mm512_max_ps(acc[v], lo), hi);
+                acc[v] = _mm512_min_ps(hi, _mm512_max_ps(lo, acc[v]));
             if (TAIL8)
-                tail = _mm256_min_ps(_mm256_max_ps(tail, _mm512_castps512_ps256(lo)),
-                                     _mm512_castps512_ps256(hi));
+                tail = _mm256_min_ps(_mm512_castps512_ps256(hi),
+                                     _mm256_max_ps(_mm512_castps512_ps256(lo), tail));
         }
         SC_UNROLL for (int v = 0; v < NV; ++v) _mm512_storeu_ps(yo + 16 * v, acc[v]);
         if (TAIL8) _mm256_storeu_ps(yo + 16 * NV, tail);
@@ -107,7 +107,7 @@ void sc_spmm_f32_8__avx512(size_t mr, size_t n_oc, const float *restrict x,
             const float *xj = (const float *)(xb + *off_bytes++);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(*w++), _mm256_maskz_loadu_ps(mask, xj), acc);
         }
-        if (prm->clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
+        if (prm->clamp) acc = _mm256_min_ps(hi, _mm256_max_ps(lo, acc));
         _mm256_mask_storeu_ps(yo, mask, acc);
     }
 }
