@@ -13,7 +13,10 @@ extern "C" {
 #define SCONV_VERSION_MINOR 1
 #define SCONV_VERSION_PATCH 0
 
-/* Every public function returns one of these (or NULL plus sc_last_message()). */
+/* Every public function returns one of these (or NULL plus sc_last_message()). A NULL
+ * pointer argument gives SC_EINVAL with a message, and the outputs untouched, unless the
+ * function's comment says what NULL means there (destroy functions accept NULL; functions
+ * that return no status give the value their comment names); none crashes on NULL. */
 typedef enum sc_status {
     SC_OK = 0,
     SC_EINVAL,        /* an argument breaks a documented rule */
