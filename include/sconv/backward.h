@@ -41,7 +41,8 @@ sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *o
 sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor *dx);
 
 /* dX = conv^T(dY) through the planned descriptors: writes every element of dX's view
- * (zeros where no weight reaches) and nothing else. Bitwise the same for any thread count;
+ * (zeros where no weight reaches) and nothing else; SC_EINVAL when dX's view shares a byte
+ * with dY's or with the layer's packed arrays. Bitwise the same for any thread count;
  * safe to call concurrently on different buffers (scratch is allocated per call). */
 sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx);
 
@@ -102,7 +103,8 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
  * sc_conv_transpose_output_hw. May be called again for a new shape. */
 sc_status sc_conv_transpose_plan(sc_conv_transpose *op, const sc_tensor *x, const sc_tensor *y);
 
-/* y = act(conv_transpose(x) + bias): writes every element of y's view and nothing else. */
+/* y = act(conv_transpose(x) + bias): writes every element of y's view and nothing else;
+ * SC_EINVAL when y's view shares a byte with x's or with the layer's packed arrays. */
 sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, float *y);
 
 sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out);
@@ -126,7 +128,8 @@ sc_wgrad_options sc_wgrad_options_default(void);
  * nnz entries, aligned with its packed values (sc_layer_get_csr's val), so a training loop
  * updates the pruned layer without densifying it. x (N, icg*groups, H, W) and dY (N, oc,
  * OH, OW) through descriptors, dims as the forward conv gives them. Deterministic: bitwise
- * the same for any thread count. dw is written only on success. */
+ * the same for any thread count. dw is written only on success; SC_EINVAL when its nnz
+ * floats share a byte with x's view, dY's view or the layer's packed arrays. */
 sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                         const sc_tensor *xd, const float *x, const sc_tensor *dyd,
                         const float *dy, float *dw);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sconv/base.h"
+#include "sconv/tensor.h"
 
 /* Record a formatted message for sc_last_message() on this thread and return st. */
 sc_status sc_fail(sc_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -44,6 +44,12 @@ static inline bool sc_add_ovf(int64_t a, int64_t b, int64_t *out)
 }
 /* Product of n extents (each >= 0) or -1 on overflow (beyond INT64_MAX or SIZE_MAX). */
 int64_t sc_checked_product(const int64_t *ext, int n);
+
+/* Whether [a, a + na) and [b, b + nb) share a byte (overlap.c); NULL or empty never does.
+ * Safe for ranges near the top of the address space. */
+bool sc_bytes_overlap(const void *a, size_t na, const void *b, size_t nb);
+/* The bytes a checked view addresses from its base: span * sizeof(float). */
+size_t sc_tensor_bytes(const sc_tensor *t);
 
 /* CPU features, detected once. */
 bool sc_cpu_has_avx2_fma(void);

@@ -4,6 +4,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "sparse/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_bwd_options sc_conv_bwd_options_default(void)
 {
@@ -47,7 +48,9 @@ sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx)
         return sc_fail(SC_EINVAL, "backward run: op, dy and dx must not be NULL");
     if (!op->t.planned)
         return sc_fail(SC_ESTATE, "backward run: the operator has not been planned");
-    return sc_tconv_run(&op->t, dy, dx);
+    const sc_status st = sc_run_check_overlap("backward run", op->t.layer, &op->t.in, dy, "dY",
+                                              &op->t.out, dx, 0, "dX");
+    return st != SC_OK ? st : sc_tconv_run(&op->t, dy, dx);
 }
 
 sc_status sc_conv_bwd_describe(const sc_conv_bwd *op, sc_conv_choice *out)

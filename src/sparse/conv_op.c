@@ -6,6 +6,7 @@
 #include "sparse/conv_impl.h"
 #include "sparse/kernel_choice.h"
 #include "sparse/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_options sc_conv_options_default(void)
 {
@@ -69,6 +70,9 @@ sc_status sc_conv_run(const sc_conv *op, const float *x, float *y)
 {
     if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_run: op, x and y must not be NULL");
     if (!op->planned) return sc_fail(SC_ESTATE, "conv_run: the operator has not been planned");
+    sc_status st = sc_run_check_overlap("conv_run", op->layer, &op->x, x, "the input x", &op->y,
+                                        y, 0, "the output y");
+    if (st != SC_OK) return st;
     if (op->engine == SC_ENGINE_SPARSE) return sc_sparse_run(op, x, y);
     const sc_layer *L = op->layer;
     sc_wdesc wd = L->wd;

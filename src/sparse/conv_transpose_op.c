@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "sparse/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_transpose_options sc_conv_transpose_options_default(void)
 {
@@ -82,7 +83,9 @@ sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, flo
         return sc_fail(SC_EINVAL, "conv transpose run: op, x and y must not be NULL");
     if (!op->t.planned)
         return sc_fail(SC_ESTATE, "conv transpose run: the operator has not been planned");
-    return sc_tconv_run(&op->t, x, y);
+    const sc_status st = sc_run_check_overlap("conv transpose run", op->t.layer, &op->t.in, x,
+                                              "the input x", &op->t.out, y, 0, "the output y");
+    return st != SC_OK ? st : sc_tconv_run(&op->t, x, y);
 }
 
 sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out)

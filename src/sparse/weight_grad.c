@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "sparse/layer_impl.h"
+#include "sparse/run_args.h"
 #include "sparse/kernel_choice.h"
 #include "sparse/weight_grad_kernels.h"
 
@@ -57,6 +58,12 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                        "default)", o.threads);
     sc_status st = sc_tconv_check_kernel("weight gradient", o.kernel);
     if (st == SC_OK) st = sc_conv_wgrad_check(&layer->params, &layer->wd, xd, dyd);
+    const size_t dw_bytes = (size_t)layer->nnz * sizeof(float);
+    if (st == SC_OK)
+        st = sc_run_check_overlap("weight gradient", layer, xd, x, "x", NULL, dw, dw_bytes, "dW");
+    if (st == SC_OK)
+        st = sc_run_check_overlap("weight gradient", layer, dyd, dy, "dY", NULL, dw, dw_bytes,
+                                  "dW");
     if (st != SC_OK) return st;
     const sc_layer *L = layer;
     const sc_conv_params *p = &L->params;
