@@ -20,7 +20,7 @@ extern "C" {
 /* ---- backward data: dX from dY, through the layer's transposed (CSC) form ---- */
 
 typedef struct sc_conv_bwd_options {
-    int threads;              /* OpenMP threads; 0 = the OpenMP default */
+    int threads;              /* OpenMP threads, 0..SC_THREADS_MAX; 0 = the OpenMP default */
     sc_kernel_choice kernel;  /* auto, portable C, or AVX2+FMA */
 } sc_conv_bwd_options;
 
@@ -28,6 +28,10 @@ typedef struct sc_conv_bwd_options {
 sc_conv_bwd_options sc_conv_bwd_options_default(void);
 
 typedef struct sc_conv_bwd sc_conv_bwd;
+
+/* The backward-data and transposed-convolution operators follow sc_conv's threading rules
+ * (sconv/conv.h): runs may overlap each other; a plan during a run, or a run during a
+ * plan, returns SC_ESTATE and changes nothing; destroy after every other call returned. */
 
 /* Check options and borrow the packed weights (the layer must outlive the operator); the
  * forward conv is the layer's own: its params (stride, padding, dilation, groups). */
@@ -84,7 +88,7 @@ typedef struct sc_conv_transpose_options {
     sc_activation act;        /* fused after the bias */
     const float *bias;        /* Cout values, or NULL (no bias; a layer's bias has oc = Cin
                                * entries and is not used) */
-    int threads;              /* OpenMP threads; 0 = the OpenMP default */
+    int threads;              /* OpenMP threads, 0..SC_THREADS_MAX; 0 = the OpenMP default */
     sc_kernel_choice kernel;
 } sc_conv_transpose_options;
 
@@ -115,7 +119,7 @@ void sc_conv_transpose_destroy(sc_conv_transpose *op);
 /* ---- masked weight gradient: dW at the layer's kept positions only ---- */
 
 typedef struct sc_wgrad_options {
-    int threads;              /* OpenMP threads; 0 = the OpenMP default */
+    int threads;              /* OpenMP threads, 0..SC_THREADS_MAX; 0 = the OpenMP default */
     sc_kernel_choice kernel;
 } sc_wgrad_options;
 

@@ -29,6 +29,12 @@ typedef enum sc_status {
     SC_ENUMERIC       /* a numerical check failed (NaN/Inf where finite is required) */
 } sc_status;
 
+/* The largest thread count an options struct (or sc_conv_dense) accepts; 0 means the OpenMP
+ * default. Larger requests get SC_EINVAL: each call starts its threads afresh, and beyond a
+ * few per core they only add start-up time and memory (the sconv command caps --threads
+ * at the same value). */
+#define SC_THREADS_MAX 1024
+
 /* A fixed, human-readable name for a status ("invalid argument"); never NULL. */
 const char *sc_strerror(sc_status st);
 

@@ -51,6 +51,9 @@ bool sc_bytes_overlap(const void *a, size_t na, const void *b, size_t nb);
 /* The bytes a checked view addresses from its base: span * sizeof(float). */
 size_t sc_tensor_bytes(const sc_tensor *t);
 
+/* SC_EINVAL naming `who` unless 0 <= threads <= SC_THREADS_MAX (threads.c). */
+sc_status sc_threads_check(const char *who, int threads);
+
 /* CPU features, detected once. */
 bool sc_cpu_has_avx2_fma(void);
 bool sc_cpu_has_avx512(void);  /* F, BW, DQ and VL */

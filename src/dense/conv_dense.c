@@ -202,8 +202,7 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
 {
     sc_status st = sc_dense_validate("dense conv", p, wd, w, bias, act, xd, x, yd, y);
     if (st != SC_OK) return st;
-    if (threads < 0)
-        return sc_fail(SC_EINVAL, "dense conv: threads = %d: must be >= 0 (0 = default)", threads);
+    if ((st = sc_threads_check("dense conv", threads)) != SC_OK) return st;
     sc_dense_plan pl = {
         .p = *p, .nb = xd->dims[SC_N], .ic = xd->dims[SC_C], .ih = xd->dims[SC_H],
         .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],

@@ -36,9 +36,9 @@ static sc_status ensure_dense_weights(sc_conv *op)
     return st;
 }
 
-sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
+/* The plan proper, with the gate held: no run reads op meanwhile. */
+static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
 {
-    if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_plan: op, x and y must not be NULL");
     const sc_layer *L = op->layer;
     sc_status st = sc_conv_check(&L->params, &L->wd, x, y);
     if (st != SC_OK) return st;
@@ -88,6 +88,7 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     }
     if (measure) {
         sc_conv s = *op, d;  /* shallow planned copies, run only inside the measurement */
+        atomic_init(&s.gate, 0u);  /* op's gate is held by this plan; the copies run */
         s.sp = sp;
         s.x = *x;
         s.y = *y;
@@ -125,4 +126,14 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     memcpy(op->reason, reason, sizeof reason);
     op->planned = 1;
     return SC_OK;
+}
+
+sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
+{
+    if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_plan: op, x and y must not be NULL");
+    sc_status st = sc_gate_plan_enter(&op->gate, "conv_plan");
+    if (st != SC_OK) return st;
+    st = plan_gated(op, x, y);
+    sc_gate_plan_leave(&op->gate);
+    return st;
 }

@@ -53,10 +53,8 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
         return sc_fail(SC_EINVAL, "weight gradient: NULL argument (layer, descriptors and "
                        "buffers are required)");
     const sc_wgrad_options o = opt ? *opt : sc_wgrad_options_default();
-    if (o.threads < 0)
-        return sc_fail(SC_EINVAL, "weight gradient: threads = %d: must be >= 0 (0 = OpenMP "
-                       "default)", o.threads);
-    sc_status st = sc_tconv_check_kernel("weight gradient", o.kernel);
+    sc_status st = sc_threads_check("weight gradient", o.threads);
+    if (st == SC_OK) st = sc_tconv_check_kernel("weight gradient", o.kernel);
     if (st == SC_OK) st = sc_conv_wgrad_check(&layer->params, &layer->wd, xd, dyd);
     const size_t dw_bytes = (size_t)layer->nnz * sizeof(float);
     if (st == SC_OK)
