@@ -126,6 +126,11 @@ int cli_read_npy(const cli_cmd *cmd, const char *path, sc_array *out);
 /* Read 4-D weights in `layout`; fills wd. Shape errors name the file and the dimension. */
 int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc_array *arr,
                      sc_wdesc *wd);
+/* A warning on stderr (not an error) when `layout` reads shape as a kernel with a side
+ * above 11 while another layout reads it as a square kernel of side 11 or less: the
+ * weights were most likely given in that other layout. Called by cli_read_weights. */
+void cli_warn_layout(const cli_cmd *cmd, const char *path, sc_wlayout layout,
+                     const int64_t shape[4]);
 /* Write a .npy atomically; reports failures. */
 int cli_write_npy(const cli_cmd *cmd, const char *path, int ndim, const int64_t *shape,
                   const float *data);

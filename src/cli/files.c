@@ -73,6 +73,7 @@ int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc
         sc_array_release(&a);
         return cli_fail_status(cmd, st, path);
     }
+    cli_warn_layout(cmd, path, layout, a.shape);
     *arr = a;
     return CLI_OK;
 }
