@@ -78,6 +78,14 @@ int cli_fail_status(const cli_cmd *cmd, sc_status st, const char *file);
 /* SC_EIO -> 3; SC_ENUMERIC from a check -> 4 is decided by callers; everything else -> 2. */
 int cli_exit_code(sc_status st);
 
+/* "Did you mean": the names closest to typed[0..len) among name_of(items, 0..n), each
+ * quoted with `prefix` ("'--sparsity'", "'run' or 'unpack'") into buf. Close means an edit
+ * distance (insert, delete, substitute, swap two neighbours; case ignored) of at most
+ * min(2, len / 2), the smallest found (ties: the longest common start); failing that, names
+ * that start with what was typed (len >= 2). At most three are listed. Returns false (buf empty) when none is close. */
+bool cli_suggest(const char *typed, size_t len, const char *(*name_of)(const void *, int),
+                 const void *items, int n, const char *prefix, char *buf, size_t cap);
+
 /* ---- values ---- */
 
 /* Each parser reports a usage error naming the option and returns CLI_USAGE, or CLI_OK. */
@@ -118,6 +126,11 @@ int cli_read_npy(const cli_cmd *cmd, const char *path, sc_array *out);
 /* Read 4-D weights in `layout`; fills wd. Shape errors name the file and the dimension. */
 int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc_array *arr,
                      sc_wdesc *wd);
+/* A warning on stderr (not an error) when `layout` reads shape as a kernel with a side
+ * above 11 while another layout reads it as a square kernel of side 11 or less: the
+ * weights were most likely given in that other layout. Called by cli_read_weights. */
+void cli_warn_layout(const cli_cmd *cmd, const char *path, sc_wlayout layout,
+                     const int64_t shape[4]);
 /* Write a .npy atomically; reports failures. */
 int cli_write_npy(const cli_cmd *cmd, const char *path, int ndim, const int64_t *shape,
                   const float *data);

@@ -62,16 +62,18 @@ int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc
     if (code != CLI_OK) return code;
     if (a.ndim != 4) {
         char shape[128];
+        const int ndim = a.ndim;  /* the release below zeroes it */
         cli_format_shape(&a, shape, sizeof shape);
         sc_array_release(&a);
         return cli_error(cmd, CLI_DATA, "%s: weights must be a 4-D array (%s: %s), got %d-D "
-                         "shape %s", path, sc_wlayout_name(layout), axes[layout], a.ndim, shape);
+                         "shape %s", path, sc_wlayout_name(layout), axes[layout], ndim, shape);
     }
     sc_status st = sc_wdesc_from_shape(layout, a.shape, wd);
     if (st != SC_OK) {
         sc_array_release(&a);
         return cli_fail_status(cmd, st, path);
     }
+    cli_warn_layout(cmd, path, layout, a.shape);
     *arr = a;
     return CLI_OK;
 }

@@ -1,4 +1,4 @@
-/* src/io/file_util.h: whole-file reads and atomic (temp file + rename) writes for src/io */
+/* src/io/file_util.h: whole-file reads, format sniffing and atomic writes for src/io */
 #ifndef SC_IO_FILE_UTIL_H
 #define SC_IO_FILE_UTIL_H
 
@@ -14,6 +14,11 @@
  * the allocation is refused. An empty file gives a valid 1-byte allocation and *len = 0.
  * On failure *buf and *len are untouched. */
 sc_status sc_read_file(const char *path, size_t max_bytes, void **buf, size_t *len);
+
+/* What the first bytes of buf[0..len) look like, as a noun phrase for messages ("a .npy
+ * array", "a .sconv or safetensors file", "a zip archive (...)"), or NULL when they match
+ * none of the formats a user is likely to hand to the wrong reader. */
+const char *sc_file_sniff(const void *buf, size_t len);
 
 /* An output file written under a temporary name in the destination's directory and
  * renamed over the destination by sc_atomic_commit: readers see either the old file
