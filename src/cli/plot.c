@@ -79,6 +79,11 @@ int cli_plot(const cli_cmd *cmd, const char *path, const char *title, const cli_
     sc_atomic_file f;
     sc_status st = sc_atomic_open(path, &f);
     if (st != SC_OK) return cli_fail_status(cmd, st, path);
+    if (!f.tmp_path) {  /* gnuplot renders to a file name: a device or FIFO has none to give */
+        sc_atomic_abort(&f);
+        return cli_error(cmd, CLI_IO, "%s: a plot is written to a regular file, not to a "
+                         "device or FIFO", path);
+    }
     fflush(NULL);  /* our buffered output must not be duplicated into gnuplot */
     FILE *g = popen("gnuplot", "w");
     if (!g) {
