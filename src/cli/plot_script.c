@@ -95,12 +95,26 @@ static void put_plot(FILE *g, const char *file, const cli_curve *c, int n, bool 
     fputc('\n', g);
 }
 
-/* Whether the error panel has any point, else it gets a fixed range. */
-static bool any_error(const cli_plot_spec *p)
+/* The error axis (log): whole decades around the data, [1e-8, 1] when there is none;
+ * a fixed range also spares gnuplot's warning about a single value. */
+static void error_range(const cli_plot_spec *p, double *lo, double *hi)
 {
+    *lo = INFINITY;
+    *hi = 0;
     for (int i = 0; i < p->n_error; ++i)
-        if (n_shown(&p->error[i], true) > 0) return true;
-    return false;
+        for (int k = 0; k < p->error[i].n; ++k)
+            if (shown(p->error[i].y[k], true)) {
+                *lo = fmin(*lo, p->error[i].y[k]);
+                *hi = fmax(*hi, p->error[i].y[k]);
+            }
+    if (*hi == 0) {
+        *lo = 1e-8;
+        *hi = 1;
+        return;
+    }
+    *lo = pow(10, floor(log10(*lo)));
+    *hi = pow(10, ceil(log10(*hi)));
+    if (*hi <= *lo) *hi = *lo * 10;
 }
 
 void cli_plot_script(FILE *g, const cli_plot_spec *p)
@@ -131,8 +145,9 @@ void cli_plot_script(FILE *g, const cli_plot_spec *p)
           "set ylabel 'speedup: dense ms / sparse ms'\n", g);
     fprintf(g, "set yrange [%.6g:%.6g]\n", ylo, yhi);
     put_plot(g, "speed", p->speed, p->n_speed, true);
+    error_range(p, &ylo, &yhi);
     fputs("unset title\n", g);
-    fputs(any_error(p) ? "set autoscale y\n" : "set yrange [1e-8:1]\n", g);
+    fprintf(g, "set yrange [%.6g:%.6g]\n", ylo, yhi);
     fputs("set logscale y\n"
           "set format y '10^{%L}'\n"
           "set ylabel 'relative output error of pruning (L2)'\n", g);
