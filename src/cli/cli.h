@@ -258,8 +258,9 @@ void cli_plot_script(FILE *g, const cli_plot_spec *p);
 sc_status cli_plot_data(const char *dir, const cli_plot_spec *p);
 
 /* Render the plot with gnuplot in a private temporary directory and return the PNG bytes
- * (*png from sc_malloc, free with sc_free); `dest` only names the plot in messages. With SCONV_PLOT_KEEP=DIR
- * in the environment the script and its data files are also copied into DIR. */
+ * (*png from sc_malloc, free with sc_free); `dest` only names the plot in messages. With
+ * SCONV_PLOT_KEEP=DIR in the environment the script and its data files are also copied
+ * into DIR. */
 int cli_plot_render(const cli_cmd *cmd, const char *dest, const cli_plot_spec *p, void **png,
                     size_t *len);
 

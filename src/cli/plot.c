@@ -123,6 +123,7 @@ int cli_plot_render(const cli_cmd *cmd, const char *dest, const cli_plot_spec *p
         const sc_status st = sc_read_file(path, MAX_PNG_BYTES, png, len);
         if (st != SC_OK || *len == 0) {
             if (st == SC_OK) sc_free(*png);
+            *png = NULL;
             code = cli_error(cmd, CLI_IO, "%s: gnuplot wrote no image", dest);
         }
     }
