@@ -94,3 +94,25 @@ int cli_write_file(const cli_cmd *cmd, const char *path, const void *data, size_
     else sc_atomic_abort(&f);
     return st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, path);
 }
+
+int cli_write_outputs(const cli_cmd *cmd, const cli_output *outs, int n)
+{
+    enum { MAX_OUTPUTS = 8 };
+    sc_atomic_file f[MAX_OUTPUTS];
+    if (n > MAX_OUTPUTS) return cli_error(cmd, CLI_IO, "too many outputs (%d)", n);
+    int opened = 0, code = CLI_OK;
+    sc_status st = SC_OK;
+    const char *failed = NULL;
+    for (; st == SC_OK && opened < n; ++opened) {  /* every temporary file first */
+        failed = outs[opened].path;
+        st = sc_atomic_open(failed, &f[opened]);
+        if (st == SC_OK) st = sc_atomic_write(&f[opened], outs[opened].data, outs[opened].len);
+    }
+    for (int i = 0; st == SC_OK && i < n; ++i) {  /* then the renames */
+        failed = outs[i].path;
+        st = sc_atomic_commit(&f[i]);
+    }
+    if (st != SC_OK) code = cli_fail_status(cmd, st, failed);
+    for (int i = 0; i < opened; ++i) sc_atomic_abort(&f[i]);  /* no-op once committed */
+    return code;
+}
