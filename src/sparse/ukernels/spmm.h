@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/epilogue.h"
+
 /* Ordered: a CPU that runs one ISA runs every lower one. AVX512 means F, BW, DQ and VL. */
 typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
 
@@ -17,6 +19,15 @@ typedef struct sc_spmm_params {
     int clamp;
     float lo, hi;
 } sc_spmm_params;
+
+/* The kernels' parameters for an activation (NULL = none), through the one rule every
+ * path shares (core/epilogue.h): no clamp where the bounds are infinite. */
+static inline sc_spmm_params sc_spmm_params_for(const sc_activation *act)
+{
+    const sc_epilogue ep = sc_epilogue_make(act);
+    return (sc_spmm_params){.load_y = 0, .clamp = !sc_epilogue_is_identity(&ep), .lo = ep.lo,
+                            .hi = ep.hi};
+}
 
 /* For n_oc output channels o and mr consecutive pixels p:
  *   y[o][p] = start[o][p] + sum_j val[j] * x_j[p],  x_j = (const char *)x + off_bytes[j]
