@@ -1,4 +1,4 @@
-/* src/core/cpu.c: what the CPU runs (AVX2 + FMA, AVX-512) and its L1/L2 cache sizes, detected once */
+/* src/core/cpu.c: the CPU's instruction-set level and L1/L2 cache sizes, detected once */
 #include <unistd.h>
 
 #include "core/core.h"
