@@ -5,10 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core.h"  /* sc_isa */
 #include "core/epilogue.h"
-
-/* Ordered: a CPU that runs one ISA runs every lower one. AVX512 means F, BW, DQ and VL. */
-typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
 
 /* What a kernel does besides the products:
  *   load_y  0: start each output from the bias slot of w; 1: start from y (a partial sum
@@ -89,7 +87,8 @@ const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows);
  * and rows the list holds for SC_ISA_NONE. */
 const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows);
 
-/* Whether this CPU runs kernels of that isa. */
+/* Whether the library may run kernels of that isa: this CPU runs it and SCONV_ISA allows
+ * it (sc_cpu_isa). */
 int sc_isa_available(sc_isa isa);
 
 #endif
