@@ -14,8 +14,13 @@ typedef enum sc_engine {
     SC_ENGINE_DENSE
 } sc_engine;
 
+/* The environment variable SCONV_ISA=portable|avx2|avx512 caps every choice below for the
+ * whole process (read once; a level the CPU lacks gives the highest it has, other text is
+ * ignored): auto picks at most that level, and a request above it is refused like one the
+ * CPU lacks (docs/kernels.md). */
 typedef enum sc_kernel_choice {
-    SC_KERNEL_AUTO = 0,   /* the best the CPU supports: AVX-512, else AVX2, else portable */
+    SC_KERNEL_AUTO = 0,   /* the best the CPU supports (and SCONV_ISA allows): AVX-512, else
+                             AVX2, else portable */
     SC_KERNEL_PORTABLE,   /* portable C twins only (tests) */
     SC_KERNEL_AVX2,       /* AVX2+FMA; SC_EUNSUPPORTED on a CPU without them */
     SC_KERNEL_AVX512      /* AVX-512 row kernels (F/BW/DQ/VL), AVX2 for the rest (block

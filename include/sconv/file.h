@@ -15,8 +15,9 @@ extern "C" {
  * the system refuses a read or write, SC_ENOMEM; outputs untouched on failure. */
 
 /* Write n >= 1 layers (distinct names) to path, atomically (temporary file + rename): the
- * old file survives any failure. SC_EINVAL for duplicate names or a name that is not
- * UTF-8. The same layers always give the same bytes. */
+ * old file survives any failure and the replacement keeps its owner and mode; a symbolic
+ * link is followed, a device or FIFO written in place (docs/robustness.md, "Output paths").
+ * SC_EINVAL for duplicate names or a name that is not UTF-8. The same layers always give the same bytes. */
 sc_status sc_file_write(const char *path, const sc_layer *const *layers, size_t n);
 
 /* Read one layer by name (NULL: the file must hold exactly one layer). Validates

@@ -40,7 +40,9 @@ sc_status sc_npy_read(const char *path, sc_array *out);
 sc_status sc_npy_parse(const void *buf, size_t len, sc_array *out);
 
 /* Write a C-ordered float32 array as .npy v1.0 (v2.0 when the header needs it),
- * to a temporary file renamed into place: the old file survives any failure.
+ * to a temporary file renamed into place: the old file survives any failure and the
+ * replacement keeps its owner and mode; a symbolic link is followed, a device or FIFO
+ * written in place (docs/robustness.md, "Output paths").
  * The header is NumPy's ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
  * padded so the data starts at a multiple of 64 bytes. data may be NULL when the shape
  * holds no element. SC_EINVAL for rank outside 0..4, negative extents or NULL pointers,

@@ -20,6 +20,11 @@ static int find_short(const cli_opt *opts, int n, char c)
     return -1;
 }
 
+static const char *opt_name(const void *opts, int i)
+{
+    return ((const cli_opt *)opts)[i].name;
+}
+
 /* "--name" or "-n" as the user would type it, for messages. */
 static const char *spelled(const cli_opt *o, char *buf, size_t cap)
 {
@@ -65,7 +70,12 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, cha
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             o = find_long(opts, n_opts, name, len);
             if (o < 0) {
-                code = cli_usage_error(cmd, "unknown option '%.*s'", (int)(len + 2), s);
+                char hint[160];
+                if (cli_suggest(name, len, opt_name, opts, n_opts, "--", hint, sizeof hint))
+                    code = cli_usage_error(cmd, "unknown option '%.*s'; did you mean %s?",
+                                           (int)(len + 2), s, hint);
+                else
+                    code = cli_usage_error(cmd, "unknown option '%.*s'", (int)(len + 2), s);
                 break;
             }
             if (eq) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sconv.h"
 
@@ -78,6 +79,14 @@ int cli_fail_status(const cli_cmd *cmd, sc_status st, const char *file);
 /* SC_EIO -> 3; SC_ENUMERIC from a check -> 4 is decided by callers; everything else -> 2. */
 int cli_exit_code(sc_status st);
 
+/* "Did you mean": the names closest to typed[0..len) among name_of(items, 0..n), each
+ * quoted with `prefix` ("'--sparsity'", "'run' or 'unpack'") into buf. Close means an edit
+ * distance (insert, delete, substitute, swap two neighbours; case ignored) of at most
+ * min(2, len / 2), the smallest found (ties: the longest common start); failing that, names
+ * that start with what was typed (len >= 2). At most three are listed. Returns false (buf empty) when none is close. */
+bool cli_suggest(const char *typed, size_t len, const char *(*name_of)(const void *, int),
+                 const void *items, int n, const char *prefix, char *buf, size_t cap);
+
 /* ---- values ---- */
 
 /* Each parser reports a usage error naming the option and returns CLI_USAGE, or CLI_OK. */
@@ -118,6 +127,11 @@ int cli_read_npy(const cli_cmd *cmd, const char *path, sc_array *out);
 /* Read 4-D weights in `layout`; fills wd. Shape errors name the file and the dimension. */
 int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc_array *arr,
                      sc_wdesc *wd);
+/* A warning on stderr (not an error) when `layout` reads shape as a kernel with a side
+ * above 11 while another layout reads it as a square kernel of side 11 or less: the
+ * weights were most likely given in that other layout. Called by cli_read_weights. */
+void cli_warn_layout(const cli_cmd *cmd, const char *path, sc_wlayout layout,
+                     const int64_t shape[4]);
 /* Write a .npy atomically; reports failures. */
 int cli_write_npy(const cli_cmd *cmd, const char *path, int ndim, const int64_t *shape,
                   const float *data);
@@ -179,26 +193,101 @@ double cli_rng_normal(cli_rng *r);   /* mean 0, variance 1 */
 /* Student's t with `dof` degrees of freedom, scaled to variance 1 (dof > 2): heavy tails. */
 double cli_rng_student(cli_rng *r, int dof);
 
-/* ---- timing (sweep, demo) ---- */
+/* ---- timing and contention (sweep, demo) ---- */
 
-/* Median milliseconds of `a` and of `b`, run alternately (one warm-up each) so both see
- * the same machine state; repeats 0 picks a count from the first run (3..50, ~0.3 s).
- * Returns the first failing status. */
+/* One operator's timed runs: the fastest, the median, and the spread (median - min) / min,
+ * which stays small on an idle machine and grows when other work takes the cores. */
+typedef struct cli_times {
+    double min_ms, median_ms, spread;
+} cli_times;
+
+/* Summarize n >= 1 samples in milliseconds (the array is left as given). */
+void cli_times_summarize(const double *ms, int n, cli_times *out);
+
+/* Evidence gathered over a whole sweep or demo on whether its timings can be trusted. */
+typedef struct cli_contention {
+    int threads, cores;    /* the threads each operator ran on; cores available to us */
+    int n_times, n_spread; /* sample sets, and those whose spread exceeded CLI_SPREAD_LIMIT */
+    double max_spread;
+    int n_load, n_busy;    /* load samples, and those where others + threads > cores */
+    int max_others;        /* most runnable threads of other processes seen (-1: unknown) */
+} cli_contention;
+
+#define CLI_SPREAD_LIMIT 0.25  /* a median 25% above the fastest run: not an idle machine */
+
+void cli_contention_init(cli_contention *c, int threads, int cores);
+void cli_contention_add_times(cli_contention *c, const cli_times *t);
+/* others: runnable threads of other processes at one instant; negative when unknown. */
+void cli_contention_add_load(cli_contention *c, int others);
+/* True when at least a quarter of the sample sets spread beyond the limit, or at least a
+ * quarter of the load samples found more runnable threads than cores. */
+bool cli_contention_verdict(const cli_contention *c);
+/* The verdict and its evidence for the table ("timings look clean: ..."); no final newline. */
+void cli_contention_describe(const cli_contention *c, char *buf, size_t cap);
+/* A short note for the plot: "1 thread of 2 cores; timings contended (...)". */
+void cli_contention_note(const cli_contention *c, char *buf, size_t cap);
+
+/* Runnable threads of other processes now, from /proc (-1 when it cannot be read). */
+int cli_other_running(void);
+/* Cores this process may run on (its affinity mask; at least 1). */
+int cli_cores(void);
+/* --threads for sweep and demo: 0 means OMP_NUM_THREADS when it is a positive count, else
+ * every core available; other values are kept. The result is what the operators get. */
+int cli_resolve_threads(int requested);
+
+/* Times of `a` and of `b`, run alternately (one warm-up each) so both see the same machine
+ * state; repeats 0 picks a count from the first run (3..50, ~0.3 s). Adds both sample sets
+ * and a load sample to c (may be NULL). Returns the first failing status. */
 sc_status cli_time_pair(const sc_conv *a, const sc_conv *b, const float *x, float *y,
-                        int repeats, double *ms_a, double *ms_b);
+                        int repeats, cli_contention *c, cli_times *ta, cli_times *tb);
 
 /* ---- plots (gnuplot) ---- */
 
-typedef struct cli_series {
+/* One curve; its name is shown as plain text in the legend. */
+typedef struct cli_curve {
     const char *name;
     int n;
-    const double *sparsity, *speedup, *error;
-} cli_series;
+    const double *x, *y;
+} cli_curve;
 
-/* Two panels against sparsity: speedup of sparse over dense, and the relative output
- * error from pruning (log scale). Written atomically via gnuplot (pngcairo). */
-int cli_plot(const cli_cmd *cmd, const char *path, const char *title, const cli_series *s,
-             int n_series);
+/* Two panels against sparsity: speedup of sparse over dense (break-even line at 1) and the
+ * relative output error from pruning (log scale). Every string is shown as plain text. */
+typedef struct cli_plot_spec {
+    const char *title;  /* page title */
+    const char *note;   /* over the speedup panel: threads and contention */
+    const cli_curve *speed;
+    int n_speed;
+    const cli_curve *error;
+    int n_error;
+} cli_plot_spec;
+
+/* A label made safe for gnuplot's data files and the PNG: control characters, '"' and
+ * invalid UTF-8 become '?', and text beyond cap - 1 bytes is cut to end in "...". */
+void cli_plot_label(const char *s, char *buf, size_t cap);
+/* The gnuplot script, fixed text and numbers only: it reads the labels from title.txt,
+ * note.txt and the first line of speedN.dat / errorN.dat, and writes plot.png. */
+void cli_plot_script(FILE *g, const cli_plot_spec *p);
+/* The data files the script reads, in the directory dir. */
+sc_status cli_plot_data(const char *dir, const cli_plot_spec *p);
+
+/* Render the plot with gnuplot in a private temporary directory and return the PNG bytes
+ * (*png from sc_malloc, free with sc_free); `dest` only names the plot in messages. With
+ * SCONV_PLOT_KEEP=DIR in the environment the script and its data files are also copied
+ * into DIR. */
+int cli_plot_render(const cli_cmd *cmd, const char *dest, const cli_plot_spec *p, void **png,
+                    size_t *len);
+
+/* ---- outputs committed together ---- */
+
+typedef struct cli_output {
+    const char *path;
+    const void *data;
+    size_t len;
+} cli_output;
+
+/* Write every output to a temporary file beside it, then rename them all into place: a
+ * failure before the renames leaves every destination untouched. Reports failures. */
+int cli_write_outputs(const cli_cmd *cmd, const cli_output *outs, int n);
 
 /* ---- subcommand entry points ---- */
 

@@ -37,9 +37,21 @@ static const demo_layer layers[] = {
 #define MAX_SPARSITIES 32
 
 typedef struct demo_row {
-    double sparsity, prune_err, check_err, sparse_ms, dense_ms;
+    double sparsity, prune_err, check_err;
+    cli_times sparse, dense;
     bool auto_sparse;
 } demo_row;
+
+static double speedup(const demo_row *r)
+{
+    return r->dense.median_ms / r->sparse.median_ms;
+}
+
+/* A row's timings are suspect when either engine's samples spread beyond the limit. */
+static double row_spread(const demo_row *r)
+{
+    return r->sparse.spread > r->dense.spread ? r->sparse.spread : r->dense.spread;
+}
 
 /* Trained-like OIHW weights: He-scaled, a log-normal scale per output channel (filters
  * differ in norm after training), heavy-tailed values (Student t, 4 degrees of freedom)
@@ -111,6 +123,7 @@ static void free_bufs(demo_bufs *b)
 
 typedef struct demo_cfg {
     int threads, repeats;
+    cli_contention *load;  /* evidence on whether the timings can be trusted */
     int64_t hw;
     const double *sparsity;
     int n_sparsity;
@@ -143,7 +156,8 @@ static sc_status run_layout(const demo_cfg *cfg, const sc_layer *layer, const de
         sc_conv_choice ch;
         sc_conv_describe(autop, &ch);
         row->auto_sparse = ch.engine == SC_ENGINE_SPARSE;
-        st = cli_time_pair(sparse, dense, x, b->y, cfg->repeats, &row->sparse_ms, &row->dense_ms);
+        st = cli_time_pair(sparse, dense, x, b->y, cfg->repeats, cfg->load, &row->sparse,
+                           &row->dense);
     }
     sc_conv_destroy(sparse);
     sc_conv_destroy(dense);
@@ -228,46 +242,81 @@ static int make_dir(const cli_cmd *cmd, const char *dir)
     return CLI_OK;
 }
 
-static int write_outputs(const cli_cmd *cmd, const char *dir, bool plot, const demo_cfg *cfg,
-                         demo_row (*rows)[MAX_SPARSITIES][2], char *png, size_t png_cap)
+static int format_csv(const cli_cmd *cmd, const demo_cfg *cfg,
+                      demo_row (*rows)[MAX_SPARSITIES][2], char **out, size_t *len)
 {
-    char path[4200], buf[8192];
-    size_t used = (size_t)snprintf(buf, sizeof buf, "layer,layout,sparsity,prune_rel_error_l2,"
-                                   "check_rel_error,sparse_ms,dense_ms,speedup,auto_engine\n");
+    const size_t cap = 256 + (size_t)N_LAYERS * MAX_SPARSITIES * 2 * 200;
+    char *buf = NULL;
+    sc_status st = sc_alloc_array((void **)&buf, cap, 1, false, "CSV");
+    if (st != SC_OK) return cli_fail_status(cmd, st, NULL);
+    size_t used = (size_t)snprintf(buf, cap, "layer,layout,sparsity,prune_rel_error_l2,"
+                                   "check_rel_error,sparse_ms,dense_ms,speedup,auto_engine,"
+                                   "threads,timing_spread\n");
     for (int L = 0; L < N_LAYERS; ++L)
         for (int s = 0; s < cfg->n_sparsity; ++s)
-            for (int l = 0; l < 2 && used < sizeof buf; ++l) {
+            for (int l = 0; l < 2; ++l) {
                 const demo_row *r = &rows[L][s][l];
-                used += (size_t)snprintf(buf + used, sizeof buf - used,
-                                         "%s,%s,%.4f,%.6e,%.6e,%.4f,%.4f,%.4f,%s\n",
+                used += (size_t)snprintf(buf + used, cap - used,
+                                         "%s,%s,%.4f,%.6e,%.6e,%.4f,%.4f,%.4f,%s,%d,%.4f\n",
                                          layers[L].name, l ? "nhwc" : "nchw", r->sparsity,
-                                         r->prune_err, r->check_err, r->sparse_ms, r->dense_ms,
-                                         r->dense_ms / r->sparse_ms,
-                                         r->auto_sparse ? "sparse" : "dense");
+                                         r->prune_err, r->check_err, r->sparse.median_ms,
+                                         r->dense.median_ms, speedup(r),
+                                         r->auto_sparse ? "sparse" : "dense", cfg->threads,
+                                         row_spread(r));
             }
-    snprintf(path, sizeof path, "%s/demo.csv", dir);
-    int code = cli_write_file(cmd, path, buf, used);
-    if (code != CLI_OK || !plot) return code;
+    *out = buf;
+    *len = used;
+    return CLI_OK;
+}
+
+/* Speedup per layer and layout; pruning error per layer (the same mask serves both
+ * layouts, so the error does not depend on the layout). */
+static int render_plot(const cli_cmd *cmd, const char *png_path, const demo_cfg *cfg,
+                       demo_row (*rows)[MAX_SPARSITIES][2], void **png, size_t *len)
+{
     double xs[N_LAYERS * 2][MAX_SPARSITIES], sp[N_LAYERS * 2][MAX_SPARSITIES],
-        er[N_LAYERS * 2][MAX_SPARSITIES];
+        er[N_LAYERS][MAX_SPARSITIES];
     char names[N_LAYERS * 2][64];
-    cli_series series[N_LAYERS * 2];
-    for (int L = 0; L < N_LAYERS; ++L)
+    cli_curve speed[N_LAYERS * 2], error[N_LAYERS];
+    for (int L = 0; L < N_LAYERS; ++L) {
         for (int l = 0; l < 2; ++l) {
             const int i = 2 * L + l;
             for (int s = 0; s < cfg->n_sparsity; ++s) {
                 xs[i][s] = rows[L][s][l].sparsity;
-                sp[i][s] = rows[L][s][l].dense_ms / rows[L][s][l].sparse_ms;
-                er[i][s] = rows[L][s][l].prune_err;
+                sp[i][s] = speedup(&rows[L][s][l]);
             }
             snprintf(names[i], sizeof names[i], "%s, %s", layers[L].name, l ? "NHWC" : "NCHW");
-            series[i] = (cli_series){names[i], cfg->n_sparsity, xs[i], sp[i], er[i]};
+            speed[i] = (cli_curve){names[i], cfg->n_sparsity, xs[i], sp[i]};
         }
-    snprintf(png, png_cap, "%s/demo.png", dir);
-    char title[128];
+        for (int s = 0; s < cfg->n_sparsity; ++s) er[L][s] = rows[L][s][0].prune_err;
+        error[L] = (cli_curve){layers[L].name, cfg->n_sparsity, xs[2 * L], er[L]};
+    }
+    char title[128], note[200];
     snprintf(title, sizeof title, "sconv demo: pruned convolutions on a %lldx%lld input",
              (long long)cfg->hw, (long long)cfg->hw);
-    return cli_plot(cmd, png, title, series, N_LAYERS * 2);
+    cli_contention_note(cfg->load, note, sizeof note);
+    const cli_plot_spec spec = {title, note, speed, N_LAYERS * 2, error, N_LAYERS};
+    return cli_plot_render(cmd, png_path, &spec, png, len);
+}
+
+/* DIR/demo.csv and DIR/demo.png, both made before either is written. */
+static int write_outputs(const cli_cmd *cmd, const char *dir, bool plot, const demo_cfg *cfg,
+                         demo_row (*rows)[MAX_SPARSITIES][2], char *png_path, size_t png_cap)
+{
+    char csv_path[4200];
+    char *csv = NULL;
+    void *png = NULL;
+    size_t csv_len = 0, png_len = 0;
+    snprintf(csv_path, sizeof csv_path, "%s/demo.csv", dir);
+    if (plot) snprintf(png_path, png_cap, "%s/demo.png", dir);
+    int code = format_csv(cmd, cfg, rows, &csv, &csv_len);
+    if (code == CLI_OK && plot) code = render_plot(cmd, png_path, cfg, rows, &png, &png_len);
+    const cli_output outs[2] = {{csv_path, csv, csv_len}, {png_path, png, png_len}};
+    if (code == CLI_OK) code = cli_write_outputs(cmd, outs, plot ? 2 : 1);
+    if (code != CLI_OK) png_path[0] = '\0';
+    sc_free(csv);
+    sc_free(png);
+    return code;
 }
 
 static int run(const cli_cmd *cmd, int argc, char **argv)
@@ -278,13 +327,13 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     if (done) return code;
     demo_cfg cfg = {.hw = 56};
     double *sparsity = NULL;
-    int64_t v = 0, seed = 2024;
+    int64_t v = 1, seed = 2024;  /* one thread: timings that other work disturbs least */
     const char *dir = cli_get(&a, O_OUT) ? cli_get(&a, O_OUT) : "out";
     if (cli_n_positional(&a) > 0)
         code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(&a, 0));
     if (code == CLI_OK && cli_get(&a, O_THREADS))
         code = cli_parse_int(cmd, "--threads", cli_get(&a, O_THREADS), 0, 1024, &v);
-    cfg.threads = (int)v;
+    cfg.threads = cli_resolve_threads((int)v);
     v = 0;
     if (code == CLI_OK && cli_get(&a, O_REPEAT))
         code = cli_parse_int(cmd, "--repeat", cli_get(&a, O_REPEAT), 1, 50, &v);
@@ -302,13 +351,18 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     cfg.sparsity = sparsity;
     if (code == CLI_OK) code = make_dir(cmd, dir);
     static demo_row rows[N_LAYERS][MAX_SPARSITIES][2];
+    cli_contention load;
+    cli_contention_init(&load, cfg.threads, cli_cores());
+    cli_contention_add_load(&load, cli_other_running());  /* before our own work starts */
+    cfg.load = &load;
     if (code == CLI_OK) {
         printf("sconv demo: the 3x3 64->64 and 1x1 256->64 convolutions of a ResNet-50 first "
                "stage,\ntrained-like weights (seed %lld) on a %lldx%lld post-ReLU input, pruned "
                "by magnitude (l1),\nrun sparse on NCHW and on NHWC activations and checked "
                "against the dense reference\n(double precision); times are medians, dense = "
-               "im2col + OpenBLAS sgemm on the same layer.\n\n", (long long)seed,
-               (long long)cfg.hw, (long long)cfg.hw);
+               "im2col + OpenBLAS sgemm on the same layer;\nboth engines on %d thread%s "
+               "of the %d cores available.\n\n", (long long)seed, (long long)cfg.hw,
+               (long long)cfg.hw, cfg.threads, cfg.threads == 1 ? "" : "s", load.cores);
         fflush(stdout);
     }
     cli_progress bar;
@@ -322,7 +376,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     cli_progress_end(&bar);
     int failed = 0;
     if (code == CLI_OK) {
-        printf("%-16s %8s %6s %10s %10s %9s %9s %8s %6s\n", "layer", "sparsity", "layout",
+        printf("%-16s %8s %6s %10s %10s %9s %9s %9s %6s\n", "layer", "sparsity", "layout",
                "prune err", "check err", "sparse ms", "dense ms", "speedup", "auto");
         for (int L = 0; L < N_LAYERS; ++L)
             for (int s = 0; s < cfg.n_sparsity; ++s)
@@ -330,15 +384,21 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                     const demo_row *row = &rows[L][s][l];
                     const bool ok = row->check_err <= CLI_CHECK_TOLERANCE;
                     failed += !ok;
-                    printf("%-16s %8.3f %6s %10.2e %10.2e%s %9.3f %9.3f %7.2fx %6s\n",
+                    printf("%-16s %8.3f %6s %10.2e %10.2e%s %9.3f %9.3f %7.2fx%s %6s\n",
                            layers[L].name, row->sparsity, l ? "nhwc" : "nchw", row->prune_err,
-                           row->check_err, ok ? " " : "!", row->sparse_ms, row->dense_ms,
-                           row->dense_ms / row->sparse_ms, row->auto_sparse ? "sparse" : "dense");
+                           row->check_err, ok ? " " : "!", row->sparse.median_ms,
+                           row->dense.median_ms, speedup(row),
+                           row_spread(row) > CLI_SPREAD_LIMIT ? "~" : " ",
+                           row->auto_sparse ? "sparse" : "dense");
                 }
         printf("\nprune err: ||y_pruned - y|| / ||y|| against the unpruned layer: what pruning "
                "costs.\ncheck err: max|y_sparse - y_ref| / max|y_ref| against the dense "
                "reference on the same\n           pruned weights; must be <= %g.\n",
                CLI_CHECK_TOLERANCE);
+        char line[512];
+        cli_contention_describe(&load, line, sizeof line);
+        printf("threads: %d of %d cores; ~ marks a row whose samples spread more than %.0f%%\n"
+               "%s\n", cfg.threads, load.cores, 100 * CLI_SPREAD_LIMIT, line);
     }
     char png[4200] = "";
     if (code == CLI_OK)
@@ -381,11 +441,15 @@ const cli_cmd cli_cmd_demo = {
         "    times the sparse engine against the dense engine (im2col + OpenBLAS sgemm).\n"
         "    Prints a table (sparsity, layout, pruning error, check error, sparse ms, dense\n"
         "    ms, speedup, the engine auto would pick) and writes DIR/demo.csv and a plot\n"
-        "    DIR/demo.png (gnuplot). Takes well under a minute on two cores.\n"
+        "    DIR/demo.png (gnuplot), both only once both are made. The table and the plot\n"
+        "    state the thread count and whether the timings look contended (samples\n"
+        "    whose median is more than 25% above their fastest run, rows marked ~, or\n"
+        "    other processes running on the cores). Takes well under a minute.\n"
         "\n"
         "OPTIONS\n"
         "    --out DIR          output directory, created if missing (default: out)\n"
-        "    --threads N        threads (default 0: all cores)\n"
+        "    --threads N        threads (default 1, the least disturbed by other work;\n"
+        "                       0: OMP_NUM_THREADS or all cores)\n"
         "    --sparsity LIST    comma-separated (default 0.5,0.7,0.8,0.9,0.95)\n"
         "    --hw N             input height and width (default 56)\n"
         "    --repeat R         timed runs per engine (default: about 0.3 s worth, 3..50)\n"

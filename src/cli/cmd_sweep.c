@@ -39,7 +39,7 @@ typedef struct sweep_row {
     double achieved;   /* 1 - nnz / numel */
     int64_t nnz;
     double err_l2, err_max;  /* pruned sparse output against the unpruned reference */
-    double sparse_ms, dense_ms;
+    cli_times sparse, dense;
     char auto_engine[8];
 } sweep_row;
 
@@ -57,6 +57,7 @@ typedef struct sweep {
     double *sparsities;
     int n;
     sweep_row *rows;
+    cli_contention load;  /* whether the timings can be trusted */
 } sweep;
 
 static int parse(const cli_cmd *cmd, const cli_args *a, sweep *s, int64_t *h, int64_t *w,
@@ -84,10 +85,10 @@ static int parse(const cli_cmd *cmd, const cli_args *a, sweep *s, int64_t *h, in
         code = cli_parse_int(cmd, "--batch", cli_get(a, O_BATCH), 1, 1 << 16, batch);
     if (code == CLI_OK && cli_get(a, O_SEED))
         code = cli_parse_int(cmd, "--seed", cli_get(a, O_SEED), 0, INT64_MAX, seed);
-    int64_t v = 0;
+    int64_t v = 1;  /* one thread: timings that other work on the machine disturbs least */
     if (code == CLI_OK && cli_get(a, O_THREADS))
         code = cli_parse_int(cmd, "--threads", cli_get(a, O_THREADS), 0, 1024, &v);
-    s->threads = (int)v;
+    s->threads = cli_resolve_threads((int)v);
     v = 0;
     if (code == CLI_OK && cli_get(a, O_REPEAT))
         code = cli_parse_int(cmd, "--repeat", cli_get(a, O_REPEAT), 1, 50, &v);
@@ -205,7 +206,8 @@ static int measure(const cli_cmd *cmd, sweep *s, int k, uint8_t *mask, float *y)
                            .err_l2 = d.l2_rel, .err_max = d.rel};
         snprintf(row->auto_engine, sizeof row->auto_engine, "%s",
                  ch.engine == SC_ENGINE_SPARSE ? "sparse" : "dense");
-        st = cli_time_pair(sparse, dense, s->xbuf, y, s->repeats, &row->sparse_ms, &row->dense_ms);
+        st = cli_time_pair(sparse, dense, s->xbuf, y, s->repeats, &s->load, &row->sparse,
+                           &row->dense);
     }
     sc_conv_destroy(sparse);
     sc_conv_destroy(dense);
@@ -214,20 +216,105 @@ static int measure(const cli_cmd *cmd, sweep *s, int k, uint8_t *mask, float *y)
     return st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, s->w_path);
 }
 
-static int write_csv(const cli_cmd *cmd, const sweep *s, const char *path)
+/* A row's timings are suspect when either engine's samples spread beyond the limit. */
+static double row_spread(const sweep_row *r)
 {
-    char buf[256 * 64];
-    size_t used = (size_t)snprintf(buf, sizeof buf, "sparsity,achieved_sparsity,nnz,rel_error_l2,"
-                                   "rel_error_max,sparse_ms,dense_ms,speedup,auto_engine\n");
-    for (int k = 0; k < s->n && used < sizeof buf; ++k) {
+    return r->sparse.spread > r->dense.spread ? r->sparse.spread : r->dense.spread;
+}
+
+/* The CSV text into a new sc_malloc'd buffer. */
+static int format_csv(const cli_cmd *cmd, const sweep *s, char **out, size_t *len)
+{
+    const size_t cap = 256 + (size_t)s->n * 200;
+    char *buf = NULL;
+    sc_status st = sc_alloc_array((void **)&buf, cap, 1, false, "CSV");
+    if (st != SC_OK) return cli_fail_status(cmd, st, NULL);
+    size_t used = (size_t)snprintf(buf, cap, "sparsity,achieved_sparsity,nnz,rel_error_l2,"
+                                   "rel_error_max,sparse_ms,dense_ms,speedup,auto_engine,threads,"
+                                   "timing_spread\n");
+    for (int k = 0; k < s->n; ++k) {
         const sweep_row *r = &s->rows[k];
-        used += (size_t)snprintf(buf + used, sizeof buf - used, "%.6g,%.6f,%lld,%.6e,%.6e,%.6f,"
-                                 "%.6f,%.4f,%s\n", r->sparsity, r->achieved, (long long)r->nnz,
-                                 r->err_l2, r->err_max, r->sparse_ms, r->dense_ms,
-                                 r->dense_ms / r->sparse_ms, r->auto_engine);
+        used += (size_t)snprintf(buf + used, cap - used, "%.6g,%.6f,%lld,%.6e,%.6e,%.6f,%.6f,"
+                                 "%.4f,%s,%d,%.4f\n", r->sparsity, r->achieved, (long long)r->nnz,
+                                 r->err_l2, r->err_max, r->sparse.median_ms, r->dense.median_ms,
+                                 r->dense.median_ms / r->sparse.median_ms, r->auto_engine,
+                                 s->threads, row_spread(r));
     }
-    if (used >= sizeof buf) return cli_error(cmd, CLI_IO, "%s: too many rows for the CSV", path);
-    return cli_write_file(cmd, path, buf, used);
+    *out = buf;
+    *len = used;
+    return CLI_OK;
+}
+
+/* Speedup and pruning error against the sparsity reached, rendered to PNG bytes. */
+static int render_plot(const cli_cmd *cmd, const sweep *s, const char *path, void **png,
+                       size_t *len)
+{
+    double *xs = NULL, *sp = NULL, *er = NULL;
+    sc_status st = sc_alloc_array((void **)&xs, (size_t)s->n, sizeof *xs, false, "plot");
+    if (st == SC_OK) st = sc_alloc_array((void **)&sp, (size_t)s->n, sizeof *sp, false, "plot");
+    if (st == SC_OK) st = sc_alloc_array((void **)&er, (size_t)s->n, sizeof *er, false, "plot");
+    int code = st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, NULL);
+    if (code == CLI_OK) {
+        for (int k = 0; k < s->n; ++k) {
+            xs[k] = s->rows[k].achieved;
+            sp[k] = s->rows[k].dense.median_ms / s->rows[k].sparse.median_ms;
+            er[k] = s->rows[k].err_l2;
+        }
+        char title[4200], note[200];
+        snprintf(title, sizeof title, "sconv sweep: %s (%s input)", s->w_path,
+                 s->nhwc ? "NHWC" : "NCHW");
+        cli_contention_note(&s->load, note, sizeof note);
+        const cli_curve speed = {s->nhwc ? "sparse vs dense, NHWC" : "sparse vs dense, NCHW",
+                                 s->n, xs, sp};
+        const cli_curve error = {"pruning error ||y_pruned - y|| / ||y||", s->n, xs, er};
+        const cli_plot_spec spec = {title, note, &speed, 1, &error, 1};
+        code = cli_plot_render(cmd, path, &spec, png, len);
+    }
+    sc_free(xs);
+    sc_free(sp);
+    sc_free(er);
+    return code;
+}
+
+/* The table, then every output produced before any is committed. */
+static int report(const cli_cmd *cmd, const cli_args *a, const sweep *s)
+{
+    printf("%s: %lldx%lldx%lldx%lld %s, input %s %lldx%lldx%lldx%lld (%s), %s, %d thread%s\n",
+           s->w_path, (long long)s->w.shape[0], (long long)s->w.shape[1],
+           (long long)s->w.shape[2], (long long)s->w.shape[3], sc_wlayout_name(s->wd.layout),
+           s->nhwc ? "nhwc" : "nchw", (long long)s->xd.dims[SC_N], (long long)s->xd.dims[SC_C],
+           (long long)s->xd.dims[SC_H], (long long)s->xd.dims[SC_W],
+           s->x_path ? s->x_path : "seeded random", sc_prune_method_name(s->spec.method),
+           s->threads, s->threads == 1 ? "" : "s");
+    printf("%8s %9s %10s %10s %10s %10s %9s %6s\n", "sparsity", "nnz", "err (L2)", "err (max)",
+           "sparse ms", "dense ms", "speedup", "auto");
+    for (int k = 0; k < s->n; ++k) {
+        const sweep_row *r = &s->rows[k];
+        printf("%8.4f %9lld %10.3e %10.3e %10.3f %10.3f %7.2fx%s %6s\n", r->achieved,
+               (long long)r->nnz, r->err_l2, r->err_max, r->sparse.median_ms, r->dense.median_ms,
+               r->dense.median_ms / r->sparse.median_ms,
+               row_spread(r) > CLI_SPREAD_LIMIT ? "~" : " ", r->auto_engine);
+    }
+    char line[512];
+    cli_contention_describe(&s->load, line, sizeof line);
+    printf("threads: %d of %d cores; ~ marks a row whose samples spread more than %.0f%%\n%s\n",
+           s->threads, s->load.cores, 100 * CLI_SPREAD_LIMIT, line);
+    cli_output outs[2];
+    int n_out = 0, code = CLI_OK;
+    char *csv = NULL;
+    void *png = NULL;
+    size_t csv_len = 0, png_len = 0;
+    if (cli_get(a, O_CSV)) code = format_csv(cmd, s, &csv, &csv_len);
+    if (code == CLI_OK && cli_get(a, O_CSV))
+        outs[n_out++] = (cli_output){cli_get(a, O_CSV), csv, csv_len};
+    if (code == CLI_OK && cli_get(a, O_PLOT)) {
+        code = render_plot(cmd, s, cli_get(a, O_PLOT), &png, &png_len);
+        if (code == CLI_OK) outs[n_out++] = (cli_output){cli_get(a, O_PLOT), png, png_len};
+    }
+    if (code == CLI_OK && n_out > 0) code = cli_write_outputs(cmd, outs, n_out);
+    sc_free(csv);
+    sc_free(png);
+    return code;
 }
 
 static int run(const cli_cmd *cmd, int argc, char **argv)
@@ -267,6 +354,8 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                                    &s.yd, s.y_full);
         if (st != SC_OK) code = cli_fail_status(cmd, st, s.w_path);
     }
+    cli_contention_init(&s.load, s.threads, cli_cores());
+    cli_contention_add_load(&s.load, cli_other_running());  /* before our own work starts */
     cli_progress bar;
     cli_progress_start(&bar, "sweep", s.n);
     for (int k = 0; code == CLI_OK && k < s.n; ++k) {
@@ -274,38 +363,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         cli_progress_update(&bar, k + 1);
     }
     cli_progress_end(&bar);
-    if (code == CLI_OK) {
-        printf("%s: %lldx%lldx%lldx%lld %s, input %s %lldx%lldx%lldx%lld (%s), %s\n", s.w_path,
-               (long long)s.w.shape[0], (long long)s.w.shape[1], (long long)s.w.shape[2],
-               (long long)s.w.shape[3], sc_wlayout_name(s.wd.layout), s.nhwc ? "nhwc" : "nchw",
-               (long long)s.xd.dims[SC_N], (long long)s.xd.dims[SC_C], (long long)s.xd.dims[SC_H],
-               (long long)s.xd.dims[SC_W], s.x_path ? s.x_path : "seeded random",
-               sc_prune_method_name(s.spec.method));
-        printf("%8s %9s %10s %10s %10s %10s %8s %6s\n", "sparsity", "nnz", "err (L2)",
-               "err (max)", "sparse ms", "dense ms", "speedup", "auto");
-        for (int k = 0; k < s.n; ++k) {
-            const sweep_row *r = &s.rows[k];
-            printf("%8.4f %9lld %10.3e %10.3e %10.3f %10.3f %7.2fx %6s\n", r->achieved,
-                   (long long)r->nnz, r->err_l2, r->err_max, r->sparse_ms, r->dense_ms,
-                   r->dense_ms / r->sparse_ms, r->auto_engine);
-        }
-    }
-    if (code == CLI_OK && cli_get(&a, O_CSV)) code = write_csv(cmd, &s, cli_get(&a, O_CSV));
-    if (code == CLI_OK && cli_get(&a, O_PLOT)) {
-        double xs[256], sp[256], er[256];
-        const int n = s.n < 256 ? s.n : 256;
-        for (int k = 0; k < n; ++k) {
-            xs[k] = s.rows[k].achieved;
-            sp[k] = s.rows[k].dense_ms / s.rows[k].sparse_ms;
-            er[k] = s.rows[k].err_l2;
-        }
-        char title[512];
-        snprintf(title, sizeof title, "sconv sweep: %s (%s input)", s.w_path,
-                 s.nhwc ? "NHWC" : "NCHW");
-        const cli_series series = {s.nhwc ? "sparse vs dense, nhwc" : "sparse vs dense, nchw", n,
-                                   xs, sp, er};
-        code = cli_plot(cmd, cli_get(&a, O_PLOT), title, &series, 1);
-    }
+    if (code == CLI_OK) code = report(cmd, &a, &s);
     sc_free(mask);
     sc_free(y);
     sc_free(s.y_full);
@@ -346,6 +404,9 @@ const cli_cmd cli_cmd_sweep = {
         "    pruning, ||y_pruned - y|| / ||y|| (L2) and max|y_pruned - y| / max|y|, the\n"
         "    median times of the sparse and the dense engine on the pruned layer\n"
         "    (measured alternately), the speedup, and the engine `auto` would pick.\n"
+        "    The table and the plot state the thread count and whether the timings look\n"
+        "    contended: samples whose median is more than 25% above their fastest run,\n"
+        "    or other processes running on the cores the sweep needs (rows marked ~).\n"
         "\n"
         "OPTIONS\n"
         "    -w, --weights W.npy   4-D weights; --layout oihw, hwio or ohwi as for prune\n"
@@ -360,11 +421,13 @@ const cli_cmd cli_cmd_sweep = {
         "    --method M            l1 (default), per-filter, block:RxC[:score], filter:l1,\n"
         "                          filter:l2 (methods that prune by amount)\n"
         "    --convention C        torch (default) or tfmot\n"
-        "    --threads N           threads for both engines (default 0: all)\n"
+        "    --threads N           threads for both engines (default 1, the least\n"
+        "                          disturbed by other work; 0: OMP_NUM_THREADS or all cores)\n"
         "    --repeat R            timed runs per engine and sparsity (default: about\n"
         "                          0.3 s worth, 3 to 50)\n"
-        "    --csv OUT.csv         also write the table as CSV (atomically)\n"
-        "    --plot OUT.png        also plot speedup and error against sparsity (gnuplot)\n"
+        "    --csv OUT.csv         also write the table as CSV\n"
+        "    --plot OUT.png        also plot speedup and error against sparsity (gnuplot);\n"
+        "                          the CSV and the plot are written only when both are made\n"
         "    -h, --help            this text\n"
         "\n"
         "    A progress bar is drawn on stderr when it is a terminal and the sweep takes\n"

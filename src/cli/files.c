@@ -62,16 +62,18 @@ int cli_read_weights(const cli_cmd *cmd, const char *path, sc_wlayout layout, sc
     if (code != CLI_OK) return code;
     if (a.ndim != 4) {
         char shape[128];
+        const int ndim = a.ndim;  /* the release below zeroes it */
         cli_format_shape(&a, shape, sizeof shape);
         sc_array_release(&a);
         return cli_error(cmd, CLI_DATA, "%s: weights must be a 4-D array (%s: %s), got %d-D "
-                         "shape %s", path, sc_wlayout_name(layout), axes[layout], a.ndim, shape);
+                         "shape %s", path, sc_wlayout_name(layout), axes[layout], ndim, shape);
     }
     sc_status st = sc_wdesc_from_shape(layout, a.shape, wd);
     if (st != SC_OK) {
         sc_array_release(&a);
         return cli_fail_status(cmd, st, path);
     }
+    cli_warn_layout(cmd, path, layout, a.shape);
     *arr = a;
     return CLI_OK;
 }
@@ -91,4 +93,26 @@ int cli_write_file(const cli_cmd *cmd, const char *path, const void *data, size_
     if (st == SC_OK) st = sc_atomic_commit(&f);
     else sc_atomic_abort(&f);
     return st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, path);
+}
+
+int cli_write_outputs(const cli_cmd *cmd, const cli_output *outs, int n)
+{
+    enum { MAX_OUTPUTS = 8 };
+    sc_atomic_file f[MAX_OUTPUTS];
+    if (n > MAX_OUTPUTS) return cli_error(cmd, CLI_IO, "too many outputs (%d)", n);
+    int opened = 0, code = CLI_OK;
+    sc_status st = SC_OK;
+    const char *failed = NULL;
+    for (; st == SC_OK && opened < n; ++opened) {  /* every temporary file first */
+        failed = outs[opened].path;
+        st = sc_atomic_open(failed, &f[opened]);
+        if (st == SC_OK) st = sc_atomic_write(&f[opened], outs[opened].data, outs[opened].len);
+    }
+    for (int i = 0; st == SC_OK && i < n; ++i) {  /* then the renames */
+        failed = outs[i].path;
+        st = sc_atomic_commit(&f[i]);
+    }
+    if (st != SC_OK) code = cli_fail_status(cmd, st, failed);
+    for (int i = 0; i < opened; ++i) sc_atomic_abort(&f[i]);  /* no-op once committed */
+    return code;
 }

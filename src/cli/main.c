@@ -39,6 +39,19 @@ static void print_help(FILE *f)
           "See docs/cli.md for the full manual and docs/tutorial.md for a walk-through.\n", f);
 }
 
+/* The short usage after a mistyped command: one synopsis line and where the help is. */
+static void print_usage(FILE *f)
+{
+    fputs("Usage: sconv COMMAND [OPTIONS], COMMAND one of", f);
+    for (size_t i = 0; i < N_COMMANDS; ++i) fprintf(f, "%s %s", i ? "," : "", commands[i]->name);
+    fputs("\nTry 'sconv --help' for more information.\n", f);
+}
+
+static const char *command_name(const void *items, int i)
+{
+    return ((const cli_cmd *const *)items)[i]->name;
+}
+
 int main(int argc, char **argv)
 {
     sc_blas_fix_core(argv);  /* an OpenBLAS older than the CPU: rerun with its right kernels */
@@ -59,7 +72,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; ++i)
         if (strcmp(name, commands[i]->name) == 0)
             return commands[i]->main(commands[i], argc - 1, argv + 1);
-    fprintf(stderr, "sconv: unknown command '%s'\n", name);
-    print_help(stderr);
+    char hint[160];
+    if (cli_suggest(name, strlen(name), command_name, commands, (int)N_COMMANDS, "", hint,
+                    sizeof hint))
+        fprintf(stderr, "sconv: unknown command '%s'; did you mean %s?\n", name, hint);
+    else
+        fprintf(stderr, "sconv: unknown command '%s'\n", name);
+    print_usage(stderr);
     return CLI_USAGE;
 }

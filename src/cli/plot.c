@@ -1,101 +1,132 @@
-/* src/cli/plot.c: sparsity-versus-speedup-and-error plots through gnuplot, written atomically */
+/* src/cli/plot.c: render a plot with gnuplot in a private temporary directory and return
+ * the PNG; gnuplot's input names nothing but fixed files, whatever the user's paths are */
+#define _GNU_SOURCE  /* posix_spawn_file_actions_addchdir_np */
+#include <dirent.h>
 #include <errno.h>
-#include <math.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/core.h"
 #include "io/file_util.h"
 
-/* A gnuplot single-quoted string: a quote is written twice. */
-static void put_quoted(FILE *g, const char *s)
+#define MAX_PNG_BYTES ((size_t)1 << 28)
+
+extern char **environ;
+
+/* mkdtemp under $TMPDIR (when absolute and short) or /tmp; mode 0700. */
+static int make_private_dir(const cli_cmd *cmd, char *dir, size_t cap)
 {
-    fputc('\'', g);
-    for (; *s; ++s) {
-        if (*s == '\'') fputc('\'', g);
-        fputc(*s, g);
-    }
-    fputc('\'', g);
+    const char *base = getenv("TMPDIR");
+    if (!base || base[0] != '/' || strlen(base) > cap - 32) base = "/tmp";
+    snprintf(dir, cap, "%s/sconv-plot-XXXXXX", base);
+    if (mkdtemp(dir)) return CLI_OK;
+    return cli_error(cmd, CLI_IO, "%s: cannot create a private directory for gnuplot: %s", dir,
+                     strerror(errno));
 }
 
-static void put_data(FILE *g, const cli_series *s, int n_series, bool error)
+static void remove_dir(const char *dir)
 {
-    for (int i = 0; i < n_series; ++i) {
-        fprintf(g, "$d%s%d << EOD\n", error ? "e" : "s", i);
-        for (int k = 0; k < s[i].n; ++k) {
-            const double v = error ? s[i].error[k] : s[i].speedup[k];
-            /* log scale: zero error (sparsity 0) and non-finite values are left out */
-            if (isfinite(v) && (!error || v > 0)) fprintf(g, "%.17g %.17g\n", s[i].sparsity[k], v);
+    DIR *d = opendir(dir);
+    if (d) {
+        char path[4400];
+        for (struct dirent *e; (e = readdir(d));) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
         }
-        fputs("EOD\n", g);
+        closedir(d);
     }
+    rmdir(dir);
 }
 
-static void put_plot(FILE *g, const cli_series *s, int n_series, bool error)
+/* SCONV_PLOT_KEEP=DIR: a copy of the script and data files, to inspect or rerun a plot. */
+static int keep_inputs(const cli_cmd *cmd, const char *dir)
 {
-    fputs("plot ", g);
-    for (int i = 0; i < n_series; ++i) {
-        fprintf(g, "%s$d%s%d using 1:2 with linespoints lw 2 pt 7 title ", i ? ", " : "",
-                error ? "e" : "s", i);
-        put_quoted(g, s[i].name);
+    const char *keep = getenv("SCONV_PLOT_KEEP");
+    if (!keep || !*keep) return CLI_OK;
+    DIR *d = opendir(dir);
+    if (!d) return cli_error(cmd, CLI_IO, "%s: %s", dir, strerror(errno));
+    int code = CLI_OK;
+    for (struct dirent *e; code == CLI_OK && (e = readdir(d));) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (e->d_name[0] == '.' || !dot || strcmp(dot, ".png") == 0) continue;
+        char from[4400], to[4400];
+        snprintf(from, sizeof from, "%s/%s", dir, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", keep, e->d_name);
+        void *buf = NULL;
+        size_t len = 0;
+        sc_status st = sc_read_file(from, MAX_PNG_BYTES, &buf, &len);
+        code = st == SC_OK ? cli_write_file(cmd, to, buf, len) : cli_fail_status(cmd, st, from);
+        sc_free(buf);
     }
-    if (!error) fputs(", 1 with lines dt 2 lc rgb 'gray' title 'break-even'", g);
-    fputc('\n', g);
+    closedir(d);
+    return code;
 }
 
-/* The whole script: two stacked panels sharing the sparsity axis. */
-static void put_script(FILE *g, const char *out, const char *title, const cli_series *s,
-                       int n_series)
+static int write_inputs(const cli_cmd *cmd, const char *dir, const cli_plot_spec *p)
 {
-    fputs("set terminal pngcairo size 1000,800 font ',11'\nset output ", g);
-    put_quoted(g, out);
-    fputs("\nset encoding utf8\nset key left top\nset grid\n", g);
-    double lo = 1, hi = 0;  /* the sparsities shown, with a margin (one point is fine too) */
-    for (int i = 0; i < n_series; ++i)
-        for (int k = 0; k < s[i].n; ++k) {
-            lo = fmin(lo, s[i].sparsity[k]);
-            hi = fmax(hi, s[i].sparsity[k]);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/plot.gp", dir);
+    FILE *g = fopen(path, "w");
+    if (!g) return cli_error(cmd, CLI_IO, "%s: %s", path, strerror(errno));
+    cli_plot_script(g, p);
+    const bool failed = ferror(g) != 0;
+    if (fclose(g) != 0 || failed) return cli_error(cmd, CLI_IO, "%s: cannot write", path);
+    const sc_status st = cli_plot_data(dir, p);
+    return st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, NULL);
+}
+
+/* gnuplot plot.gp in dir, stdin from /dev/null, its stdout on our stderr. */
+static int run_gnuplot(const cli_cmd *cmd, const char *dest, const char *dir)
+{
+    posix_spawn_file_actions_t fa;
+    char *argv[] = {"gnuplot", "plot.gp", NULL};
+    pid_t pid;
+    fflush(NULL);  /* our buffered output must not interleave with gnuplot's */
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&fa, dir);
+    if (rc == 0) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    if (rc == 0) rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == ENOENT)
+        return cli_error(cmd, CLI_IO, "%s: gnuplot is not installed (apt-get install gnuplot-nox)",
+                         dest);
+    if (rc != 0) return cli_error(cmd, CLI_IO, "%s: cannot start gnuplot: %s", dest, strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return cli_error(cmd, CLI_IO, "%s: %s", dest, strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return cli_error(cmd, CLI_IO, "%s: gnuplot failed to draw the plot", dest);
+    return CLI_OK;
+}
+
+int cli_plot_render(const cli_cmd *cmd, const char *dest, const cli_plot_spec *p, void **png,
+                    size_t *len)
+{
+    char dir[4096];
+    int code = make_private_dir(cmd, dir, sizeof dir);
+    if (code != CLI_OK) return code;
+    code = write_inputs(cmd, dir, p);
+    if (code == CLI_OK) code = run_gnuplot(cmd, dest, dir);
+    const int kept = keep_inputs(cmd, dir);
+    if (code == CLI_OK) code = kept;
+    if (code == CLI_OK) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/plot.png", dir);
+        const sc_status st = sc_read_file(path, MAX_PNG_BYTES, png, len);
+        if (st != SC_OK || *len == 0) {
+            if (st == SC_OK) sc_free(*png);
+            *png = NULL;
+            code = cli_error(cmd, CLI_IO, "%s: gnuplot wrote no image", dest);
         }
-    if (lo > hi) lo = 0, hi = 1;
-    fprintf(g, "set xrange [%.6f:%.6f]\n", lo - 0.05, hi + 0.05);
-    put_data(g, s, n_series, false);
-    put_data(g, s, n_series, true);
-    fputs("set multiplot layout 2,1 title ", g);
-    put_quoted(g, title);
-    fputs("\nset xlabel 'sparsity (fraction of weights removed)'\n"
-          "set ylabel 'speedup: dense ms / sparse ms'\n", g);
-    put_plot(g, s, n_series, false);
-    fputs("set logscale y\nset format y '10^{%L}'\n"
-          "set ylabel 'relative output error of pruning'\nset key left top\n", g);
-    put_plot(g, s, n_series, true);
-    fputs("unset multiplot\nset output\n", g);
-}
-
-int cli_plot(const cli_cmd *cmd, const char *path, const char *title, const cli_series *s,
-             int n_series)
-{
-    sc_atomic_file f;
-    sc_status st = sc_atomic_open(path, &f);
-    if (st != SC_OK) return cli_fail_status(cmd, st, path);
-    fflush(NULL);  /* our buffered output must not be duplicated into gnuplot */
-    FILE *g = popen("gnuplot", "w");
-    if (!g) {
-        sc_atomic_abort(&f);
-        return cli_error(cmd, CLI_IO, "%s: cannot start gnuplot: %s", path, strerror(errno));
     }
-    put_script(g, f.tmp_path, title, s, n_series);
-    const int status = pclose(g);
-    struct stat sb;
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        fstat(f.fd, &sb) != 0 || sb.st_size == 0) {
-        sc_atomic_abort(&f);
-        const bool missing = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127;
-        return cli_error(cmd, CLI_IO, "%s: %s", path,
-                         missing ? "gnuplot is not installed (apt-get install gnuplot-nox)"
-                                 : "gnuplot failed to draw the plot");
-    }
-    st = sc_atomic_commit(&f);
-    return st == SC_OK ? CLI_OK : cli_fail_status(cmd, st, path);
+    remove_dir(dir);
+    return code;
 }

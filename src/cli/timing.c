@@ -1,28 +1,14 @@
-/* src/cli/timing.c: median run times of two operators, measured alternately */
-#include <stdlib.h>
-
+/* src/cli/timing.c: run times of two operators, measured alternately, with their spread */
 #include "cli/cli.h"
 
 #define MAX_REPEATS 50
 #define MIN_REPEATS 3
 #define BUDGET_S 0.3  /* per pair of operators, after the warm-up */
 
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 sc_status cli_time_pair(const sc_conv *a, const sc_conv *b, const float *x, float *y,
-                        int repeats, double *ms_a, double *ms_b)
+                        int repeats, cli_contention *c, cli_times *ta, cli_times *tb)
 {
-    double ta[MAX_REPEATS], tb[MAX_REPEATS];
+    double ms_a[MAX_REPEATS], ms_b[MAX_REPEATS];
     double t0 = cli_now();
     sc_status st = sc_conv_run(a, x, y);  /* warm-up: caches, OpenMP threads */
     double t1 = cli_now();
@@ -40,11 +26,16 @@ sc_status cli_time_pair(const sc_conv *a, const sc_conv *b, const float *x, floa
         st = sc_conv_run(a, x, y);
         t1 = cli_now();
         if (st == SC_OK) st = sc_conv_run(b, x, y);
-        ta[r] = 1e3 * (t1 - t0);
-        tb[r] = 1e3 * (cli_now() - t1);
+        ms_a[r] = 1e3 * (t1 - t0);
+        ms_b[r] = 1e3 * (cli_now() - t1);
     }
     if (st != SC_OK) return st;
-    *ms_a = median(ta, repeats);
-    *ms_b = median(tb, repeats);
+    cli_times_summarize(ms_a, repeats, ta);
+    cli_times_summarize(ms_b, repeats, tb);
+    if (c) {
+        cli_contention_add_times(c, ta);
+        cli_contention_add_times(c, tb);
+        cli_contention_add_load(c, cli_other_running());
+    }
     return SC_OK;
 }

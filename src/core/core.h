@@ -54,9 +54,24 @@ size_t sc_tensor_bytes(const sc_tensor *t);
 /* SC_EINVAL naming `who` unless 0 <= threads <= SC_THREADS_MAX (threads.c). */
 sc_status sc_threads_check(const char *who, int threads);
 
-/* CPU features, detected once. */
+/* Instruction sets of the library's kernels, ordered: a CPU that runs one runs every lower
+ * one. AVX2 means AVX2 and FMA; AVX512 means AVX-512 F, BW, DQ and VL on top of AVX2. */
+typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
+
+/* The highest ISA this CPU runs, detected once (cpu.c). */
+sc_isa sc_cpu_isa_hw(void);
+/* The highest ISA the library uses: sc_cpu_isa_hw() capped by the SCONV_ISA environment
+ * variable, read once at the first call (isa_cap.c). Every kernel choice goes through it. */
+sc_isa sc_cpu_isa(void);
+/* The level SCONV_ISA text asks for on a CPU that runs hw: "portable", "avx2" or "avx512"
+ * (any case) give that level, lowered to hw when the CPU lacks it; NULL, "" or any other
+ * text leaves hw (no cap). */
+sc_isa sc_isa_cap(const char *text, sc_isa hw);
+/* "portable", "avx2" or "avx512". */
+const char *sc_isa_name(sc_isa isa);
+/* Whether the library may use AVX2 + FMA, AVX-512 (F, BW, DQ and VL): sc_cpu_isa(). */
 bool sc_cpu_has_avx2_fma(void);
-bool sc_cpu_has_avx512(void);  /* F, BW, DQ and VL */
+bool sc_cpu_has_avx512(void);
 /* L1 data cache of one core in bytes (32 KiB when the system does not say). */
 int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */

@@ -1,44 +1,29 @@
-/* src/core/cpu.c: CPU feature detection (AVX2 + FMA, AVX-512) and L1/L2 cache sizes, done once */
+/* src/core/cpu.c: the CPU's instruction-set level and L1/L2 cache sizes, detected once */
 #include <unistd.h>
 
 #include "core/core.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-/* Every thread computes the same value, so a racy first call only repeats the work. */
-static bool cached(_Atomic int *slot, bool (*detect)(void))
-{
-    if (*slot < 0) *slot = detect();
-    return *slot != 0;
-}
-
-static bool detect_avx2_fma(void)
+static sc_isa detect_isa(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-static bool detect_avx512(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-}
-
-bool sc_cpu_has_avx2_fma(void)
-{
-    static _Atomic int slot = -1;
-    return cached(&slot, detect_avx2_fma);
-}
-
-bool sc_cpu_has_avx512(void)
-{
-    static _Atomic int slot = -1;
-    return cached(&slot, detect_avx512);
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return SC_ISA_NONE;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return SC_ISA_AVX512;
+    return SC_ISA_AVX2;
 }
 #else
-bool sc_cpu_has_avx2_fma(void) { return false; }
-bool sc_cpu_has_avx512(void) { return false; }
+static sc_isa detect_isa(void) { return SC_ISA_NONE; }
 #endif
+
+sc_isa sc_cpu_isa_hw(void)
+{
+    /* every thread computes the same value, so a racy first call only repeats the work */
+    static _Atomic int level = -1;
+    if (level < 0) level = (int)detect_isa();
+    return (sc_isa)level;
+}
 
 int64_t sc_cpu_l1d_bytes(void)
 {

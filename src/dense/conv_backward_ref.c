@@ -2,7 +2,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "dense/epilogue.h"
+#include "core/epilogue.h"
 #include "sconv/backward.h"
 
 /* Weight (o, i, kh, kw) sits at o*ws[0] + i*ws[1] + kh*ws[2] + kw*ws[3] in every layout

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dense/epilogue.h"
+#include "core/epilogue.h"
 #include "sconv/dense.h"
 
 /* Validate one dense convolution call, as both sc_conv_reference and sc_conv_dense

@@ -1,4 +1,5 @@
-/* src/io/atomic_file.c: write a file under a temporary name, then rename it into place */
+/* src/io/atomic_file.c: write an output under a temporary name renamed into place (a device
+ * or FIFO in place), keeping the replaced file's owner and mode */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -11,8 +12,10 @@
 
 #include "core/core.h"
 #include "io/file_util.h"
+#include "io/output_target.h"
 
 enum { TMP_SUFFIX_LEN = 6, TMP_ATTEMPTS = 1000 };
+#define TMP_PREFIX ".sconv-tmp-"  /* then TMP_SUFFIX_LEN letters and digits: 17 bytes */
 
 static char *dup_string(const char *s)
 {
@@ -47,13 +50,16 @@ static void reset(sc_atomic_file *f)
 {
     f->fd = -1;
     f->path = NULL;
+    f->target = NULL;
     f->tmp_path = NULL;
+    f->through = false;
     f->failed = false;
 }
 
-/* Like mkstemp, but with mode 0666 so the umask applies exactly as for fopen
- * (mkstemp forces 0600, and reading the umask to widen it races with other threads). */
-static int create_temp(char *tmp, size_t suffix_at)
+/* Like mkstemp, but with the given creation mode: 0666 for a new file so the umask applies
+ * exactly as for fopen (mkstemp forces 0600, and reading the umask to widen it races with
+ * other threads); 0600 for a replacement until it gets the old file's mode. */
+static int create_temp(char *tmp, size_t suffix_at, mode_t mode)
 {
     static const char alphabet[] =
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -61,47 +67,116 @@ static int create_temp(char *tmp, size_t suffix_at)
         uint64_t r = next_random();
         for (int i = 0; i < TMP_SUFFIX_LEN; ++i, r /= 62) tmp[suffix_at + (size_t)i] = alphabet[r % 62];
         tmp[suffix_at + TMP_SUFFIX_LEN] = '\0';  /* the suffix overwrote snprintf's NUL */
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
     errno = EEXIST;
     return -1;
 }
 
+/* Give the replacement the replaced file's owner, group and permission bits, before any data
+ * is written. Owner first: chown may clear mode bits. Only root may give a file to another
+ * user; rather than silently making the file ours, refuse. */
+static sc_status keep_owner_and_mode(int fd, const struct stat *old, const char *path)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return sc_fail(SC_EIO, "%s: cannot examine the temporary file: %s", path, strerror(errno));
+    if ((sb.st_uid != old->st_uid || sb.st_gid != old->st_gid) &&
+        fchown(fd, old->st_uid, old->st_gid) != 0) {
+        if (errno == EPERM)
+            return sc_fail(SC_EIO, "%s: owned by uid %lu gid %lu: only root can give a "
+                           "replacement that owner and group (%s), so it is not replaced "
+                           "(remove it first to write a file of your own)", path,
+                           (unsigned long)old->st_uid, (unsigned long)old->st_gid,
+                           strerror(EPERM));
+        return sc_fail(SC_EIO, "%s: cannot give the replacement owner uid %lu gid %lu: %s", path,
+                       (unsigned long)old->st_uid, (unsigned long)old->st_gid, strerror(errno));
+    }
+    if (fchmod(fd, old->st_mode & 0777) != 0)
+        return sc_fail(SC_EIO, "%s: cannot give the replacement mode %04o: %s", path,
+                       (unsigned)(old->st_mode & 0777), strerror(errno));
+    return SC_OK;
+}
+
+/* Open a device or FIFO to write it in place. O_NONBLOCK makes opening a FIFO that has no
+ * reader fail at once (ENXIO) instead of waiting forever; it is cleared before writing. */
+static sc_status open_through(const char *path, const struct stat *sb, int *out)
+{
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENXIO && S_ISFIFO(sb->st_mode))
+            return sc_fail(SC_EIO, "%s: a FIFO with no reader: not waiting for one (start the "
+                           "reader first)", path);
+        return sc_fail(SC_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+    }
+    struct stat now;
+    int flags = fcntl(fd, F_GETFL);
+    if (fstat(fd, &now) != 0 || flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int err = errno;
+        close(fd);
+        return sc_fail(SC_EIO, "%s: cannot prepare for writing: %s", path, strerror(err));
+    }
+    if (S_ISREG(now.st_mode) || S_ISDIR(now.st_mode)) {  /* swapped since it was examined */
+        close(fd);
+        return sc_fail(SC_EIO, "%s: changed from a device or FIFO while being opened", path);
+    }
+    *out = fd;
+    return SC_OK;
+}
+
 sc_status sc_atomic_open(const char *path, sc_atomic_file *f)
 {
-    sc_status st = SC_OK;
     reset(f);
     if (!path || !*path) return sc_fail(SC_EINVAL, "atomic write: empty output path");
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return sc_fail(SC_EIO, "%s: cannot write: is a directory", path);
+    size_t plen = strlen(path);
+    if (path[plen - 1] == '/') return sc_fail(SC_EIO, "%s: cannot write: is a directory", path);
 
-    size_t plen = strlen(path), dlen = dir_prefix_len(path);
-    if (dlen == plen) return sc_fail(SC_EIO, "%s: cannot write: is a directory", path);
-    /* "<dir>/" + "." + name + ".tmp-" + suffix + NUL */
-    size_t tlen = plen + 1 + 5 + TMP_SUFFIX_LEN + 1;
-    char *copy = dup_string(path);
-    char *tmp = sc_malloc(tlen);
-    if (!copy || !tmp) {
-        st = sc_fail(SC_ENOMEM, "%s: cannot allocate %zu bytes for the temporary name", path,
-                     tlen);
+    sc_out_target t;
+    sc_status st = sc_out_target_resolve(path, &t);
+    if (st != SC_OK) return st;
+    char *copy = dup_string(path), *tmp = NULL;
+    int fd = -1;
+    if (!copy) {
+        st = sc_fail(SC_ENOMEM, "%s: cannot allocate %zu bytes for its name", path, plen + 1);
         goto done;
     }
-    int n = snprintf(tmp, tlen, "%.*s.%s.tmp-", (int)dlen, path, path + dlen);
-    int fd = create_temp(tmp, (size_t)n);
-    if (fd < 0) {
-        st = sc_fail(SC_EIO, "%s: cannot create a temporary file beside it: %s", path,
-                     strerror(errno));
-        goto done;
+    if (t.kind == SC_OUT_THROUGH) {
+        st = open_through(path, &t.st, &fd);
+        if (st != SC_OK) goto done;
+        f->through = true;
+    } else {
+        /* A short fixed name, so that it fits wherever the final name (up to NAME_MAX) does. */
+        size_t dlen = dir_prefix_len(t.file), tlen = dlen + sizeof TMP_PREFIX + TMP_SUFFIX_LEN;
+        tmp = sc_malloc(tlen);
+        if (!tmp) {
+            st = sc_fail(SC_ENOMEM, "%s: cannot allocate %zu bytes for the temporary name", path,
+                         tlen);
+            goto done;
+        }
+        int n = snprintf(tmp, tlen, "%.*s%s", (int)dlen, t.file, TMP_PREFIX);
+        fd = create_temp(tmp, (size_t)n, t.kind == SC_OUT_REPLACE ? 0600 : 0666);
+        if (fd < 0) {
+            st = sc_fail(SC_EIO, "%s: cannot create a temporary file beside %s: %s", path,
+                         strcmp(t.file, path) ? t.file : "it", strerror(errno));
+            goto done;
+        }
+        if (t.kind == SC_OUT_REPLACE) st = keep_owner_and_mode(fd, &t.st, path);
+        if (st != SC_OK) {
+            close(fd);
+            unlink(tmp);
+            goto done;
+        }
     }
     f->fd = fd;
     f->path = copy;
+    f->target = t.file;
     f->tmp_path = tmp;
-    copy = tmp = NULL;
+    copy = tmp = t.file = NULL;
 done:
     sc_free(copy);
     sc_free(tmp);
+    sc_free(t.file);
     return st;
 }
 
@@ -147,10 +222,27 @@ static int sync_dir(const char *path)
     return rc;
 }
 
+/* A device or FIFO written in place: flush where the device supports it, and close. */
+static sc_status commit_through(sc_atomic_file *f)
+{
+    if (f->failed) return sc_fail(SC_EIO, "%s: incompletely written: an earlier write failed", f->path);
+    if (fsync(f->fd) != 0 && errno != EINVAL && errno != ENOTSUP)  /* FIFOs, /dev/null: EINVAL */
+        return sc_fail(SC_EIO, "%s: cannot flush: %s", f->path, strerror(errno));
+    int fd = f->fd;
+    f->fd = -1;
+    if (close(fd) != 0) return sc_fail(SC_EIO, "%s: cannot close: %s", f->path, strerror(errno));
+    return SC_OK;
+}
+
 sc_status sc_atomic_commit(sc_atomic_file *f)
 {
     sc_status st = SC_OK;
-    if (f->fd < 0 || !f->tmp_path) return sc_fail(SC_ESTATE, "atomic write: file is not open");
+    if (f->fd < 0 || (!f->tmp_path && !f->through))
+        return sc_fail(SC_ESTATE, "atomic write: file is not open");
+    if (f->through) {
+        st = commit_through(f);
+        goto done;
+    }
     if (f->failed) {
         st = sc_fail(SC_EIO, "%s: not written: an earlier write failed", f->path);
         goto done;
@@ -165,14 +257,14 @@ sc_status sc_atomic_commit(sc_atomic_file *f)
         st = sc_fail(SC_EIO, "%s: cannot close: %s", f->path, strerror(errno));
         goto done;
     }
-    if (rename(f->tmp_path, f->path) != 0) {
+    if (rename(f->tmp_path, f->target) != 0) {
         st = sc_fail(SC_EIO, "%s: cannot rename the temporary file into place: %s", f->path,
                      strerror(errno));
         goto done;
     }
     sc_free(f->tmp_path);
     f->tmp_path = NULL;  /* renamed: nothing left to remove */
-    if (sync_dir(f->path) != 0)
+    if (sync_dir(f->target) != 0)
         st = sc_fail(SC_EIO, "%s: written, but its directory cannot be flushed to disk: %s",
                      f->path, strerror(errno));
 done:
@@ -186,6 +278,7 @@ void sc_atomic_abort(sc_atomic_file *f)
     if (f->fd >= 0) close(f->fd);
     if (f->tmp_path) unlink(f->tmp_path);
     sc_free(f->tmp_path);
+    sc_free(f->target);
     sc_free(f->path);
     reset(f);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "io/file_util.h"
 #include "io/npy_impl.h"
 
 /* The header is a Python dict literal such as
@@ -248,11 +249,18 @@ sc_status sc_npy_header_parse(const unsigned char *buf, size_t len, sc_npy_heade
 {
     sc_npy_header h;
     memset(&h, 0, sizeof h);
+    const size_t magic_len = len < SC_NPY_MAGIC_LEN ? len : SC_NPY_MAGIC_LEN;
+    if (magic_len > 0 && memcmp(buf, SC_NPY_MAGIC, magic_len) != 0) {  /* a prefix: truncated */
+        const char *kind = sc_file_sniff(buf, len);  /* another format handed to this reader */
+        if (kind)
+            return sc_fail(SC_EFORMAT, "npy: not a .npy file: it starts like %s, not with "
+                           "\\x93NUMPY", kind);
+        return sc_fail(SC_EFORMAT, "npy: not a .npy file (bad magic): it does not start with "
+                       "\\x93NUMPY");
+    }
     if (len < 10)
         return sc_fail(SC_EFORMAT, "npy: truncated: %zu bytes, shorter than the 10-byte preamble",
                        len);
-    if (memcmp(buf, SC_NPY_MAGIC, SC_NPY_MAGIC_LEN) != 0)
-        return sc_fail(SC_EFORMAT, "npy: bad magic: the file does not start with \\x93NUMPY");
     int major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
         return sc_fail(SC_EUNSUPPORTED, "npy: format version %d.%d is not supported; expected "

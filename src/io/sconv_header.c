@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "io/file_util.h"
 #include "io/sconv_format.h"
 
 void sc_st_release(sc_st_file *f)
@@ -98,16 +99,30 @@ sc_status sc_st_parse(const uint8_t *buf, size_t len, sc_st_file *out)
 {
     if (len < 8)
         return sc_fail(SC_EFORMAT, ".sconv: file is %zu bytes, shorter than the 8-byte header "
-                       "length", len);
+                       "length: truncated, or not a .sconv file", len);
     const uint64_t hlen = sc_get_le(buf, 8);
+    const bool json_start = len > 8 && buf[8] == '{';
+    if (!json_start || hlen > SC_SCONV_MAX_HEADER) {
+        const char *kind = sc_file_sniff(buf, len);  /* another format handed to this reader */
+        if (kind)
+            return sc_fail(SC_EFORMAT, ".sconv: not a .sconv file: it starts like %s", kind);
+    }
+    if (len > 8 && !json_start) {
+        if (buf[8] >= 0x20 && buf[8] < 0x7f)
+            return sc_fail(SC_EFORMAT, ".sconv: not a .sconv file: byte 8, where the JSON header "
+                           "must start with '{', is '%c'", buf[8]);
+        return sc_fail(SC_EFORMAT, ".sconv: not a .sconv file: byte 8, where the JSON header "
+                       "must start with '{', is 0x%02x", buf[8]);
+    }
     if (hlen > SC_SCONV_MAX_HEADER)
         return sc_fail(SC_EFORMAT, ".sconv: header length %llu exceeds the limit of %llu bytes",
                        (unsigned long long)hlen, (unsigned long long)SC_SCONV_MAX_HEADER);
     if (hlen > len - 8)
         return sc_fail(SC_EFORMAT, ".sconv: header length %llu but only %zu bytes follow",
                        (unsigned long long)hlen, len - 8);
-    if (hlen < 2 || buf[8] != '{')
-        return sc_fail(SC_EFORMAT, ".sconv: the JSON header must start with '{'");
+    if (hlen < 2)
+        return sc_fail(SC_EFORMAT, ".sconv: header length %llu: the JSON header needs at least "
+                       "'{}'", (unsigned long long)hlen);
     sc_st_file f = {.data = buf + 8 + hlen, .data_len = len - 8 - (size_t)hlen};
     json_error_t err;
     sc_status st = SC_OK;

@@ -55,9 +55,10 @@ sc_status sc_prune_spec_check(const sc_prune_spec *s)
     if (!s) return sc_fail(SC_EINVAL, "prune: spec is NULL");
     if (!sc_prune_method_name(s->method))
         return sc_fail(SC_EINVAL, "prune: unknown method %d", (int)s->method);
+    if ((uses_amount(s->method) || s->method == SC_PRUNE_NM) &&
+        !sc_prune_convention_name(s->convention))  /* N:M groups follow the convention */
+        return sc_fail(SC_EINVAL, "prune: unknown convention %d", (int)s->convention);
     if (uses_amount(s->method)) {
-        if (!sc_prune_convention_name(s->convention))
-            return sc_fail(SC_EINVAL, "prune: unknown convention %d", (int)s->convention);
         if (s->count < -1)
             return sc_fail(SC_EINVAL, "prune: count %lld: must be >= 0 (or -1 to use the amount)",
                            (long long)s->count);

@@ -48,8 +48,8 @@ sc_status sc_prune_spec_describe(const sc_prune_spec *spec, char *buf, size_t ca
             sc_pack_order_name(spec->order), (long long)spec->groups);
         break;
     case SC_PRUNE_NM:
-        add(&t, "n=%lld m=%lld order=%s", (long long)spec->n, (long long)spec->m,
-            sc_pack_order_name(spec->order));
+        add(&t, "n=%lld m=%lld order=%s convention=%s", (long long)spec->n, (long long)spec->m,
+            sc_pack_order_name(spec->order), sc_prune_convention_name(spec->convention));
         break;
     case SC_PRUNE_FILTER:
         add(&t, "norm=%s", spec->norm_p == 1.0 ? "l1" : "l2");

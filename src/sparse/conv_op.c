@@ -55,9 +55,7 @@ sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_c
         memcpy(op->bias, bias, (size_t)layer->rows * sizeof(float));
     }
     op->opt.bias = op->bias;
-    op->act.clamp = o.act.kind != SC_ACT_NONE;
-    op->act.lo = o.act.lo;
-    op->act.hi = o.act.hi;
+    op->act = sc_spmm_params_for(&o.act);
     *out = op;
     op = NULL;
 done:

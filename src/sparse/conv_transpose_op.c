@@ -55,11 +55,7 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
     op->t.threads = o.threads;
     op->t.kernel = o.kernel;
     atomic_init(&op->t.gate, 0u);
-    op->t.act.clamp = o.act.kind != SC_ACT_NONE;
-    op->t.act.lo = o.act.lo;
-    op->t.act.hi = o.act.hi;
-    if (o.act.kind == SC_ACT_RELU) op->t.act.lo = 0.0f, op->t.act.hi = (float)INFINITY;
-    if (o.act.kind == SC_ACT_RELU6) op->t.act.lo = 0.0f, op->t.act.hi = 6.0f;
+    op->t.act = sc_spmm_params_for(&o.act);
     *out = op;
     op = NULL;
 done:

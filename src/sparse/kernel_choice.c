@@ -1,4 +1,4 @@
-/* src/sparse/kernel_choice.c: a kernel choice option checked against the CPU and turned into an ISA */
+/* src/sparse/kernel_choice.c: a kernel choice checked against the CPU and SCONV_ISA, as an ISA */
 #include "sparse/kernel_choice.h"
 
 #include "core/core.h"
@@ -8,13 +8,18 @@ sc_status sc_kernel_choice_check(const char *who, sc_kernel_choice k)
     if ((unsigned)k > SC_KERNEL_AVX512)
         return sc_fail(SC_EINVAL, "%s: kernel choice %d: expected auto, portable, avx2 or "
                        "avx512", who, (int)k);
-    if (k == SC_KERNEL_AVX2 && !sc_isa_available(SC_ISA_AVX2))
+    const sc_isa want = k == SC_KERNEL_AVX512 ? SC_ISA_AVX512
+                      : k == SC_KERNEL_AVX2   ? SC_ISA_AVX2
+                                              : SC_ISA_NONE;
+    if (sc_isa_available(want)) return SC_OK;
+    if (sc_cpu_isa_hw() >= want)  /* the CPU has it: the environment's cap refuses it */
+        return sc_fail(SC_EUNSUPPORTED, "%s: kernel %s requested, but SCONV_ISA limits the "
+                       "library to %s", who, sc_isa_name(want), sc_isa_name(sc_cpu_isa()));
+    if (want == SC_ISA_AVX2)
         return sc_fail(SC_EUNSUPPORTED, "%s: kernel avx2 requested, but this CPU lacks AVX2 or "
                        "FMA", who);
-    if (k == SC_KERNEL_AVX512 && !sc_isa_available(SC_ISA_AVX512))
-        return sc_fail(SC_EUNSUPPORTED, "%s: kernel avx512 requested, but this CPU lacks "
-                       "AVX-512 F/BW/DQ/VL (or AVX2 and FMA)", who);
-    return SC_OK;
+    return sc_fail(SC_EUNSUPPORTED, "%s: kernel avx512 requested, but this CPU lacks "
+                   "AVX-512 F/BW/DQ/VL (or AVX2 and FMA)", who);
 }
 
 sc_isa sc_kernel_isa(sc_kernel_choice k)
@@ -25,7 +30,5 @@ sc_isa sc_kernel_isa(sc_kernel_choice k)
     case SC_KERNEL_AVX512: return SC_ISA_AVX512;
     case SC_KERNEL_AUTO: break;
     }
-    return sc_isa_available(SC_ISA_AVX512) ? SC_ISA_AVX512
-         : sc_isa_available(SC_ISA_AVX2)   ? SC_ISA_AVX2
-                                           : SC_ISA_NONE;
+    return sc_cpu_isa();
 }

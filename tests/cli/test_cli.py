@@ -4,6 +4,8 @@
 # the library itself (PRUNE_ORACLE, a small C driver calling sc_prune_mask directly).
 # Prints one line per test and "N passed, M failed" last; exits 1 on any failure.
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,25 +29,25 @@ def test(fn):
     return fn
 
 
-def sconv(*args, cwd):
+def sconv(*args, cwd, env=None):
     """Run sconv; returns (exit code, stdout, stderr)."""
     p = subprocess.run([SCONV] + [str(a) for a in args], cwd=cwd, capture_output=True,
-                       text=True, timeout=600)
+                       text=True, timeout=600, env=env, errors="replace")
     if p.returncode < 0:  # a signal: a crash or a sanitizer abort is never an expected outcome
         raise AssertionError(f"sconv {' '.join(map(str, args))} died with signal "
                              f"{-p.returncode}:\n{p.stderr}")
     return p.returncode, p.stdout, p.stderr
 
 
-def ok(*args, cwd):
-    code, out, err = sconv(*args, cwd=cwd)
+def ok(*args, cwd, env=None):
+    code, out, err = sconv(*args, cwd=cwd, env=env)
     assert code == 0, f"sconv {' '.join(map(str, args))} exited {code}:\n{err}"
     return out, err
 
 
-def fails(expect_code, *args, cwd, mentions=()):
+def fails(expect_code, *args, cwd, mentions=(), env=None):
     """Run, expect `expect_code`, a one-line reason on stderr naming each of `mentions`."""
-    code, out, err = sconv(*args, cwd=cwd)
+    code, out, err = sconv(*args, cwd=cwd, env=env)
     cmdline = "sconv " + " ".join(map(str, args))
     assert code == expect_code, f"{cmdline}: exit {code}, expected {expect_code}:\n{err}"
     assert err.startswith("sconv"), f"{cmdline}: stderr does not start with 'sconv':\n{err}"
@@ -819,6 +821,206 @@ def demo_small(d):
     with open(os.path.join(d, "file"), "w") as f:
         f.write("x")
     fails(3, "demo", "--out", "file", "--hw", "6", cwd=d, mentions=("file",))
+
+
+# ---------------------------------------------------------------- plots: gnuplot's input
+
+REAL_GNUPLOT = shutil.which("gnuplot")
+
+
+class Gnuplot:
+    """A `gnuplot` first on PATH that copies what sconv hands it (its standard input, or the
+    script and the files beside it) into a capture directory, then runs the real gnuplot;
+    with fail=True it refuses instead. Lives in `tool`, outside the directory sconv writes."""
+
+    def __init__(self, tool, fail=False):
+        self.bindir = os.path.join(tool, "bin")
+        self.capdir = os.path.join(tool, "capture")
+        self.tmpdir = os.path.join(tool, "tmp")
+        for p in (self.bindir, self.capdir, self.tmpdir):
+            os.makedirs(p, exist_ok=True)
+        body = 'exit 1\n' if fail else (
+            f'if [ $# -eq 0 ]; then cat > "$cap/stdin.gp"; exec "{REAL_GNUPLOT}" "$cap/stdin.gp"; fi\n'
+            f'cp ./* "$cap"/\nexec "{REAL_GNUPLOT}" "$@"\n')
+        path = os.path.join(self.bindir, "gnuplot")
+        with open(path, "w") as f:
+            f.write(f'#!/bin/sh\ncap="{self.capdir}/$$"\nmkdir -p "$cap"\n{body}')
+        os.chmod(path, 0o755)
+        self.env = dict(os.environ, PATH=self.bindir + os.pathsep + os.environ.get("PATH", ""),
+                        TMPDIR=self.tmpdir, PWNED_MARK=os.path.join(tool, "PWNED"))
+
+    def runs(self):
+        """Per gnuplot run: {file name: text} of what it was given; the capture is emptied."""
+        out = []
+        for run in sorted(os.listdir(self.capdir)):
+            files = {}
+            for name in os.listdir(os.path.join(self.capdir, run)):
+                with open(os.path.join(self.capdir, run, name), "rb") as f:
+                    files[name] = f.read().decode("utf-8", "replace")
+            shutil.rmtree(os.path.join(self.capdir, run))
+            out.append(files)
+        return out
+
+
+def gp_script(files):
+    return files.get("plot.gp", files.get("stdin.gp", ""))
+
+
+def gp_plots(files):
+    """The plot commands (continuations joined) as lists of (label, plain_text) per curve
+    read from data; the label is resolved from a data file's header or a quoted literal."""
+    text = gp_script(files).replace("\\\n", "")
+    plots = []
+    for line in text.splitlines():
+        if not line.startswith("plot "):
+            continue
+        curves = []
+        for m in re.finditer(r"(?:'(?P<file>[\w.]+)'|\$(?P<block>\w+)) using 1:2 [^,]*?title "
+                             r"(?:columnheader\(2\)|'(?P<lit>(?:[^']|'')*)')(?P<plain> noenhanced)?",
+                             line):
+            if m.group("lit") is not None:
+                label = m.group("lit").replace("''", "'")
+            else:
+                label = files[m.group("file")].splitlines()[0].split("\t")[1]
+            curves.append((label, m.group("plain") is not None))
+        plots.append((line, curves))
+    return plots
+
+
+def gp_labels(files):
+    """Every text gnuplot was given, script and data alike."""
+    return "\n".join(files.values())
+
+
+def listing(top):
+    out = set()
+    for root, dirs, names in os.walk(top):
+        for n in dirs + names:
+            out.add(os.path.relpath(os.path.join(root, n), top))
+    return out
+
+
+@test
+def plot_labels_panels_and_break_even(d):
+    gp = Gnuplot(os.path.join(d, "tool"))
+    work = os.path.join(d, "work")
+    os.mkdir(work)
+    save(work, "torch_w.npy", rng(150).standard_normal((8, 6, 3, 3)))
+    out, _ = ok("sweep", "-w", "torch_w.npy", "--layout", "oihw", "--pad", "1", "--input-hw",
+                "8x8", "--sparsity", "0.5,0.9", "--repeat", "3", "--plot", "s.png", cwd=work,
+                env=gp.env)
+    (files,) = gp.runs()
+    script = gp_script(files)
+    speed, error = gp_plots(files)
+    assert speed[1] and error[1], script
+    for label, plain in speed[1] + error[1]:
+        assert plain, f"'{label}' is drawn as enhanced text (torch_w.npy gets a subscript)"
+    assert re.search(r"set multiplot .*title .*noenhanced", script), script
+    for label, _ in error[1]:
+        assert "error" in label and "sparse vs dense" not in label, f"error legend '{label}'"
+    # the break-even line at 1 is strictly inside the speedup axis, not on its edge
+    m = re.findall(r"set yrange \[([-\d.e+]+):([-\d.e+]+)\]", script[:script.index("\nplot ")])
+    assert m, f"the speedup axis is autoscaled: 1 can land on its edge\n{script}"
+    lo, hi = float(m[-1][0]), float(m[-1][1])
+    assert lo < 1 - 0.02 * (hi - lo) and hi > 1, (lo, hi)
+    assert "break-even" in speed[0]
+    assert re.search(r"\b1 thread\b", gp_labels(files)), "the plot does not state the threads"
+    assert "1 thread" in out.splitlines()[0], out
+    # demo: one error curve per layer (the mask, hence the error, is the same in both layouts)
+    ok("demo", "--hw", "6", "--sparsity", "0.5,0.9", "--repeat", "3", "--out", "o", cwd=work,
+       env=gp.env)
+    (files,) = gp.runs()
+    speed, error = gp_plots(files)
+    assert len(speed[1]) == 4 and len(error[1]) == 2, (speed[1], error[1])
+    for label, _ in error[1]:
+        assert "NCHW" not in label and "NHWC" not in label, label
+    assert re.search(r"\b1 thread\b", gp_labels(files)), "the plot does not state the threads"
+
+
+HOSTILE = ["p\n!touch PWNED\n", "q'\n!touch \"$PWNED_MARK\"\n'", "r`touch \"$PWNED_MARK\"`",
+           "s$(touch \"$PWNED_MARK\")", "t\"; system('touch PWNED'); \"", "u @m \\ '' \x01 #"]
+
+
+@test
+def hostile_names_never_reach_a_shell(d):
+    gp = Gnuplot(os.path.join(d, "tool"))
+    work = os.path.join(d, "work")
+    os.mkdir(work)
+    w = rng(151).standard_normal((4, 3, 3, 3))
+    long = ("v\n!touch PWNED\n$(touch \"$PWNED_MARK\")" + "x" * 255)[:251]
+    for name in HOSTILE + [long]:
+        save(work, name + ".npy", w)
+        before = listing(work)
+        code, out, err = sconv("sweep", "-w", name + ".npy", "--layout", "oihw", "--pad", "1",
+                               "--input-hw", "6x6", "--sparsity", "0.5", "--repeat", "3",
+                               "--csv", name + ".csv", "--plot", name + ".png", cwd=work,
+                               env=gp.env)
+        made = listing(work) - before
+        if name == long and code == 3 and "too long" in err:
+            assert made == set(), made  # the temporary name does not fit: nothing written
+        else:
+            assert code == 0, f"{name!r}: exit {code}\n{err}"
+            assert made == {name + ".csv", name + ".png"}, (name, made)
+        for runs in gp.runs():
+            assert "PWNED" not in gp_script(runs), f"{name!r} reached gnuplot's commands"
+        before = listing(work)
+        code, out, err = sconv("demo", "--hw", "6", "--sparsity", "0.5", "--repeat", "3",
+                               "--out", name, cwd=work, env=gp.env)
+        assert code == 0, f"{name!r}: exit {code}\n{err}"
+        made = listing(work) - before
+        assert made == {name, os.path.join(name, "demo.csv"), os.path.join(name, "demo.png")}, made
+        for runs in gp.runs():
+            assert "PWNED" not in gp_script(runs), f"{name!r} reached gnuplot's commands"
+        assert not os.path.exists(os.path.join(d, "tool", "PWNED")), f"{name!r} ran a shell"
+        assert "PWNED" not in listing(work), f"{name!r} ran a shell"
+        assert os.listdir(gp.tmpdir) == [], os.listdir(gp.tmpdir)
+
+
+@test
+def failed_plot_keeps_old_outputs(d):
+    gp = Gnuplot(os.path.join(d, "tool"), fail=True)
+    work = os.path.join(d, "work")
+    os.mkdir(work)
+    save(work, "w.npy", rng(152).standard_normal((4, 3, 3, 3)))
+    with open(os.path.join(work, "s.csv"), "w") as f:
+        f.write("old\n")
+    args = ("sweep", "-w", "w.npy", "--layout", "oihw", "--input-hw", "6x6", "--sparsity",
+            "0.5", "--repeat", "3", "--csv", "s.csv")
+    fails(3, *args, "--plot", "s.png", cwd=work, env=gp.env, mentions=("s.png", "gnuplot"))
+    assert open(os.path.join(work, "s.csv")).read() == "old\n", "the CSV was replaced"
+    assert listing(work) == {"w.npy", "s.csv"}, listing(work)
+    fails(3, *args, "--plot", "nodir/s.png", cwd=work, mentions=("nodir/s.png",))
+    assert open(os.path.join(work, "s.csv")).read() == "old\n", "the CSV was replaced"
+    os.mkdir(os.path.join(work, "o"))
+    with open(os.path.join(work, "o", "demo.csv"), "w") as f:
+        f.write("old\n")
+    fails(3, "demo", "--hw", "6", "--sparsity", "0.5", "--repeat", "3", "--out", "o", cwd=work,
+          env=gp.env, mentions=("demo.png",))
+    assert open(os.path.join(work, "o", "demo.csv")).read() == "old\n", "demo.csv was replaced"
+    assert os.listdir(os.path.join(work, "o")) == ["demo.csv"], os.listdir(os.path.join(work, "o"))
+    assert os.listdir(gp.tmpdir) == [], os.listdir(gp.tmpdir)
+
+
+@test
+def sweep_and_demo_state_threads_and_contention(d):
+    save(d, "w.npy", rng(153).standard_normal((4, 3, 3, 3)))
+    base = ("sweep", "-w", "w.npy", "--layout", "oihw", "--input-hw", "6x6", "--sparsity", "0.5",
+            "--repeat", "3")
+    for extra, n, env in (((), 1, None), (("--threads", "2"), 2, None),
+                          (("--threads", "0"), 3, dict(os.environ, OMP_NUM_THREADS="3"))):
+        out, _ = ok(*base, *extra, "--csv", "s.csv", cwd=d, env=env)
+        head = out.splitlines()[0]
+        assert head.endswith(f", {n} thread{'s' if n > 1 else ''}"), head
+        assert re.search(rf"^threads: {n} of \d+ cores", out, re.M), out
+        assert re.search(r"^timings (look clean|CONTENDED): ", out, re.M), out
+        rows = [l.split(",") for l in open(os.path.join(d, "s.csv")).read().splitlines()]
+        assert rows[0][9:] == ["threads", "timing_spread"] and rows[1][9] == str(n), rows
+        assert float(rows[1][10]) >= 0
+    out, _ = ok("demo", "--hw", "6", "--sparsity", "0.5", "--repeat", "3", "--no-plot", "--out",
+                "o", cwd=d)
+    assert "both engines on 1 thread of the" in out, out
+    assert re.search(r"^threads: 1 of \d+ cores", out, re.M), out
+    assert re.search(r"^timings (look clean|CONTENDED): ", out, re.M), out
 
 
 # ---------------------------------------------------------------- docs/cli.md

@@ -107,7 +107,7 @@ Test(atomic_file, relative_path_in_cwd)
     tio_remove_dir(dir);
 }
 
-Test(atomic_file, mode_follows_umask)
+Test(atomic_file, new_file_mode_follows_umask)
 {
     char dir[64], path[128];
     tio_make_dir(dir);
@@ -118,9 +118,14 @@ Test(atomic_file, mode_follows_umask)
     cr_assert_eq(stat(path, &sb), 0);
     cr_expect_eq(sb.st_mode & 0777, 0644, "mode %o", (unsigned)(sb.st_mode & 0777));
     umask(077);
-    atomic_put(path, "y", SC_OK);
+    atomic_put(path, "y", SC_OK);  /* a replacement keeps the mode it replaces */
+    cr_assert_eq(stat(path, &sb), 0);
+    cr_expect_eq(sb.st_mode & 0777, 0644, "mode %o", (unsigned)(sb.st_mode & 0777));
+    cr_assert_eq(unlink(path), 0);
+    atomic_put(path, "z", SC_OK);  /* a new file follows the umask */
     cr_assert_eq(stat(path, &sb), 0);
     cr_expect_eq(sb.st_mode & 0777, 0600, "mode %o", (unsigned)(sb.st_mode & 0777));
+    umask(022);
     tio_remove_dir(dir);
 }
 
@@ -213,18 +218,37 @@ Test(atomic_file, abort_keeps_old_file)
     tio_remove_dir(dir);
 }
 
+/* Failing the 1st, 2nd, ... allocation of sc_atomic_open until it succeeds: SC_ENOMEM and
+ * nothing created each time; for a new file and for one to replace (kept as it was). */
 Test(atomic_file, allocation_failure)
 {
     char dir[64], path[128];
     tio_make_dir(dir);
     snprintf(path, sizeof path, "%s/o.txt", dir);
-    for (uint64_t n = 1; n <= 2; ++n) {
-        sc_atomic_file f;
-        sc_alloc_fail_at(n);
-        cr_expect_eq(sc_atomic_open(path, &f), SC_ENOMEM);
-        sc_alloc_fail_at(0);
-        sc_atomic_abort(&f);
+    for (int existing = 0; existing < 2; ++existing) {
+        if (existing) tio_write_bytes(path, "old", 3);
+        sc_status st = SC_ENOMEM;
+        uint64_t n = 1;
+        for (; st == SC_ENOMEM && n < 20; ++n) {
+            sc_atomic_file f;
+            sc_alloc_fail_at(n);
+            st = sc_atomic_open(path, &f);
+            sc_alloc_fail_at(0);
+            if (st == SC_OK) st = sc_atomic_write(&f, "new", 3);
+            if (st == SC_OK) st = sc_atomic_commit(&f);
+            else sc_atomic_abort(&f);
+            if (st == SC_ENOMEM) {
+                cr_expect_eq(tio_count_entries(dir), existing, "failure %llu left a file",
+                             (unsigned long long)n);
+                if (existing) tio_expect_file(path, "old");
+            }
+        }
+        cr_expect_eq(st, SC_OK, "after %llu failures: %s", (unsigned long long)n,
+                     sc_last_message());
+        cr_expect_geq(n, 3, "no allocation was failed");
+        tio_expect_file(path, "new");
+        cr_expect_eq(tio_count_entries(dir), 1);
+        unlink(path);
     }
-    cr_expect_eq(tio_count_entries(dir), 0);
     tio_remove_dir(dir);
 }

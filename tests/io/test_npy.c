@@ -725,3 +725,20 @@ Test(npy_file, write_failures_leave_no_trace)
     cr_expect_eq(tio_count_entries(dir), 1);
     tio_remove_dir(dir);
 }
+
+/* A .sconv (safetensors) file handed to the .npy reader is named as such. */
+Test(npy_reject, other_formats_are_named)
+{
+    static const unsigned char st[] = "\x0e\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{}}";
+    expect_reject(st, sizeof st - 1, SC_EFORMAT, "safetensors");
+    cr_expect_str_eq(sc_last_message(), "npy: not a .npy file: it starts like a .sconv or "
+                     "safetensors file, not with \\x93NUMPY");
+    expect_reject("PK\x03\x04\x14\x00\x00\x00\x00\x00", 10, SC_EFORMAT, "zip");
+    cr_expect(strstr(sc_last_message(), "it starts like a zip archive") != NULL, "%s",
+              sc_last_message());
+    expect_reject("hello, world", 12, SC_EFORMAT, "text");
+    cr_expect_str_eq(sc_last_message(), "npy: not a .npy file (bad magic): it does not start "
+                     "with \\x93NUMPY");
+    expect_reject("\x93NUM", 4, SC_EFORMAT, "cut inside the magic");
+    cr_expect(strstr(sc_last_message(), "truncated") != NULL, "%s", sc_last_message());
+}

@@ -945,3 +945,25 @@ Test(sconv_file, seed_corpus_is_rejected)
     closedir(d);
     cr_expect_geq(files, 40, "%d corpus files", files);
 }
+
+/* Another format handed to the reader is named, not parsed as a header length. */
+Test(sconv_file, other_formats_are_named)
+{
+    static const struct {
+        const char *what;
+        uint8_t bytes[40];
+        const char *msg;
+    } cases[] = {
+        {"npy", "\x93NUMPY\x01\x00v\x00{'descr': '<f4'",
+         ".sconv: not a .sconv file: it starts like a .npy array"},
+        {"npz", "PK\x03\x04\x14\x00\x00\x00\x00\x00w.npy", "it starts like a zip archive"},
+        {"h5", "\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00", "it starts like an HDF5 file"},
+        {"text", "conv1 weights, pruned", "byte 8, where the JSON header must start with '{', "
+                                          "is 'i'"},
+        {"binary", "\x01\x02\x03\x04\x05\x06\x07\x08\x00{}", "is 0x00"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        blob f = {(uint8_t *)cases[i].bytes, sizeof cases[i].bytes};
+        expect_reject(&f, SC_EFORMAT, cases[i].msg, cases[i].what);
+    }
+}

@@ -90,7 +90,7 @@ Test(spec, describe_text)
     expect_text("block:4x1", 0.5, -1, "block=4x1 score=l1 order=chw groups=1 amount=0.5 convention=torch");
     expect_text("block:2x2:l2", 0.75, -1, "block=2x2 score=l2 order=chw groups=1 amount=0.75 convention=torch");
     expect_text("block:1x4:mean", 0.1, -1, "block=1x4 score=mean order=chw groups=1 amount=0.1 convention=torch");
-    expect_text("nm:2:4", 0.3, -1, "n=2 m=4 order=chw");
+    expect_text("nm:2:4", 0.3, -1, "n=2 m=4 order=chw convention=torch");
     expect_text("filter:l1", 0.25, -1, "norm=l1 amount=0.25 convention=torch");
     expect_text("filter", 0.125, 2, "norm=l2 count=2");
     expect_text("threshold", 0.5, -1, "threshold=0.01");
@@ -107,4 +107,12 @@ Test(spec, describe_text)
     cr_expect_str_eq(buf, "amount=0.5 convention=tfmot");
     s.amount = 2.0;
     cr_expect_eq(sc_prune_spec_describe(&s, buf, sizeof buf), SC_EINVAL);
+
+    /* N:M records its convention, which decides the groups; an unknown one is refused */
+    cr_assert_eq(sc_prune_spec_parse("nm:2:4", &s), SC_OK);
+    s.order = SC_PACK_HWC;
+    cr_assert_eq(sc_prune_spec_describe(&s, buf, sizeof buf), SC_OK, "%s", sc_last_message());
+    cr_expect_str_eq(buf, "n=2 m=4 order=hwc convention=tfmot");
+    s.convention = (sc_prune_convention)7;
+    cr_expect_eq(sc_prune_spec_check(&s), SC_EINVAL);
 }

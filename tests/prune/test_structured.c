@@ -155,6 +155,86 @@ Test(nm, hand_checked_ties_and_tail)
     cr_expect_arr_eq(mask, e14, 10);
 }
 
+/* TF-MOT's N:M: at each tap (oc, h, w), input channels [j*m, (j+1)*m) form a group that
+ * keeps its min(n, size) largest |w|, the lower channel kept among equals. */
+static void oracle_nm_tfmot(const sc_wdesc *wd, const float *w, int64_t nn, int64_t m,
+                            uint8_t *expect)
+{
+    const int64_t n_k = wd->icg * wd->kh * wd->kw;
+    for (int64_t oc = 0; oc < wd->oc; ++oc)
+        for (int64_t h = 0; h < wd->kh; ++h)
+            for (int64_t x = 0; x < wd->kw; ++x)
+                for (int64_t c = 0; c < wd->icg; ++c) {
+                    const int64_t g0 = c / m * m, size = wd->icg - g0 < m ? wd->icg - g0 : m;
+                    const int64_t keep = nn < size ? nn : size;
+                    const int64_t me = oc * n_k + (c * wd->kh + h) * wd->kw + x;
+                    int64_t above = 0;  /* group members that outrank this weight */
+                    for (int64_t c2 = g0; c2 < g0 + size; ++c2) {
+                        const float s = fabsf(w[me]);
+                        const float s2 = fabsf(w[oc * n_k + (c2 * wd->kh + h) * wd->kw + x]);
+                        if (s2 > s || (s2 == s && c2 < c)) ++above;
+                    }
+                    expect[me] = above < keep;
+                }
+}
+
+Test(nm, tfmot_groups_channels_per_tap_every_layout_and_order)
+{
+    const struct { int64_t n, m; } pats[] = {{2, 4}, {1, 4}, {4, 8}, {3, 5}, {1, 1}, {2, 2}};
+    const sc_wdesc shapes[] = {{SC_OIHW, 3, 4, 2, 2}, {SC_OIHW, 2, 3, 3, 3}, {SC_OIHW, 4, 6, 1, 2},
+                               {SC_OIHW, 2, 10, 3, 1}, {SC_OIHW, 1, 1, 3, 3}};
+    for (size_t p = 0; p < sizeof pats / sizeof pats[0]; ++p)
+        for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; ++sh)
+            for (int o = 0; o < 2; ++o) {
+                const sc_wdesc *wd = &shapes[sh];
+                const int64_t n = sc_wdesc_numel(wd);
+                float *w = malloc(n * sizeof *w);
+                uint8_t *expect = malloc(n);
+                fill_ties(w, n, 2, 11 + p * 5 + sh);
+                sc_prune_spec spec = sc_prune_spec_default();
+                spec.method = SC_PRUNE_NM;
+                spec.convention = SC_CONV_TFMOT;
+                spec.n = pats[p].n;
+                spec.m = pats[p].m;
+                spec.order = o ? SC_PACK_HWC : SC_PACK_CHW;  /* the groups ignore it */
+                oracle_nm_tfmot(wd, w, spec.n, spec.m, expect);
+                char what[64];
+                snprintf(what, sizeof what, "nm tfmot %lld:%lld %s shape %zu", (long long)spec.n,
+                         (long long)spec.m, sc_pack_order_name(spec.order), sh);
+                expect_all_layouts(&spec, wd, w, expect, what);
+                free(w);
+                free(expect);
+            }
+}
+
+Test(nm, tfmot_hand_checked_ties_and_channel_tail)
+{
+    /* one output channel, 7 input channels, 1x2 taps; per tap the groups are channels
+     * [0,4) and [4,7) (TF-MOT pads the second to 4 with zeros that never win) */
+    const float tap0[7] = {1, 1, 1, 1, 3, -3, 3};        /* keep c0 c1 (ties), c4 c5 (ties) */
+    const float tap1[7] = {2, -5, 2, 0, 0, 0.5f, -0.5f}; /* keep c1, c0 (tie with c2), c5 c6 */
+    const uint8_t keep0[7] = {1, 1, 0, 0, 1, 1, 0}, keep1[7] = {1, 1, 0, 0, 0, 1, 1};
+    const sc_wdesc wd = {SC_OIHW, 1, 7, 1, 2};
+    float w[14];
+    uint8_t expect[14];
+    for (int c = 0; c < 7; ++c) {  /* OIHW: (c, 0, x) at c * 2 + x */
+        w[c * 2] = tap0[c];
+        w[c * 2 + 1] = tap1[c];
+        expect[c * 2] = keep0[c];
+        expect[c * 2 + 1] = keep1[c];
+    }
+    sc_prune_spec spec = sc_prune_spec_default();
+    spec.method = SC_PRUNE_NM;  /* 2:4 */
+    spec.convention = SC_CONV_TFMOT;
+    expect_all_layouts(&spec, &wd, w, expect, "nm 2:4 tfmot chw");
+    spec.order = SC_PACK_HWC;
+    expect_all_layouts(&spec, &wd, w, expect, "nm 2:4 tfmot hwc");
+    spec.n = 1;  /* 1:4: tap 0 keeps c0 (all tied) and c4 (3 / -3 / 3); tap 1 keeps c1 (5)
+                  * and c5 (0.5 / -0.5 tied, the lower channel) */
+    const uint8_t e14[14] = {1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0};
+    expect_all_layouts(&spec, &wd, w, e14, "nm 1:4 tfmot hwc");
+}
+
 /* Block oracle: blocks tile each group's (oc/groups x n_k) matrix with k in `order`;
  * scores computed here from OIHW coordinates, the torch rule by counting. */
 static void oracle_blocks(const sc_wdesc *wd, const float *w, const sc_prune_spec *spec,

@@ -26,14 +26,18 @@ static inline int64_t ct_int(ct_rng *r, int64_t lo, int64_t hi)  /* [lo, hi] */
 
 /* Activation layouts the tests cross: dense NCHW, dense NHWC, a channel slice (2 channels
  * in) of a larger NHWC buffer, and an NCHW buffer with padded rows, planes and images. */
-/* The kernel choices the sweeps cycle through: AVX2, portable, AVX-512. On a CPU without
- * AVX-512 its turns go to AVX2, so every configuration still runs (the name says which). */
+/* The kernel choices the sweeps cycle through: AVX2, portable, AVX-512. A turn whose ISA
+ * the process may not use (the CPU lacks it, or SCONV_ISA caps it) goes to the best one it
+ * may, so every configuration still runs (the name says which). */
 static inline sc_kernel_choice ct_sweep_kernel(int64_t turn)
 {
+    const sc_kernel_choice best = sc_isa_available(SC_ISA_AVX512) ? SC_KERNEL_AVX512
+                                : sc_isa_available(SC_ISA_AVX2)   ? SC_KERNEL_AVX2
+                                                                  : SC_KERNEL_PORTABLE;
     switch (turn % 3) {
-    case 0: return SC_KERNEL_AVX2;
+    case 0: return sc_isa_available(SC_ISA_AVX2) ? SC_KERNEL_AVX2 : SC_KERNEL_PORTABLE;
     case 1: return SC_KERNEL_PORTABLE;
-    default: return sc_isa_available(SC_ISA_AVX512) ? SC_KERNEL_AVX512 : SC_KERNEL_AVX2;
+    default: return best;
     }
 }
 

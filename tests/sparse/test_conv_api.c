@@ -8,6 +8,7 @@
 #include "conv_test_util.h"
 #include "core/core.h"
 #include "sparse/conv_impl.h"
+#include "sparse/kernel_choice.h"
 
 /* A random pruned layer (OIHW weights kept with probability 1 - sparsity) and its dense copy. */
 static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double sparsity,
@@ -66,6 +67,11 @@ static void check_against_reference(sc_conv *op, const sc_conv_params *p, const 
     cr_expect_eq(bad, 0, "%s", what);
     free(x), free(y), free(ref), free(scale);
 }
+
+/* Every kernel choice that names a family; a test skips the ones whose ISA the process may
+ * not use (sc_isa_available: the CPU and SCONV_ISA). */
+static const sc_kernel_choice every_kernel[] = {SC_KERNEL_PORTABLE, SC_KERNEL_AVX2,
+                                                SC_KERNEL_AVX512};
 
 Test(conv_api, plan_twice_new_shape_and_layouts)
 {
@@ -615,8 +621,10 @@ Test(conv_api, wide_rows_store_straight_into_y)
 /* A rest of 1..8 pixels joins the last flat tile (one 72-wide kernel call instead of a
  * 64-wide one and a masked 8-wide one): in place (72 pixels), through NCHW and NHWC panels
  * (14x14 = 3 x 64 + 4) and phase planes (28x28 3x3: 838 flat pixels = 13 x 64 + 6), into
- * y directly and through the tile buffer. The reference result and the same bits on every
- * thread count; 4x1 block weights have no 72-wide kernel and keep 64-pixel tiles. */
+ * y directly and through the tile buffer, for every kernel family this process may use: the
+ * rest joins where the family has a 72-wide kernel (the portable one always does) and takes
+ * a tile of its own where not. The reference result and the same bits on every thread
+ * count; 4x1 block weights have no 72-wide kernel and keep 64-pixel tiles. */
 Test(conv_api, short_rest_joins_the_last_tile)
 {
     static const struct {
@@ -631,6 +639,7 @@ Test(conv_api, short_rest_joins_the_last_tile)
         {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13},  /* phase planes, 3x3 pad 1 */
         {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0},   /* dense: 4x1 block kernels */
     };
+    int joined = 0;  /* row-kernel cases planned with a 72-wide last tile */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         sc_conv_params p = sc_conv_params_default();
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = cases[i].k / 2;
@@ -650,26 +659,37 @@ Test(conv_api, short_rest_joins_the_last_tile)
         char what[96];
         snprintf(what, sizeof what, "short rest, case %zu (%s -> %s)", i,
                  ct_layout_names[cases[i].xl], ct_layout_names[cases[i].yl]);
-        sc_conv_options opt = sc_conv_options_default();
-        opt.engine = SC_ENGINE_SPARSE;
-        sc_conv *op = NULL;
-        cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
-        cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-        if (cases[i].tiles == 0) {
-            cr_expect_eq(op->sp.rows, 4, "%s: block kernels", what);
-            cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", what);
-        } else if (op->sp.kern72) {
-            cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", what);
-            cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", what);
-        } else {
-            cr_log_warn("%s: this ISA has no 72-wide kernel; 64-pixel tiles", what);
+        for (size_t k = 0; k < sizeof every_kernel / sizeof every_kernel[0]; ++k) {
+            const sc_isa isa = sc_kernel_isa(every_kernel[k]);
+            if (!sc_isa_available(isa)) continue;
+            char whatk[128];
+            snprintf(whatk, sizeof whatk, "%s, kernel %s", what, ct_kernel_name(every_kernel[k]));
+            sc_conv_options opt = sc_conv_options_default();
+            opt.engine = SC_ENGINE_SPARSE;
+            opt.kernel = every_kernel[k];
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+            check_against_reference(op, &p, &wd, wp, bias, NULL, cases[i].xl, cases[i].yl, 2, H,
+                                    W, whatk);
+            if (cases[i].tiles == 0) {
+                cr_expect_eq(op->sp.rows, 4, "%s: block kernels", whatk);
+                cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
+            } else if (sc_spmm_find(isa, 72)) {
+                cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", whatk);
+                ++joined;
+            } else {  /* the ISA has no 72-wide kernel: the rest takes a tile of its own */
+                cr_expect_eq(op->sp.n_tiles, cases[i].tiles + 1, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.tile_floats, 64, "%s: panel and buffer stride", whatk);
+            }
+            sc_conv_destroy(op);
         }
-        sc_conv_destroy(op);
         expect_same_bits_across_threads(layer, &p, &wd, wp, bias, cases[i].xl, cases[i].yl,
                                         &xd, &yd, x, ylen, what);
         free(x), free(wp), free(bias);
         sc_layer_destroy(layer);
     }
+    cr_expect_geq(joined, 4, "the portable kernels (always usable) join the rest");
 }
 
 /* Small images whose input panel is larger than half the L2 (over 1024 channels) give
@@ -702,61 +722,104 @@ Test(conv_api, large_panels_one_block_per_thread)
     }
 }
 
+/* Reduction blocks the planner gives a 1x1 layer of IC channels at this density
+ * (plan_sparse.c): a budget of 3/4 of the L1 per 64-pixel tile of floats (256 bytes per
+ * channel), scaled by sqrt(0.2 / density) in place or below density 0.2, at most a quarter of
+ * the L2 (never below the 3/4 of L1), then at least 16 channels and at most IC per block. */
+static int64_t expected_blocks_1x1(int64_t IC, double density, int in_place)
+{
+    const double base = (double)(sc_cpu_l1d_bytes() / 4 * 3);
+    double budget = base;
+    if (in_place || density < 0.2)
+        budget = fmin(base * sqrt(0.2 / density), fmax(base, (double)(sc_cpu_l2_bytes() / 4)));
+    int64_t cb = (int64_t)budget / 256;
+    cb = cb < 16 ? 16 : cb > IC ? IC : cb;
+    return (IC + cb - 1) / cb;
+}
+
 /* 1x1 NCHW inputs whose channel stride is 16- but not 32-byte aligned (14x14 = 196 floats)
  * are read in place on threads that would each pack every panel (block-major runs) when
  * few nonzeros use each packed channel row, and packed otherwise (plan_sparse.c): the
  * planned path, the reference result, and the same bits on 1, 2, 3 and 32 threads, which
- * take either path. */
+ * take either path. The expected path follows from what the planner reads, for every kernel
+ * family the process may use: 196 pixels make 3 tiles where the family has a 72-wide kernel
+ * (the 4-pixel rest joins the last one) and 4 where not; a run is block-major on 2 threads
+ * when the y tiles of both images (2 x tiles) are under 4 per thread and each thread gets
+ * at least 16 output channels; in place then pays when threads x channels >= 0.075 x
+ * nonzeros. The reduction blocks follow from the L1 and L2 sizes. */
 Test(conv_api, misaligned_channel_stride_in_place_on_threads)
 {
-    static const struct { int64_t ic, oc; double sparsity; int yl, in_place_2t; } cases[] = {
-        {256, 64, 0.98, CT_NCHW, 1},  /* 2 x 256 channels / 328 nonzeros: in place */
-        {64, 256, 0.5, CT_NCHW, 0},   /* 2 x 64 / 8192: panels */
-        {256, 64, 0.98, CT_NHWC, 0},  /* NHWC y: tile-major items, panels */
-        {256, 32, 0.5, CT_NCHW, 1},   /* 2 x 256 / 4096: in place, and at this density
-                                       * with more reduction blocks than panels take;
-                                       * blocks never change the order of a sum */
+    static const struct { int64_t ic, oc; double sparsity; int yl; } cases[] = {
+        {256, 64, 0.98, CT_NCHW},  /* 2 x 256 channels / 328 nonzeros: in place if block-major */
+        {64, 256, 0.5, CT_NCHW},   /* 2 x 64 / 8192: panels */
+        {256, 64, 0.98, CT_NHWC},  /* NHWC y: tile-major items, panels */
+        {256, 32, 0.5, CT_NCHW},   /* 2 x 256 / 4096: in place if block-major, and at this
+                                    * density with more reduction blocks than panels take;
+                                    * blocks never change the order of a sum */
     };
+    int in_place_runs = 0, panel_runs = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-        const int64_t OC = cases[i].oc, IC = cases[i].ic, H = 14;
+        const int64_t N = 2, OC = cases[i].oc, IC = cases[i].ic, H = 14;
         sc_conv_params p = sc_conv_params_default();
         const sc_wdesc wd = {SC_OIHW, OC, IC, 1, 1};
         float *wp = malloc((size_t)(OC * IC) * sizeof *wp);
         float *bias = malloc((size_t)OC * sizeof *bias);
         sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 130 + i, wp, bias);
+        int64_t nnz = 0;
+        for (int64_t k = 0; k < OC * IC; ++k) nnz += wp[k] != 0.0f;
+        const double density = (double)nnz / (double)(OC * IC);
         int64_t xoff, xlen, yoff, ylen;
-        const sc_tensor xd = ct_layout(CT_NCHW, 2, IC, H, H, &xoff, &xlen);
-        const sc_tensor yd = ct_layout(cases[i].yl, 2, OC, H, H, &yoff, &ylen);
+        const sc_tensor xd = ct_layout(CT_NCHW, N, IC, H, H, &xoff, &xlen);
+        const sc_tensor yd = ct_layout(cases[i].yl, N, OC, H, H, &yoff, &ylen);
         cr_assert_eq(xd.strides[SC_C] % 8, 4, "a 16- but not 32-byte aligned channel stride");
         float *x = malloc((size_t)xlen * sizeof *x);
         ct_rng r = {140 + i};
         for (int64_t k = 0; k < xlen; ++k) x[k] = (float)(2 * ct_uniform(&r) - 1);
+        for (size_t k = 0; k < sizeof every_kernel / sizeof every_kernel[0]; ++k) {
+            const sc_isa isa = sc_kernel_isa(every_kernel[k]);
+            if (!sc_isa_available(isa)) continue;
+            const int64_t tiles = sc_spmm_find(isa, 72) ? 3 : 4;
+            char what[128];
+            snprintf(what, sizeof what, "%lld -> %lld @14x14, sparsity %.2f, NCHW -> %s, "
+                     "kernel %s", (long long)IC, (long long)OC, cases[i].sparsity,
+                     ct_layout_names[cases[i].yl], ct_kernel_name(every_kernel[k]));
+            for (int threads = 1; threads <= 2; ++threads) {
+                const int block_major = threads > 1 && cases[i].yl == CT_NCHW &&
+                                        N * tiles < 4 * threads && OC / threads >= 16;
+                const int in_place = block_major && threads * IC >= 0.075 * (double)nnz;
+                sc_conv_options opt = sc_conv_options_default();
+                opt.engine = SC_ENGINE_SPARSE;
+                opt.kernel = every_kernel[k];
+                opt.threads = threads;
+                sc_conv *op = NULL;
+                cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+                check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, cases[i].yl, N, H,
+                                        H, what);
+                cr_expect_eq(op->sp.n_tiles, tiles, "%s, %d thread(s): tiles", what, threads);
+                cr_expect_eq(op->sp.in_place, in_place, "%s, %d thread(s): in place", what,
+                             threads);
+                cr_expect_eq(op->sp.panel, !in_place, "%s, %d thread(s): panels", what,
+                             threads);
+                cr_expect_eq(op->sp.n_cb, expected_blocks_1x1(IC, density, in_place),
+                             "%s, %d thread(s): reduction blocks (L1 %lld, L2 %lld bytes)",
+                             what, threads, (long long)sc_cpu_l1d_bytes(),
+                             (long long)sc_cpu_l2_bytes());
+                in_place_runs += in_place;
+                panel_runs += !in_place;
+                sc_conv_destroy(op);
+            }
+        }
         char what[96];
         snprintf(what, sizeof what, "%lld -> %lld @14x14, sparsity %.2f, NCHW -> %s",
                  (long long)IC, (long long)OC, cases[i].sparsity, ct_layout_names[cases[i].yl]);
-        int64_t n_cb[3] = {0, 0, 0};
-        for (int threads = 1; threads <= 2; ++threads) {
-            sc_conv_options opt = sc_conv_options_default();
-            opt.engine = SC_ENGINE_SPARSE;
-            opt.threads = threads;
-            sc_conv *op = NULL;
-            cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
-            check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, cases[i].yl, 2, H, H,
-                                    what);
-            cr_expect_eq(op->sp.in_place, threads == 2 && cases[i].in_place_2t,
-                         "%s, %d thread(s): in place", what, threads);
-            cr_expect_eq(op->sp.panel, !op->sp.in_place, "%s, %d thread(s): panels", what,
-                         threads);
-            n_cb[threads] = op->sp.n_cb;
-            sc_conv_destroy(op);
-        }
-        if (cases[i].sparsity < 0.8 && cases[i].in_place_2t)
-            cr_expect_gt(n_cb[2], n_cb[1], "%s: in-place blocks at density 0.5", what);
         expect_same_bits_across_threads(layer, &p, &wd, wp, bias, CT_NCHW, cases[i].yl, &xd,
                                         &yd, x, ylen, what);
         free(x), free(wp), free(bias);
         sc_layer_destroy(layer);
     }
+    /* the portable kernels (always usable) have the 72-wide one: both paths are planned */
+    cr_expect_gt(in_place_runs, 0, "no run was planned in place");
+    cr_expect_gt(panel_runs, 0, "no run was planned through panels");
 }
 
 /* One planned operator run from two threads at once on different buffers (run is const and

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Ordered: a CPU that runs one ISA runs every lower one. AVX512 means F, BW, DQ and VL. */
-typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
+#include "core/core.h"  /* sc_isa */
+#include "core/epilogue.h"
 
 /* What a kernel does besides the products:
  *   load_y  0: start each output from the bias slot of w; 1: start from y (a partial sum
@@ -20,6 +20,15 @@ typedef struct sc_spmm_params {
     int clamp;
     float lo, hi;
 } sc_spmm_params;
+
+/* The kernels' parameters for an activation (NULL = none), through the one rule every
+ * path shares (core/epilogue.h): no clamp where the bounds are infinite. */
+static inline sc_spmm_params sc_spmm_params_for(const sc_activation *act)
+{
+    const sc_epilogue ep = sc_epilogue_make(act);
+    return (sc_spmm_params){.load_y = 0, .clamp = !sc_epilogue_is_identity(&ep), .lo = ep.lo,
+                            .hi = ep.hi};
+}
 
 /* For n_oc output channels o and mr consecutive pixels p:
  *   y[o][p] = start[o][p] + sum_j val[j] * x_j[p],  x_j = (const char *)x + off_bytes[j]
@@ -81,7 +90,8 @@ const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows);
  * and rows the list holds for SC_ISA_NONE. */
 const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows);
 
-/* Whether this CPU runs kernels of that isa. */
+/* Whether the library may run kernels of that isa: this CPU runs it and SCONV_ISA allows
+ * it (sc_cpu_isa). */
 int sc_isa_available(sc_isa isa);
 
 #endif

@@ -33,10 +33,5 @@ const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows)
 
 int sc_isa_available(sc_isa isa)
 {
-    switch (isa) {
-    case SC_ISA_NONE: return 1;
-    case SC_ISA_AVX2: return sc_cpu_has_avx2_fma();
-    case SC_ISA_AVX512: return sc_cpu_has_avx2_fma() && sc_cpu_has_avx512();
-    }
-    return 0;
+    return (unsigned)isa <= (unsigned)sc_cpu_isa();
 }

@@ -1,6 +1,6 @@
-/* src/dense/epilogue.h: the one epilogue rule (bias, then activation) every conv path applies */
-#ifndef SC_DENSE_EPILOGUE_H
-#define SC_DENSE_EPILOGUE_H
+/* src/core/epilogue.h: the one activation rule (bias, then clamp bounds) every conv path applies */
+#ifndef SC_CORE_EPILOGUE_H
+#define SC_CORE_EPILOGUE_H
 
 #include <math.h>
 
