@@ -10,7 +10,7 @@
 #include "sparse/weight_grad_kernels.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
-#define SC_WG_L2_FLOATS 65536  /* half of the 512 KiB L2 of PERFORMANCE.md's machine */
+#define SC_WG_L2_FLOATS 65536  /* half of a 512 KiB L2 (docs/notes/README.md, "Machines") */
 
 sc_wgrad_options sc_wgrad_options_default(void)
 {

@@ -8,9 +8,8 @@
 
 /* The AVX2 kernels' template with 16-float zmm vectors: per nonzero one broadcast, NV loads
  * and NV FMAs for 16*NV pixels, plus, when TAIL8, an 8-float ymm for the 56-pixel width.
- * Half the load and FMA instructions of the AVX2 kernels for the same tile: on a 5th-gen
- * Xeon, a 512->128 @28x28 1x1 layer at 90% sparsity ran 60 -> 81 GFLOP/s of nonzero work
- * (1.35x), 1.39x at 50%, 1.17x at 56x56 (input beyond L2), 1.05x at 14x14. Each lane
+ * Half the load and FMA instructions of the AVX2 kernels for the same tile, hence faster on
+ * all but the thinnest layers (docs/kernels.md, "AVX-512 row kernels"). Each lane
  * computes the same FMAs in the same j order as the AVX2 and portable kernels, so the
  * results are bitwise those of the AVX2 kernels (tested). */
 
