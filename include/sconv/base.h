@@ -15,7 +15,7 @@ extern "C" {
 
 /* SC_API marks a function libsconv.so exports. The library is compiled with hidden
  * visibility, so what include/ declares with SC_API is the whole of its dynamic symbol
- * table; everything else stays internal (tests/core/exports.py checks this). */
+ * table; everything else stays internal (tests/install/test_exports.py checks this). */
 #if defined(__GNUC__) || defined(__clang__)
 #define SC_API __attribute__((visibility("default")))
 #else
