@@ -21,19 +21,19 @@ typedef struct sc_conv_params {
 } sc_conv_params;
 
 /* Stride 1, no padding, dilation 1, one group. */
-sc_conv_params sc_conv_params_default(void);
+SC_API sc_conv_params sc_conv_params_default(void);
 
 /* Check the parameters alone (ranges, and that a padded extent cannot overflow). */
-sc_status sc_conv_params_check(const sc_conv_params *p);
+SC_API sc_status sc_conv_params_check(const sc_conv_params *p);
 
 /* Output height and width for an input of h x w: floor((h + pads - dil*(k-1) - 1)/stride) + 1.
  * Validates p, the kernel against the padded input (it must fit at least once), overflow. */
-sc_status sc_conv_output_hw(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t h,
+SC_API sc_status sc_conv_output_hw(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t h,
                             int64_t w, int64_t *oh, int64_t *ow);
 
 /* Validate a whole convolution: parameters, weight descriptor, x (read) and y (write)
  * descriptors; x.c == icg*groups, groups divides oc, y dims == (x.n, oc, oh, ow). */
-sc_status sc_conv_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
+SC_API sc_status sc_conv_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
                         const sc_tensor *y);
 
 /* Fused activation applied after the bias. */
@@ -49,14 +49,14 @@ typedef struct sc_activation {
     float lo, hi;  /* used by SC_ACT_CLAMP only */
 } sc_activation;
 
-sc_activation sc_activation_none(void);
-sc_activation sc_activation_relu(void);
-sc_activation sc_activation_relu6(void);
-sc_activation sc_activation_clamp(float lo, float hi);
+SC_API sc_activation sc_activation_none(void);
+SC_API sc_activation sc_activation_relu(void);
+SC_API sc_activation sc_activation_relu6(void);
+SC_API sc_activation sc_activation_clamp(float lo, float hi);
 /* Known kind, and for clamp lo <= hi with neither NaN. */
-sc_status sc_activation_check(const sc_activation *act);
+SC_API sc_status sc_activation_check(const sc_activation *act);
 /* "none", "relu", "relu6", "clamp". */
-const char *sc_activation_name(sc_act_kind kind);
+SC_API const char *sc_activation_name(sc_act_kind kind);
 
 #ifdef __cplusplus
 }
