@@ -18,14 +18,17 @@ typedef struct sc_tensor {
     int64_t strides[4];  /* distance to the next index, in elements (>= 0) */
 } sc_tensor;
 
-/* Dense NCHW: strides (C*H*W, H*W, W, 1). */
+/* Dense NCHW: strides (C*H*W, H*W, W, 1). The constructors never overflow: a stride whose
+ * product does not fit int64 (or has a negative factor) is INT64_MAX, and sc_tensor_check
+ * then refuses the view (SC_EOVERFLOW; SC_EINVAL for an extent below 1). */
 sc_tensor sc_tensor_nchw(int64_t n, int64_t c, int64_t h, int64_t w);
 /* Dense NHWC (PyTorch "channels_last", TensorFlow default): strides (H*W*C, 1, W*C, C). */
 sc_tensor sc_tensor_nhwc(int64_t n, int64_t c, int64_t h, int64_t w);
 /* Channels [c0, c0+nc) of t, sharing t's memory (the caller offsets the base pointer
  * by sc_tensor_slice_offset). Out-of-range requests give dims of 0, which the checker rejects. */
 sc_tensor sc_tensor_slice_c(const sc_tensor *t, int64_t c0, int64_t nc);
-/* Element offset of (n, c, h, w). */
+/* Element offset of (n, c, h, w), or -1 when it does not fit int64 (never for indices
+ * inside the extents of a checked descriptor). */
 int64_t sc_tensor_offset(const sc_tensor *t, int64_t n, int64_t c, int64_t h, int64_t w);
 
 /* Validate a descriptor: every extent >= 1, every stride >= 0, the highest
@@ -35,9 +38,10 @@ int64_t sc_tensor_offset(const sc_tensor *t, int64_t n, int64_t c, int64_t h, in
 sc_status sc_tensor_check(const sc_tensor *t, int for_write, const char *what);
 
 /* Number of elements between the first and one past the last addressed element:
- * the buffer length a view needs. Assumes a checked descriptor. */
+ * the buffer length a view needs; -1 when an extent is below 1, a stride negative or the
+ * span does not fit int64 (never for a checked descriptor). */
 int64_t sc_tensor_span(const sc_tensor *t);
-/* Product of the extents. Assumes a checked descriptor. */
+/* Product of the extents; -1 when one is negative or the product does not fit int64. */
 int64_t sc_tensor_numel(const sc_tensor *t);
 
 /* Copy src into dst element by element; the two descriptors must have equal dims,
