@@ -35,7 +35,8 @@ void sc_wdesc_shape(const sc_wdesc *wd, int64_t shape[4]);
 sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdesc *out);
 /* Validate extents (>= 1) and the element count (no overflow). */
 sc_status sc_wdesc_check(const sc_wdesc *wd);
-/* oc * icg * kh * kw; assumes a checked descriptor. */
+/* oc * icg * kh * kw; -1 when an extent is negative or the count overflows (never for a
+ * checked descriptor). */
 int64_t sc_wdesc_numel(const sc_wdesc *wd);
 /* Flat index, in wd's layout, of weight (o, i, h, w). */
 int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w);
