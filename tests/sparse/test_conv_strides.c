@@ -67,11 +67,11 @@ static void check_case(const stride_case *c, int engine, int layout)
     opt.engine = engine;
     opt.threads = 2;
     sc_conv *op = NULL;
-    sc_alloc_set_limit(ALLOC_CAP);
+    sc_set_alloc_limit(ALLOC_CAP);
     sc_status st = sc_conv_create(layer, &opt, &op);
     if (st == SC_OK) st = sc_conv_plan(op, &xd, &yd);
     if (st == SC_OK) st = sc_conv_run(op, x, y);
-    sc_alloc_set_limit(0);
+    sc_set_alloc_limit(0);
     cr_assert_eq(st, SC_OK, "%s: %s", what, sc_last_message());
     int bad = 0;
     for (int64_t i = 0; i < ylen && bad < 3; ++i)
