@@ -1,6 +1,7 @@
 /* tests/sparse/test_conv_strides.c: strides and residues far beyond the image: memory bounded by the layer and images */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conv_test_util.h"
 #include "core/core.h"
@@ -93,4 +94,28 @@ Test(conv_strides, huge_strides_match_the_reference_within_a_small_allocation_ca
             check_case(&cases[i], SC_ENGINE_SPARSE, layout);
             check_case(&cases[i], SC_ENGINE_AUTO, layout);
         }
+}
+
+/* The transposed-conv engine computes every phase of dX (stride_h x stride_w of them): a
+ * product that does not fit int64 is refused, not wrapped into a plan that crashes. */
+Test(conv_strides, backward_phase_count_overflow_is_refused)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = p.stride_w = E(40);
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_wdesc wd = {SC_OIHW, 32, 16, 3, 3};
+    static float w[32 * 16 * 9];
+    for (int i = 0; i < 32 * 16 * 9; ++i) w[i] = (float)(i % 7) - 3.0f;
+    sc_pack_options po = sc_pack_options_default();
+    po.params = p;
+    sc_layer *l = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
+    const sc_conv_bwd_options o = sc_conv_bwd_options_default();
+    sc_conv_bwd *op = NULL;
+    const sc_tensor dy = sc_tensor_nchw(1, 32, 1, 1), dx = sc_tensor_nchw(1, 16, 5, 7);
+    cr_assert_eq(sc_conv_bwd_create(l, &o, &op), SC_OK, "%s", sc_last_message());
+    cr_expect_eq(sc_conv_bwd_plan(op, &dy, &dx), SC_EOVERFLOW, "%s", sc_last_message());
+    cr_expect(strstr(sc_last_message(), "phase count overflows"), "%s", sc_last_message());
+    sc_conv_bwd_destroy(op);
+    sc_layer_destroy(l);
 }
