@@ -14,10 +14,11 @@ extern "C" {
  *                  x[n, g*icg + i, oh*stride_h - pad_top + kh*dil_h, ow*stride_w - pad_left + kw*dil_w]
  * with g = o / (oc/groups) and x taken as 0 outside the input. */
 typedef struct sc_conv_params {
-    int64_t stride_h, stride_w;                       /* >= 1 */
-    int64_t pad_top, pad_left, pad_bottom, pad_right; /* >= 0 */
-    int64_t dil_h, dil_w;                             /* >= 1 */
-    int64_t groups;                                   /* >= 1, divides both channel counts */
+    int64_t stride_h, stride_w;                       /* in [1, 2^40] */
+    int64_t pad_top, pad_left, pad_bottom, pad_right; /* in [0, 2^40] */
+    int64_t dil_h, dil_w;                             /* in [1, 2^40] */
+    int64_t groups;                                   /* in [1, 2^40], divides both channel
+                                                       * counts */
 } sc_conv_params;
 
 /* Stride 1, no padding, dilation 1, one group. */

@@ -36,7 +36,8 @@ SC_API void sc_wdesc_shape(const sc_wdesc *wd, int64_t shape[4]);
 SC_API sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdesc *out);
 /* Validate extents (>= 1) and the element count (no overflow). */
 SC_API sc_status sc_wdesc_check(const sc_wdesc *wd);
-/* oc * icg * kh * kw; assumes a checked descriptor; 0 for NULL. */
+/* oc * icg * kh * kw; 0 for NULL; -1 when an extent is negative or the count overflows
+ * (never for a checked descriptor). */
 SC_API int64_t sc_wdesc_numel(const sc_wdesc *wd);
 /* Flat index, in wd's layout, of weight (o, i, h, w); -1 for a NULL wd or unknown layout. */
 SC_API int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w);
