@@ -674,7 +674,7 @@ Test(conv_api, short_rest_joins_the_last_tile)
             if (cases[i].tiles == 0) {
                 cr_expect_eq(op->sp.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
-            } else if (sc_spmm_find(isa, 72)) {
+            } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
                 cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", whatk);
                 ++joined;
@@ -778,7 +778,7 @@ Test(conv_api, misaligned_channel_stride_in_place_on_threads)
         for (size_t k = 0; k < sizeof every_kernel / sizeof every_kernel[0]; ++k) {
             const sc_isa isa = sc_kernel_isa(every_kernel[k]);
             if (!sc_isa_available(isa)) continue;
-            const int64_t tiles = sc_spmm_find(isa, 72) ? 3 : 4;
+            const int64_t tiles = sc_spmm_find(sc_isa_features(isa), 72, 1) ? 3 : 4;
             char what[128];
             snprintf(what, sizeof what, "%lld -> %lld @14x14, sparsity %.2f, NCHW -> %s, "
                      "kernel %s", (long long)IC, (long long)OC, cases[i].sparsity,
