@@ -4,7 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 sc_conv_transpose_options sc_conv_transpose_options_default(void)
 {

@@ -5,7 +5,7 @@
 #include "core/core.h"
 #include "sparse/conv_impl.h"
 #include "sparse/kernel_choice.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Auto engine thresholds, measured with this engine against the OpenBLAS im2col fallback
  * (1 thread, 90%..0% unstructured sparsity, NCHW and NHWC, docs/kernels.md):

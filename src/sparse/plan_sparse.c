@@ -4,7 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/conv_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Reduction blocking: a block of input channels should keep the input it touches for one
  * 64-pixel tile within about 3/4 of the core's L1 data cache (PERFORMANCE.md: blocking so

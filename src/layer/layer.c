@@ -1,10 +1,10 @@
-/* src/sparse/layer.c: sc_layer lifecycle: allocate, pack from dense + mask, unpack, clone */
+/* src/layer/layer.c: sc_layer lifecycle: allocate, pack from dense + mask, unpack, clone */
 #include <math.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/core.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 const char *sc_pack_order_name(sc_pack_order order)
 {

@@ -1,4 +1,4 @@
-/* src/sparse/layer_impl.h: the sc_layer struct, shared by packing, files and the planner */
+/* src/layer/layer_impl.h: the sc_layer struct, shared by packing, files and the planner */
 #ifndef SC_LAYER_IMPL_H
 #define SC_LAYER_IMPL_H
 
