@@ -1,4 +1,4 @@
-/* src/sparse/backward_check.c: shape rules of backward data, transposed convolution and weight gradients */
+/* src/core/conv_shapes.c: shape rules of backward data, transposed convolution and weight gradients */
 #include "core/core.h"
 #include "sconv/backward.h"
 
