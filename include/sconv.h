@@ -3,6 +3,7 @@
  *   sconv/tensor.h       activation descriptors (NCHW, NHWC, strided views)
  *   sconv/weights.h      weight layouts (OIHW, OHWI, HWIO) and conversion
  *   sconv/conv_params.h  stride, padding, dilation, groups, activation, shape rules
+ *                        (forward, backward data, transposed, weight gradient)
  *   sconv/dense.h        dense reference and fast dense convolution
  *   sconv/npy.h          NumPy .npy files
  *   sconv/prune.h        magnitude pruning into masks

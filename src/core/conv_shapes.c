@@ -1,6 +1,6 @@
 /* src/core/conv_shapes.c: shape rules of backward data, transposed convolution and weight gradients */
 #include "core/core.h"
-#include "sconv/backward.h"
+#include "sconv/conv_params.h"
 
 static const char *const dim_names[4] = {"batch", "channels", "height", "width"};
 
