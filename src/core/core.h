@@ -45,6 +45,10 @@ static inline bool sc_add_ovf(int64_t a, int64_t b, int64_t *out)
 /* Product of n extents (each >= 0) or -1 on overflow (beyond INT64_MAX or SIZE_MAX). */
 int64_t sc_checked_product(const int64_t *ext, int n);
 
+/* The transposed conv's output padding rule, per axis: 0 <= out_pad < max(stride, dil)
+ * (conv_shapes.c). Callers word their own messages. */
+bool sc_out_pad_ok(int64_t out_pad, int64_t stride, int64_t dil);
+
 /* Instruction sets of the library's kernels, ordered: a CPU that runs one runs every lower
  * one. AVX2 means AVX2 and FMA; AVX512 means AVX-512 F, BW, DQ and VL on top of AVX2. */
 typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;

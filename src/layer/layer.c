@@ -38,13 +38,11 @@ sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *p, int64
                            (long long)out_pad_w);
         return SC_OK;
     }
-    const int64_t lim_h = p->stride_h > p->dil_h ? p->stride_h : p->dil_h;
-    const int64_t lim_w = p->stride_w > p->dil_w ? p->stride_w : p->dil_w;
-    if (out_pad_h < 0 || out_pad_h >= lim_h)
+    if (!sc_out_pad_ok(out_pad_h, p->stride_h, p->dil_h))
         return sc_fail(SC_EINVAL, "layer: output padding height %lld must be >= 0 and smaller "
                        "than max(stride %lld, dilation %lld)", (long long)out_pad_h,
                        (long long)p->stride_h, (long long)p->dil_h);
-    if (out_pad_w < 0 || out_pad_w >= lim_w)
+    if (!sc_out_pad_ok(out_pad_w, p->stride_w, p->dil_w))
         return sc_fail(SC_EINVAL, "layer: output padding width %lld must be >= 0 and smaller "
                        "than max(stride %lld, dilation %lld)", (long long)out_pad_w,
                        (long long)p->stride_w, (long long)p->dil_w);
