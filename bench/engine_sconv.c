@@ -19,7 +19,7 @@ static const char *sconv_supports(const scb_point *pt)
 
 /* sconv_t1 is the 1-thread reference of a multi-thread point: its samples interleave with
  * the multi-thread engines' rep by rep, so thread scaling is a ratio measured in one run
- * like every speedup (two points a second apart drifted by up to 1.5x on a shared host). */
+ * like every speedup (two points a second apart drift apart on a shared host). */
 static const char *sconv_t1_supports(const scb_point *pt)
 {
     return pt->threads > 1 ? NULL : "a 1-thread point times sconv itself";

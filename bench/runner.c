@@ -50,17 +50,15 @@ static void set_status(scb_row *r, const char *status, const char *note)
     snprintf(r->note, sizeof r->note, "%s", note);
 }
 
-/* Longest wait for idle workers before a sample: well above the 1-12 ms the peers' workers
+/* Longest wait for idle workers before a sample: well above how long the peers' workers
  * were seen to stay busy (OpenBLAS's with OPENBLAS_THREAD_TIMEOUT set by main.c), short
  * enough that a machine that never goes idle costs 1/4 s per sample, not a hang. */
 #define QUIESCE_MAX_S 0.25
 
-/* Untimed running before each sample, at least one run. The wait above idles the core, and
- * on this 2-vCPU guest the first runs after an idle gap are slow for about 2 ms: sconv's
- * 1024->256 @14^2 (95%, 2 threads), after 20 ms idle, ran 2.0x slower in its first run,
- * 1.3x in runs 1-3 and 1.1x in runs 4-13 (0.6-1.9 ms) than in runs 20-39; after 0.4 ms
- * idle, at full speed from the first. With one untimed run, the timed window of a 0.1 ms
- * engine fell in that ramp while a 0.5 ms peer's mostly did not. */
+/* Untimed running before each sample, at least one run: the wait above idles the core, and
+ * on a shared guest the first runs after an idle gap are slow, so with one untimed run a
+ * fast engine was timed inside that ramp and a slow peer mostly after it
+ * (docs/benchmarking.md, step 4). */
 #define WARM_MIN_S 2e-3
 
 /* One point: every engine set up outside timing, run once and compared with the reference,

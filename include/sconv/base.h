@@ -13,7 +13,10 @@ extern "C" {
 #define SCONV_VERSION_MINOR 1
 #define SCONV_VERSION_PATCH 0
 
-/* Every public function returns one of these (or NULL plus sc_last_message()). */
+/* Every public function returns one of these (or NULL plus sc_last_message()). A NULL
+ * pointer argument gives SC_EINVAL with a message, and the outputs untouched, unless the
+ * function's comment says what NULL means there (destroy functions accept NULL; functions
+ * that return no status give the value their comment names); none crashes on NULL. */
 typedef enum sc_status {
     SC_OK = 0,
     SC_EINVAL,        /* an argument breaks a documented rule */
@@ -25,6 +28,12 @@ typedef enum sc_status {
     SC_EFORMAT,       /* a file is malformed */
     SC_ENUMERIC       /* a numerical check failed (NaN/Inf where finite is required) */
 } sc_status;
+
+/* The largest thread count an options struct (or sc_conv_dense) accepts; 0 means the OpenMP
+ * default. Larger requests get SC_EINVAL: each call starts its threads afresh, and beyond a
+ * few per core they only add start-up time and memory (the sconv command caps --threads
+ * at the same value). */
+#define SC_THREADS_MAX 1024
 
 /* A fixed, human-readable name for a status ("invalid argument"); never NULL. */
 const char *sc_strerror(sc_status st);

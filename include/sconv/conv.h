@@ -41,7 +41,7 @@ typedef enum sc_auto_mode {
 typedef struct sc_conv_options {
     sc_activation act;        /* fused after the bias */
     const float *bias;        /* oc values overriding the layer's bias, or NULL (copied by create) */
-    int threads;              /* OpenMP threads; 0 = the OpenMP default */
+    int threads;              /* OpenMP threads, 0..SC_THREADS_MAX; 0 = the OpenMP default */
     sc_engine engine;
     sc_kernel_choice kernel;
     sc_auto_mode auto_mode;   /* only read when engine is SC_ENGINE_AUTO */
@@ -52,19 +52,32 @@ sc_conv_options sc_conv_options_default(void);
 
 typedef struct sc_conv sc_conv;
 
+/* Calls on one operator from several threads:
+ *   run with run         allowed (on different y buffers); results are the same bits
+ *   plan with run        refused, not raced: a plan finding a run in flight returns
+ *                        SC_ESTATE and changes nothing; a run starting during a plan returns
+ *                        SC_ESTATE and writes nothing (call plan when your runs are done)
+ *   plan with plan       the second returns SC_ESTATE
+ *   describe             reads what plan writes: not during a plan (not checked)
+ *   destroy              after every other call on the operator has returned (not checked)
+ * The layer is only read: it must outlive the operator, and stay alive through every call. */
+
 /* Check options and borrow the packed weights (the layer must outlive the operator). */
 sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_conv **out);
 
 /* Bind input and output descriptors (any strides), pick the engine and kernel,
- * precompute offsets and the thread split. May be called again for a new shape. */
+ * precompute offsets and the thread split. May be called again for a new shape, once no run
+ * is in flight (SC_ESTATE otherwise, see above). */
 sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
 
 /* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
- * element of y's view and nothing else (y must not overlap x). The sparse engine keeps one
+ * element of y's view and nothing else. On every engine, a y view that shares a byte with
+ * x's view or with the layer's packed arrays (values, indices, row pointers, bias) is
+ * refused with SC_EINVAL before anything is written. The sparse engine keeps one
  * scratch block in the operator from one call to the next (freed by sc_conv_destroy or a
  * new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
- * (bitwise). */
+ * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
 sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
 typedef struct sc_conv_choice {

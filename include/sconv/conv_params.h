@@ -61,7 +61,8 @@ sc_conv_transpose_params sc_conv_transpose_params_default(void);
 sc_status sc_conv_transpose_output_hw(const sc_conv_transpose_params *p, int64_t kh, int64_t kw,
                                       int64_t h, int64_t w, int64_t *oh, int64_t *ow);
 
-/* The forward conv this one transposes: the same stride, padding, dilation and groups. */
+/* The forward conv this one transposes: the same stride, padding, dilation and groups
+ * (all zero, which sc_conv_params_check refuses, for a NULL p). */
 sc_conv_params sc_conv_transpose_forward_params(const sc_conv_transpose_params *p);
 
 /* Validate a backward-data call: params, weights, dy (read) and dx (written, no aliasing)

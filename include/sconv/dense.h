@@ -17,7 +17,8 @@ sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, const f
                             const sc_tensor *xd, const float *x,
                             const sc_tensor *yd, float *y);
 
-/* Fast dense convolution (packing + OpenBLAS sgemm, threads as given, 0 = default):
+/* Fast dense convolution (packing + OpenBLAS sgemm, threads as given up to SC_THREADS_MAX,
+ * 0 = default):
  * same contract as sc_conv_reference, single-precision accumulation. */
 sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,

@@ -79,9 +79,10 @@ typedef struct sc_csr_view {
     const float *val;        /* nnz entries */
 } sc_csr_view;
 
-/* Column index j of a view, whatever its width. */
+/* Column index j of a view, whatever its width; -1 for a NULL view or index array. */
 static inline int64_t sc_csr_col(const sc_csr_view *v, int64_t j)
 {
+    if (!v || !v->col_idx) return -1;
     return v->index_bytes == 2 ? (int64_t)((const uint16_t *)v->col_idx)[j]
                                : (int64_t)((const uint32_t *)v->col_idx)[j];
 }

@@ -55,6 +55,7 @@ static sc_status axis_out(const char *axis, int64_t in, int64_t k, int64_t pad_a
 sc_status sc_conv_output_hw(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t h,
                             int64_t w, int64_t *oh, int64_t *ow)
 {
+    if (!oh || !ow) return sc_fail(SC_EINVAL, "conv: output_hw: oh and ow must not be NULL");
     sc_status st = sc_conv_params_check(p);
     int64_t a = 0, b = 0;
     if (st == SC_OK) st = axis_out("height", h, kh, p->pad_top, p->pad_bottom, p->dil_h, p->stride_h, &a);

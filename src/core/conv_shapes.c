@@ -12,6 +12,7 @@ sc_conv_transpose_params sc_conv_transpose_params_default(void)
 
 sc_conv_params sc_conv_transpose_forward_params(const sc_conv_transpose_params *p)
 {
+    if (!p) return (sc_conv_params){0};  /* zero strides: sc_conv_params_check refuses them */
     return (sc_conv_params){.stride_h = p->stride_h, .stride_w = p->stride_w,
                             .pad_top = p->pad_top, .pad_left = p->pad_left,
                             .pad_bottom = p->pad_bottom, .pad_right = p->pad_right,

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sconv/base.h"
+#include "sconv/tensor.h"
 
 /* Record a formatted message for sc_last_message() on this thread and return st. */
 sc_status sc_fail(sc_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -48,6 +48,15 @@ int64_t sc_checked_product(const int64_t *ext, int n);
 /* The transposed conv's output padding rule, per axis: 0 <= out_pad < max(stride, dil)
  * (conv_shapes.c). Callers word their own messages. */
 bool sc_out_pad_ok(int64_t out_pad, int64_t stride, int64_t dil);
+
+/* Whether [a, a + na) and [b, b + nb) share a byte (overlap.c); NULL or empty never does.
+ * Safe for ranges near the top of the address space. */
+bool sc_bytes_overlap(const void *a, size_t na, const void *b, size_t nb);
+/* The bytes a checked view addresses from its base: span * sizeof(float). */
+size_t sc_tensor_bytes(const sc_tensor *t);
+
+/* SC_EINVAL naming `who` unless 0 <= threads <= SC_THREADS_MAX (threads.c). */
+sc_status sc_threads_check(const char *who, int threads);
 
 /* Instruction sets of the library's kernels, ordered: a CPU that runs one runs every lower
  * one. AVX2 means AVX2 and FMA; AVX512 means AVX-512 F, BW, DQ and VL on top of AVX2. */

@@ -18,6 +18,7 @@ sc_tensor sc_tensor_nhwc(int64_t n, int64_t c, int64_t h, int64_t w)
 
 sc_tensor sc_tensor_slice_c(const sc_tensor *t, int64_t c0, int64_t nc)
 {
+    if (!t) return (sc_tensor){{0, 0, 0, 0}, {0, 0, 0, 0}};  /* extents 0: never valid */
     sc_tensor s = *t;
     if (c0 < 0 || nc < 1 || c0 > t->dims[SC_C] || nc > t->dims[SC_C] - c0) s.dims[SC_C] = 0;
     else s.dims[SC_C] = nc;
@@ -26,6 +27,7 @@ sc_tensor sc_tensor_slice_c(const sc_tensor *t, int64_t c0, int64_t nc)
 
 int64_t sc_tensor_offset(const sc_tensor *t, int64_t n, int64_t c, int64_t h, int64_t w)
 {
+    if (!t) return -1;
     return n * t->strides[SC_N] + c * t->strides[SC_C] + h * t->strides[SC_H] +
            w * t->strides[SC_W];
 }
@@ -38,6 +40,7 @@ static int by_stride(const void *a, const void *b)
 
 sc_status sc_tensor_check(const sc_tensor *t, int for_write, const char *what)
 {
+    if (!what) what = "tensor";
     if (!t) return sc_fail(SC_EINVAL, "%s: descriptor is NULL", what);
     int64_t last = 0;  /* offset of the highest addressed element */
     for (int d = 0; d < 4; ++d) {
@@ -78,6 +81,7 @@ sc_status sc_tensor_check(const sc_tensor *t, int for_write, const char *what)
 
 int64_t sc_tensor_span(const sc_tensor *t)
 {
+    if (!t) return 0;
     int64_t last = 0;
     for (int d = 0; d < 4; ++d) last += (t->dims[d] - 1) * t->strides[d];
     return last + 1;
@@ -85,6 +89,7 @@ int64_t sc_tensor_span(const sc_tensor *t)
 
 int64_t sc_tensor_numel(const sc_tensor *t)
 {
+    if (!t) return 0;
     return t->dims[0] * t->dims[1] * t->dims[2] * t->dims[3];
 }
 

@@ -24,6 +24,7 @@ const char *sc_wlayout_name(sc_wlayout layout)
 
 sc_status sc_wlayout_parse(const char *name, sc_wlayout *out)
 {
+    if (!out) return sc_fail(SC_EINVAL, "weight layout parse: out must not be NULL");
     for (int l = 0; name && l < 3; ++l)
         if (strcasecmp(name, layout_names[l]) == 0) {
             *out = (sc_wlayout)l;
@@ -43,6 +44,11 @@ static void logical_dims(const sc_wdesc *wd, int64_t dims[4])
 
 void sc_wdesc_shape(const sc_wdesc *wd, int64_t shape[4])
 {
+    if (!shape) return;
+    if (!wd || !layout_valid(wd->layout)) {  /* nothing to describe */
+        for (int d = 0; d < 4; ++d) shape[d] = 0;
+        return;
+    }
     int64_t dims[4];
     logical_dims(wd, dims);
     for (int d = 0; d < 4; ++d) shape[d] = dims[axes_of[wd->layout][d]];
@@ -70,6 +76,7 @@ sc_status sc_wdesc_check(const sc_wdesc *wd)
 
 sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdesc *out)
 {
+    if (!shape || !out) return sc_fail(SC_EINVAL, "weights: shape and out must not be NULL");
     if (!layout_valid(layout)) return sc_fail(SC_EINVAL, "weights: unknown layout %d", (int)layout);
     int64_t dims[4];
     for (int d = 0; d < 4; ++d) dims[axes_of[layout][d]] = shape[d];
@@ -81,11 +88,13 @@ sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdes
 
 int64_t sc_wdesc_numel(const sc_wdesc *wd)
 {
+    if (!wd) return 0;
     return wd->oc * wd->icg * wd->kh * wd->kw;
 }
 
 int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w)
 {
+    if (!wd || !layout_valid(wd->layout)) return -1;
     int64_t shape[4], coord[4];
     const int64_t logical[4] = {o, i, h, w};
     sc_wdesc_shape(wd, shape);
@@ -95,6 +104,11 @@ int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int6
 
 void sc_wlayout_perm(sc_wlayout from, sc_wlayout to, int perm[4])
 {
+    if (!perm) return;
+    if (!layout_valid(from) || !layout_valid(to)) {  /* documented: the identity */
+        for (int d = 0; d < 4; ++d) perm[d] = d;
+        return;
+    }
     /* out position d holds logical axis axes_of[to][d]; find where `from` keeps it. */
     for (int d = 0; d < 4; ++d)
         for (int e = 0; e < 4; ++e)

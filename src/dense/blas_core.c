@@ -12,11 +12,9 @@ char *openblas_get_corename(void);
 
 /* OpenBLAS built with DYNAMIC_ARCH picks its kernels once, when it is loaded, from the CPU
  * model. A release older than the CPU does not know the model and falls back to generic
- * SSE3 kernels ("Prescott"): Debian 12's OpenBLAS 0.3.21 on a 5th-generation Xeon (family
- * 6, model 207) ran a 1024^3 sgemm at 21-32 GFLOP/s instead of 157-165 with
- * OPENBLAS_CORETYPE=SkylakeX, which made the dense fallback 5x slower than it should be.
- * The cores listed here use AVX2 and FMA; on a CPU with both, any other choice is such a
- * fallback. */
+ * SSE3 kernels ("Prescott"), several times slower than its AVX2/AVX-512 ones
+ * (docs/kernels.md, "OpenBLAS on a CPU it does not know"). The cores listed here use AVX2
+ * and FMA; on a CPU with both, any other choice is such a fallback. */
 static const char *const avx2_cores[] = {"Haswell", "SkylakeX", "Cooperlake", "SapphireRapids",
                                          "Zen", "Excavator"};
 

@@ -7,9 +7,9 @@
 #include "dense/dense_impl.h"
 
 /* Tile size. A packed tile (kdim x tile floats) plus an output tile (ocg x tile) should
- * stay near L2 (512 KiB per core on the Zen 3 machine this was tuned on) so the gemm
- * reads the panel it just wrote from cache; tiles below 64 pixels make sgemm call
- * overhead visible, above 1024 pixels give no further gain. */
+ * stay near a 512 KiB L2 so the gemm reads the panel it just wrote from cache; tiles below
+ * 64 pixels make sgemm call overhead visible, above 1024 pixels give no further gain
+ * (docs/layouts.md, "The dense convolutions and layouts"). */
 #define SCRATCH_BYTES ((int64_t)512 << 10)
 #define TILE_MIN 64
 #define TILE_MAX 1024
@@ -24,15 +24,13 @@ static bool fits_int(int64_t v)
  * channel rows of unit-stride pixels (NCHW-like, k_rows) or pixel rows of unit-stride
  * channels (NHWC-like). Otherwise the reduction order follows the input: (kh,kw,c) when
  * channels are closer together than pixels (im2row), else (c,kh,kw) (im2col). With fewer
- * than 4 channels per group im2row's per-tap copies are too short to pay (measured on the
- * 3-channel ResNet stem, 7x7 s2 NHWC: 23 GFLOP/s im2row, 28-45 im2col; with 4 channels per
- * group, ResNeXt 3x3 x32 groups, im2row stayed ahead), so im2col is used there.
- * The one exception: when the weights' layout holds the other order in place (OIHW is
- * (c,kh,kw); OHWI and HWIO are (kh,kw,c)) and there are more output channels than output
- * pixels in the call, converting the weights (oc*kdim floats, into fresh memory, every
- * call) would cost more than packing against the input's grain (kdim floats per pixel),
- * so the weights' order wins. Measured on 3x3 512->512 at 7x7, NHWC input, OIHW weights:
- * 31 GFLOP/s converting, against 54 with OHWI weights that need no conversion. */
+ * than 4 channels per group im2row's per-tap copies are too short to pay, so im2col is
+ * used there. The one exception: when the weights' layout holds the other order in place
+ * (OIHW is (c,kh,kw); OHWI and HWIO are (kh,kw,c)) and there are more output channels than
+ * output pixels in the call, converting the weights (oc*kdim floats, into fresh memory,
+ * every call) would cost more than packing against the input's grain (kdim floats per
+ * pixel), so the weights' order wins (docs/layouts.md, "The dense convolutions and
+ * layouts"). */
 static void plan_input(sc_dense_plan *pl, sc_wlayout wlayout)
 {
     const sc_conv_params *p = &pl->p;
@@ -202,8 +200,7 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
 {
     sc_status st = sc_dense_validate("dense conv", p, wd, w, bias, act, xd, x, yd, y);
     if (st != SC_OK) return st;
-    if (threads < 0)
-        return sc_fail(SC_EINVAL, "dense conv: threads = %d: must be >= 0 (0 = default)", threads);
+    if ((st = sc_threads_check("dense conv", threads)) != SC_OK) return st;
     sc_dense_plan pl = {
         .p = *p, .nb = xd->dims[SC_N], .ic = xd->dims[SC_C], .ih = xd->dims[SC_H],
         .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],

@@ -13,6 +13,7 @@ const char *sc_layer_kind_name(sc_layer_kind kind)
 
 sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out)
 {
+    if (!out) return sc_fail(SC_EINVAL, "layer kind parse: out must not be NULL");
     if (name && !strcmp(name, "conv")) {
         *out = SC_LAYER_CONV;
         return SC_OK;
@@ -28,6 +29,7 @@ sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out)
 sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *p, int64_t out_pad_h,
                               int64_t out_pad_w)
 {
+    if (!p) return sc_fail(SC_EINVAL, "layer: params must not be NULL");
     if (kind != SC_LAYER_CONV && kind != SC_LAYER_CONV_TRANSPOSE)
         return sc_fail(SC_EINVAL, "layer: unknown kind %d (expected conv or conv_transpose)",
                        (int)kind);

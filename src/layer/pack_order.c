@@ -11,6 +11,7 @@ const char *sc_pack_order_name(sc_pack_order order)
 
 sc_status sc_pack_order_parse(const char *name, sc_pack_order *out)
 {
+    if (!out) return sc_fail(SC_EINVAL, "pack order parse: out must not be NULL");
     if (name && (!strcasecmp(name, "chw") || !strcasecmp(name, "nchw"))) {
         *out = SC_PACK_CHW;
         return SC_OK;

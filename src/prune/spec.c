@@ -32,6 +32,7 @@ const char *sc_prune_convention_name(sc_prune_convention convention)
 
 sc_status sc_prune_convention_parse(const char *name, sc_prune_convention *out)
 {
+    if (!out) return sc_fail(SC_EINVAL, "prune convention parse: out must not be NULL");
     if (name && (!strcasecmp(name, "torch") || !strcasecmp(name, "pytorch"))) {
         *out = SC_CONV_TORCH;
         return SC_OK;

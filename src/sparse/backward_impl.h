@@ -3,6 +3,7 @@
 #define SC_BACKWARD_IMPL_H
 
 #include "sconv/backward.h"
+#include "sparse/run_gate.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
@@ -54,6 +55,7 @@ typedef struct sc_tconv {
     sc_tconv_plan tp;
     const char *kernel_name;
     char reason[256];
+    sc_run_gate gate;        /* runs in flight, or a plan: one excludes the other */
 } sc_tconv;
 
 struct sc_conv_bwd { sc_tconv t; };

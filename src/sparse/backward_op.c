@@ -4,6 +4,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "layer/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_bwd_options sc_conv_bwd_options_default(void)
 {
@@ -16,10 +17,8 @@ sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *o
     if (!layer || !out)
         return sc_fail(SC_EINVAL, "backward create: layer and out must not be NULL");
     const sc_conv_bwd_options o = opt ? *opt : sc_conv_bwd_options_default();
-    if (o.threads < 0)
-        return sc_fail(SC_EINVAL, "backward: threads = %d: must be >= 0 (0 = OpenMP default)",
-                       o.threads);
-    sc_status st = sc_tconv_check_kernel("backward", o.kernel);
+    sc_status st = sc_threads_check("backward", o.threads);
+    if (st == SC_OK) st = sc_tconv_check_kernel("backward", o.kernel);
     if (st != SC_OK) return st;
     sc_conv_bwd *op = NULL;
     if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "backward: operator")) != SC_OK)
@@ -28,6 +27,7 @@ sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *o
     op->t.p = layer->params;
     op->t.threads = o.threads;
     op->t.kernel = o.kernel;
+    atomic_init(&op->t.gate, 0u);
     *out = op;
     return SC_OK;
 }
@@ -36,8 +36,11 @@ sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor
 {
     if (!op || !dy || !dx)
         return sc_fail(SC_EINVAL, "backward plan: op, dy and dx must not be NULL");
-    sc_status st = sc_conv_bwd_check(&op->t.p, &op->t.layer->wd, dy, dx);
+    sc_status st = sc_gate_plan_enter(&op->t.gate, "backward plan");
+    if (st != SC_OK) return st;
+    st = sc_conv_bwd_check(&op->t.p, &op->t.layer->wd, dy, dx);
     if (st == SC_OK) st = sc_tconv_plan_build(&op->t, dy, dx);
+    sc_gate_plan_leave(&op->t.gate);
     return st;
 }
 
@@ -45,9 +48,17 @@ sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx)
 {
     if (!op || !dy || !dx)
         return sc_fail(SC_EINVAL, "backward run: op, dy and dx must not be NULL");
+    sc_run_gate *gate = (sc_run_gate *)&op->t.gate;  /* create allocated op: not const */
+    sc_status st = sc_gate_run_enter(gate, "backward run");
+    if (st != SC_OK) return st;
     if (!op->t.planned)
-        return sc_fail(SC_ESTATE, "backward run: the operator has not been planned");
-    return sc_tconv_run(&op->t, dy, dx);
+        st = sc_fail(SC_ESTATE, "backward run: the operator has not been planned");
+    else
+        st = sc_run_check_overlap("backward run", op->t.layer, &op->t.in, dy, "dY", &op->t.out,
+                                  dx, 0, "dX");
+    if (st == SC_OK) st = sc_tconv_run(&op->t, dy, dx);
+    sc_gate_run_leave(gate);
+    return st;
 }
 
 sc_status sc_conv_bwd_describe(const sc_conv_bwd *op, sc_conv_choice *out)

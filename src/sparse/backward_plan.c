@@ -10,9 +10,9 @@
 
 /* Reduction blocking over dY channels, as the forward plan does over input channels: the
  * dY a block touches for one 64-pixel tile should stay within L1 (24 KiB: the forward
- * engine's measured budget; on backward 1x1 layers 24 KiB vs 16 KiB measured 0.93-1.02x the
- * time, and 64 KiB more L1 misses for no gain), and blocks never get smaller than 16
- * channels (the fixed cost per (row, block, tile) takes over). */
+ * engine's budget on a 32 KiB L1; neither 16 KiB nor 64 KiB did better on backward 1x1
+ * layers), and blocks never get smaller than 16 channels (the fixed cost per (row, block,
+ * tile) takes over). See docs/kernels.md, "Reduction blocking". */
 #define SC_TCB_L1_BYTES 24576
 #define SC_TCB_MIN_CH 16
 

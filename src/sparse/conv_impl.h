@@ -3,6 +3,7 @@
 #define SC_CONV_IMPL_H
 
 #include "sconv/conv.h"
+#include "sparse/run_gate.h"
 #include "sparse/scratch.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
@@ -74,6 +75,7 @@ struct sc_conv {
     sc_sparse_plan sp;
     sc_scratch_slot *scratch;  /* the sparse runs' idle scratch block; shared by the shallow
                                 * copies auto's measurement runs, freed with the operator */
+    sc_run_gate gate;          /* runs in flight, or a plan: one excludes the other */
 };
 
 /* Tile t (< sp->n_tiles) of an image: its first flat pixel *q0 and its *m pixels. */

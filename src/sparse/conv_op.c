@@ -6,6 +6,7 @@
 #include "sparse/conv_impl.h"
 #include "sparse/kernel_choice.h"
 #include "layer/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_options sc_conv_options_default(void)
 {
@@ -18,9 +19,7 @@ static sc_status check_options(const sc_conv_options *opt)
 {
     sc_status st = sc_activation_check(&opt->act);
     if (st != SC_OK) return st;
-    if (opt->threads < 0)
-        return sc_fail(SC_EINVAL, "conv: threads = %d: must be >= 0 (0 = OpenMP default)",
-                       opt->threads);
+    if ((st = sc_threads_check("conv", opt->threads)) != SC_OK) return st;
     if ((unsigned)opt->engine > SC_ENGINE_DENSE)
         return sc_fail(SC_EINVAL, "conv: engine %d: expected auto, sparse or dense",
                        (int)opt->engine);
@@ -45,6 +44,7 @@ sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_c
                              "conv: scratch slot")) != SC_OK)
         goto done;
     atomic_init(&op->scratch->idle, NULL);
+    atomic_init(&op->gate, 0u);
     op->layer = layer;
     op->opt = o;
     const float *bias = o.bias ? o.bias : layer->bias;
@@ -66,13 +66,26 @@ done:
 sc_status sc_conv_run(const sc_conv *op, const float *x, float *y)
 {
     if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_run: op, x and y must not be NULL");
-    if (!op->planned) return sc_fail(SC_ESTATE, "conv_run: the operator has not been planned");
-    if (op->engine == SC_ENGINE_SPARSE) return sc_sparse_run(op, x, y);
-    const sc_layer *L = op->layer;
-    sc_wdesc wd = L->wd;
-    wd.layout = SC_OIHW;
-    return sc_conv_dense(&L->params, &wd, op->dense_w, op->bias, &op->opt.act, &op->x, x,
-                         &op->y, y, op->opt.threads);
+    /* create allocated the operator, so its gate may change through this const pointer */
+    sc_run_gate *gate = (sc_run_gate *)&op->gate;
+    sc_status st = sc_gate_run_enter(gate, "conv_run");
+    if (st != SC_OK) return st;
+    if (!op->planned)
+        st = sc_fail(SC_ESTATE, "conv_run: the operator has not been planned");
+    else
+        st = sc_run_check_overlap("conv_run", op->layer, &op->x, x, "the input x", &op->y, y, 0,
+                                  "the output y");
+    if (st == SC_OK && op->engine == SC_ENGINE_SPARSE) {
+        st = sc_sparse_run(op, x, y);
+    } else if (st == SC_OK) {
+        const sc_layer *L = op->layer;
+        sc_wdesc wd = L->wd;
+        wd.layout = SC_OIHW;
+        st = sc_conv_dense(&L->params, &wd, op->dense_w, op->bias, &op->opt.act, &op->x, x,
+                           &op->y, y, op->opt.threads);
+    }
+    sc_gate_run_leave(gate);
+    return st;
 }
 
 sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out)

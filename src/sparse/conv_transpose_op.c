@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "layer/layer_impl.h"
+#include "sparse/run_args.h"
 
 sc_conv_transpose_options sc_conv_transpose_options_default(void)
 {
@@ -34,9 +35,7 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
                        "params ask for %lld", (long long)layer->params.groups,
                        (long long)p->groups);
     if ((st = sc_activation_check(&o.act)) != SC_OK) return st;
-    if (o.threads < 0)
-        return sc_fail(SC_EINVAL, "conv transpose: threads = %d: must be >= 0 (0 = OpenMP "
-                       "default)", o.threads);
+    if ((st = sc_threads_check("conv transpose", o.threads)) != SC_OK) return st;
     if ((st = sc_tconv_check_kernel("conv transpose", o.kernel)) != SC_OK) return st;
     const int64_t cout = layer->wd.icg * p->groups;
     sc_conv_transpose *op = NULL;
@@ -54,6 +53,7 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
     op->t.p = fp;
     op->t.threads = o.threads;
     op->t.kernel = o.kernel;
+    atomic_init(&op->t.gate, 0u);
     op->t.act = sc_spmm_params_for(&o.act);
     *out = op;
     op = NULL;
@@ -66,8 +66,11 @@ sc_status sc_conv_transpose_plan(sc_conv_transpose *op, const sc_tensor *x, cons
 {
     if (!op || !x || !y)
         return sc_fail(SC_EINVAL, "conv transpose plan: op, x and y must not be NULL");
-    sc_status st = sc_conv_transpose_check(&op->p, &op->t.layer->wd, x, y);
+    sc_status st = sc_gate_plan_enter(&op->t.gate, "conv transpose plan");
+    if (st != SC_OK) return st;
+    st = sc_conv_transpose_check(&op->p, &op->t.layer->wd, x, y);
     if (st == SC_OK) st = sc_tconv_plan_build(&op->t, x, y);
+    sc_gate_plan_leave(&op->t.gate);
     return st;
 }
 
@@ -75,9 +78,17 @@ sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, flo
 {
     if (!op || !x || !y)
         return sc_fail(SC_EINVAL, "conv transpose run: op, x and y must not be NULL");
+    sc_run_gate *gate = (sc_run_gate *)&op->t.gate;  /* create allocated op: not const */
+    sc_status st = sc_gate_run_enter(gate, "conv transpose run");
+    if (st != SC_OK) return st;
     if (!op->t.planned)
-        return sc_fail(SC_ESTATE, "conv transpose run: the operator has not been planned");
-    return sc_tconv_run(&op->t, x, y);
+        st = sc_fail(SC_ESTATE, "conv transpose run: the operator has not been planned");
+    else
+        st = sc_run_check_overlap("conv transpose run", op->t.layer, &op->t.in, x,
+                                  "the input x", &op->t.out, y, 0, "the output y");
+    if (st == SC_OK) st = sc_tconv_run(&op->t, x, y);
+    sc_gate_run_leave(gate);
+    return st;
 }
 
 sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out)

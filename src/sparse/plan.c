@@ -7,16 +7,10 @@
 #include "sparse/kernel_choice.h"
 #include "layer/layer_impl.h"
 
-/* Auto engine thresholds, measured with this engine against the OpenBLAS im2col fallback
- * (1 thread, 90%..0% unstructured sparsity, NCHW and NHWC, docs/kernels.md):
- * - 1x1: remeasured after the aligned-panel and tail changes (best of 40 runs x 2, machine
- *   loaded): at 50% sparse was 0.90-1.58x the dense speed on 16 ResNet-50/MobileNetV1 1x1
- *   shapes x NCHW/NHWC (14 of 16 faster), at 45% 0.99-1.34x on the 4 weakest, at 40%
- *   0.70-1.14x. Sparse from 45% (was 55%: dense lost up to 1.6x at 50-55%).
- * - KxK: 128->128@28 3x3 sparse/dense 0.82x at 25%, 0.96-0.98x at 35%, 1.12-1.17x at 45%;
- *   break-even near 38%. From 35% (the loss at 35-38% stays within 5%).
- * - one input channel per group (depthwise): im2col + sgemm per group runs 1-3 GFLOP/s;
- *   the sparse kernels were 3.5-4.9x faster at sparsity 0. Always sparse. */
+/* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine
+ * beat the OpenBLAS im2col fallback on one thread, 1x1 and KxK apart; layers with one input
+ * channel per group always go sparse, im2col + sgemm per group being slow there
+ * (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
 #define SC_AUTO_SPARSE_FROM_1X1 0.45
 #define SC_AUTO_SPARSE_FROM_KXK 0.35
 
@@ -36,9 +30,9 @@ static sc_status ensure_dense_weights(sc_conv *op)
     return st;
 }
 
-sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
+/* The plan proper, with the gate held: no run reads op meanwhile. */
+static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
 {
-    if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_plan: op, x and y must not be NULL");
     const sc_layer *L = op->layer;
     sc_status st = sc_conv_check(&L->params, &L->wd, x, y);
     if (st != SC_OK) return st;
@@ -88,6 +82,7 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     }
     if (measure) {
         sc_conv s = *op, d;  /* shallow planned copies, run only inside the measurement */
+        atomic_init(&s.gate, 0u);  /* op's gate is held by this plan; the copies run */
         s.sp = sp;
         s.x = *x;
         s.y = *y;
@@ -125,4 +120,14 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     memcpy(op->reason, reason, sizeof reason);
     op->planned = 1;
     return SC_OK;
+}
+
+sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
+{
+    if (!op || !x || !y) return sc_fail(SC_EINVAL, "conv_plan: op, x and y must not be NULL");
+    sc_status st = sc_gate_plan_enter(&op->gate, "conv_plan");
+    if (st != SC_OK) return st;
+    st = plan_gated(op, x, y);
+    sc_gate_plan_leave(&op->gate);
+    return st;
 }

@@ -16,23 +16,16 @@ static double time_run(const sc_conv *op, const float *x, float *y, sc_status *s
     return *st == SC_OK ? 1e3 * (sc_now_s() - t0) : NAN;
 }
 
-/* Longest wait for other threads of the process to go idle before timing. Debian's
- * OpenBLAS (pthreads build) starts its worker threads when the library is loaded, and
- * they spin for 2^28 TSC ticks (~0.1 s) before sleeping, whatever openblas_set_num_threads
- * says afterwards. A program that plans right after start-up therefore timed its 2-thread
- * runs beside a spinner on a 2-core machine: 64->128 @56^2 NCHW, sparsity 0, measured
- * sparse 0.51 ms and dense 0.45 (dense chosen, 3 of 3 processes) where both run 0.28 and
- * 0.37 once the spinner sleeps (sparse chosen, 6 of 6 with a 0.2 s sleep before planning
- * or OPENBLAS_NUM_THREADS=1); 256->256 @14^2 3x3, 2 threads: sparse 15.9 ms, dense 8.0,
- * against 1.5 and 1.9, and the first plan of a process chose sparse in 0 of 10 processes
- * before this wait, 10 of 10 with it. */
+/* Longest wait for other threads of the process to go idle before timing: Debian's
+ * OpenBLAS starts worker threads that spin for a while after the library loads, and
+ * 2-thread runs timed beside them kept the wrong engine (docs/kernels.md, "How auto
+ * chooses"). */
 #define IDLE_WAIT_MAX_S 0.25
 
 /* Untimed running before the timed runs, at least one run of each engine: the first runs
- * after an idle gap (the wait above, or the program before the plan) are slow on the 2-vCPU
- * Zen 3 guest for about 2 ms (bench/runner.c, WARM_MIN_S). 128->256 @28^2 NHWC, sparsity 0,
- * 2 threads (sparse 0.30 ms, dense 0.61 in a steady loop): sparse chosen in 7 of 16 plans
- * after one warm-up run of each engine, 16 of 16 after 2 ms. */
+ * after an idle gap (the wait above, or the program before the plan) are slow on a shared
+ * guest, and one warm-up run did not cover that ramp (docs/kernels.md, "How auto chooses";
+ * bench/runner.c, WARM_MIN_S). */
 #define WARM_MIN_MS 2.0
 
 /* Wait until no thread of the process outside this thread's OpenMP team of `threads` runs
@@ -62,15 +55,10 @@ static sc_status wait_for_other_threads(int threads, double *waited_s)
 }
 
 /* Why measure rather than trust thresholds: the sparse/dense break-even moves with the
- * machine far more than with the layer. The thresholds in plan.c were measured on an AVX2
- * machine whose OpenBLAS ran at 80 GFLOP/s; on an AVX-512 Xeon the same OpenBLAS ran at
- * 21-32 GFLOP/s with its generic kernels (sparse won at 0% sparsity, 2.2x) and at 157 with
- * the right ones (dense won at 50% on 1x1 layers, 1.3x). Warm-up runs of both engines,
- * then timed runs in alternation, best of up to 3; a gap over 1.5x after two timed pairs
- * settles it, so the cost is 2 ms of warm-up and 2-3 timed runs of each engine, once per
- * plan. One pair was not enough on a shared Zen 3 host: a single slow sample of one engine
- * (2 threads) made auto keep block kernels 1.6x slower than dense (vgg_conv4_1 NHWC, 0%
- * sparsity, 24.6 vs 15.3 ms in the full sweep). */
+ * machine (its OpenBLAS kernels above all) far more than with the layer. Warm-up runs of
+ * both engines, then timed runs in alternation, best of up to 3; a gap over 1.5x after two
+ * timed pairs settles it, since one pair let a single slow sample on a shared host keep
+ * the slower engine (docs/kernels.md, "How auto chooses"). */
 sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
                           double *ms_dense, double *ms_waited)
 {

@@ -6,36 +6,13 @@
 #include "sparse/conv_impl.h"
 #include "layer/layer_impl.h"
 
-/* Reduction blocking: a block of input channels should keep the input it touches for one
- * 64-pixel tile within about 3/4 of the core's L1 data cache (PERFORMANCE.md: blocking so
- * the touched tile stays in L1 measured 1.5x). Measured with a 32 KiB L1 at 90% sparsity,
- * 1 thread, best of 60 runs (ms, budget 8K / 16K / 24K / 32K / unblocked): 256->64@56 1x1
- * 0.56/0.46/0.455/0.46/0.48; 1024->256@14 1x1 0.50/0.41/0.35/0.36/0.54; 512->128@28 1x1
- * 0.39/0.335/0.34/0.35/0.39; 128->128@28 3x3 0.61/0.60/0.59/0.64/0.88; 256->256@14 3x3
- * 0.78/0.80/0.84/0.87/0.98. With a 48 KiB L1 (5th-gen Xeon) a fixed 24K left 1x1 layers
- * of 14x14 and 7x7 pixels 10-20% behind the 36K that 3/4 of its L1 gives (256->1024@14
- * 0.142 -> 0.123 ms, 512->512@14 0.141 -> 0.125, 1024->1024@7 0.176 -> 0.158), while
- * KxK layers, whose taps reach into neighbouring rows, kept their best at half the L1
- * (24K: 256->256@14 3x3 0.315 vs 0.326 ms at 36K, 512->512@14 1.27 vs 1.30).
- *
- * Sparser weights want larger blocks. A block costs a fixed amount per (row, block, tile)
- * (its partial sums loaded and stored, the call) and a per-nonzero amount that grows once
- * the block's input spills from L1; with density d the first falls as 1/cb and the second
- * rises with cb times d, so the best cb goes as 1/sqrt(d). Measured on Zen 3 (32 KiB L1),
- * 1 thread, NCHW, best of 3 interleaved processes, budgets 24K / 32K / 48K / 64K (ms):
- * 1024->1024@7 1x1 at 80% 0.403/0.415/0.402/0.472, 90% 0.241/0.208/0.219/0.241, 95%
- * 0.166/0.132/0.132/0.137, 98% 0.120/0.087/0.078/0.075; 2048->512@7 at 95%
- * 0.172/0.137/0.139/0.149; 512->128@28 at 90% 0.206/0.208/0.217/0.236, 98%
- * 0.085/0.072/0.066/0.063. 3x3 layers (16K / 24K / 32K / 48K): 16K best down to 90%, 24K
- * 3-9% ahead at 98% (64->64@56 0.180/0.164/0.232/0.163, 256->256@14 0.162/0.157/0.230/
- * 0.162). Hence the L1 fraction above at density CB_REF_DENSITY_1X1 (1x1) or
- * CB_REF_DENSITY_KXK (KxK), scaled by sqrt(ref / d) below it, at most a quarter of L2.
- * In-place 1x1 layers, whose blocks read channel rows of the image itself (one stream per
- * channel from L3), also take the smaller blocks the same rule gives above the reference
- * density, while panels (packed in L2) lost with them: 1 thread, NCHW, best of 3
- * interleaved processes, 256->64@56 at 0 / 50 / 70% sparsity 1.319 -> 1.137, 0.835 ->
- * 0.733, 0.523 -> 0.500 ms; 512->128@28 1.267 -> 1.103, 0.757 -> 0.696; 1024->256@14
- * (panels) with a 12K / 16K / 24K budget at 50%: 0.811 / 0.760 / 0.748. */
+/* Reduction blocking: a block of input channels keeps the input it touches for one 64-pixel
+ * tile within 3/4 of the L1 data cache (1x1) or 1/2 (KxK, whose taps reach into
+ * neighbouring rows) at the reference density; sparser weights get larger blocks, by
+ * sqrt(ref / d) up to a quarter of L2, since a block's fixed cost per (row, block, tile)
+ * falls as 1/cb while its spill cost grows with cb * d. In-place 1x1 layers (channel rows
+ * of the image itself) take the same rule above the reference density too; panels do not.
+ * See docs/kernels.md, "Reduction blocking". */
 #define CB_REF_DENSITY_1X1 0.2
 #define CB_REF_DENSITY_KXK 0.05
 static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
@@ -85,14 +62,8 @@ static int64_t number_phases(int64_t k, int64_t d, int64_t s, int *phase_of)
  * lines. On two threads of a small image, though, the run is block-major and each thread
  * packs every tile's whole panel for its own output channels, so the packing is done once
  * per thread while the kernels' work is split; when each thread uses a packed channel row
- * for few nonzeros, the split loads cost less than that pass. Measured on Zen 3, 14x14,
- * 2 threads, best of 40 in 3 interleaved processes, panel -> in place (ms): 1024->256
- * 0.178-0.216 -> 0.139-0.183 at 90%, 0.107-0.123 -> 0.091-0.106 at 95%, 0.078-0.088 ->
- * 0.047-0.057 at 98%; 512->512 0.059-0.063 -> 0.036-0.050 at 98%, equal at 95%, 0.110-0.149
- * -> 0.127-0.167 at 90%; 256->1024 equal at 95%, 0.035-0.046 -> 0.032-0.043 at 98%; one
- * thread: panels 15-20% faster to 95%, equal at 98%. Every gain and no loss lies at
- * threads * channels / nonzeros >= 0.075 (1024->256 at 90%: 0.078; 512->512 at 95%, a tie:
- * 0.078; 256->1024 at 90%, a loss: 0.020). */
+ * for few nonzeros (threads * channels / nonzeros >= 0.075), the split loads cost less
+ * than that pass (docs/kernels.md, "1x1 layers: in place or per-tile panels"). */
 static int read_in_place_pays(const sc_conv *op, const sc_tensor *x, const sc_sparse_plan *sp)
 {
     const int threads = sc_sparse_thread_count(op);

@@ -49,10 +49,9 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
  * (the blocks of a tile consecutive, sharing its packed panel), except when the kernels
  * store straight into an NCHW y of a small image (under 4 tiles per thread): there a
  * thread's pixel range ends inside cache lines of every output row, which both cores then
- * write (14x14, 2 threads: 1.1-1.6x of one thread, block-major 1.6-1.9x), so items run
- * block-major with one block per thread and every thread walks all tiles for its own
- * output channels. At 28x28 (13 tiles) the shared lines are few and reading every tile
- * twice costs more (512->128: 2.0x tile-major, 1.55x block-major). */
+ * write, so items run block-major with one block per thread and every thread walks all
+ * tiles for its own output channels. At 28x28 (13 tiles) the shared lines are few and
+ * reading every tile twice costs more (docs/kernels.md, "Threads"). */
 typedef struct work_order {
     int64_t n_tiles;   /* tiles of the whole batch */
     int64_t n_ocb;     /* output-channel blocks per tile */
@@ -71,16 +70,14 @@ static work_order plan_order(const sc_sparse_plan *sp, int64_t n_tiles, int64_t 
     } else if (sp->panel && n_tiles < 8 * (int64_t)nthreads &&
                IC * sp->tile_floats * 4 > sc_cpu_l2_bytes() / 2) {
         /* a panel larger than half the L2 is read again from L3 by every block of its tile:
-         * one block per thread (2048->512 @7^2, 512 KiB panel, 1 thread: 0.300 ms with
-         * 8 blocks, 0.262 with 1). Smaller panels stay in L2 and the blocks keep their
-         * output rows in cache across the reduction blocks (1024->1024 @7^2: 0.38 ms
-         * with 8 blocks, 0.48 with 1). */
+         * one block per thread. Smaller panels stay in L2 and the blocks keep their
+         * output rows in cache across the reduction blocks (docs/kernels.md, "Threads"). */
         wo.n_ocb = nthreads;
         while (wo.n_ocb > 1 && OC / wo.n_ocb < 16) --wo.n_ocb;
     } else {
         /* 1 block, unless there are fewer than 8 tiles per thread (small images), then
          * halved down to 16 channels per block so both cores get balanced work (4 items
-         * per thread left 14x14 layers, 3 full tiles and a 4-pixel one, at 1.5x) */
+         * per thread left a 14x14 layer's short last tile unbalanced; docs/kernels.md) */
         while (n_tiles * wo.n_ocb < 8 * (int64_t)nthreads && OC / (2 * wo.n_ocb) >= 16)
             wo.n_ocb *= 2;
     }
@@ -97,9 +94,9 @@ static void item_of(const work_order *wo, int64_t t, int64_t *tile, int64_t *o0,
     *nb = wo->OC - *o0 < wo->ocb ? wo->OC - *o0 : wo->ocb;
 }
 
-/* Cost of a tile beyond its pixels, in pixels: per nonzero, the 8-wide kernel on a 4-pixel
- * tail took 0.53 ns against 0.96 for a 64-pixel tile (5th-gen Xeon), the scalar weight and
- * offset loads and the loop being paid per call whatever its width. */
+/* Cost of a tile beyond its pixels, in pixels: the scalar weight and offset loads and the
+ * loop are paid per call whatever its width, so a short tail costs far more per pixel than
+ * a full tile (docs/kernels.md, "Threads"). */
 enum { TILE_FIXED_PIXELS = 32 };
 
 /* Work of item t: pixels rounded up to 8 (the kernels' granule) plus the fixed cost, times

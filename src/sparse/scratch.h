@@ -5,12 +5,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-/* At most one idle block, handed to whichever run takes it first. Allocating a run's
- * scratch (phase planes, panels, tile buffers) afresh each time cost the page faults of
- * memory the C library had given back to the system: 20-29% of the time of 512->512 @14^2
- * and 1024->1024 @7^2 NHWC went to the kernel. Concurrent runs on one operator stay safe:
- * a run that finds the slot empty allocates its own block, and a run that finds it full
- * on return frees its block. */
+/* At most one idle block, handed to whichever run takes it first: allocating a run's
+ * scratch (phase planes, panels, tile buffers) afresh each time paid the page faults of
+ * memory the C library had given back to the system (docs/kernels.md, first section).
+ * Concurrent runs on one operator stay safe: a run that finds the slot empty allocates
+ * its own block, and a run that finds it full on return frees its block. */
 typedef struct sc_scratch_slot {
     _Atomic(void *) idle;  /* a block from sc_scratch_take, or NULL */
 } sc_scratch_slot;

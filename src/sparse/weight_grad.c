@@ -5,11 +5,12 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "layer/layer_impl.h"
+#include "sparse/run_args.h"
 #include "sparse/kernel_choice.h"
 #include "sparse/weight_grad_kernels.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
-#define SC_WG_L2_FLOATS 65536  /* half of the 512 KiB L2 of PERFORMANCE.md's machine */
+#define SC_WG_L2_FLOATS 65536  /* half of a 512 KiB L2 (docs/notes/README.md, "Machines") */
 
 sc_wgrad_options sc_wgrad_options_default(void)
 {
@@ -52,11 +53,15 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
         return sc_fail(SC_EINVAL, "weight gradient: NULL argument (layer, descriptors and "
                        "buffers are required)");
     const sc_wgrad_options o = opt ? *opt : sc_wgrad_options_default();
-    if (o.threads < 0)
-        return sc_fail(SC_EINVAL, "weight gradient: threads = %d: must be >= 0 (0 = OpenMP "
-                       "default)", o.threads);
-    sc_status st = sc_tconv_check_kernel("weight gradient", o.kernel);
+    sc_status st = sc_threads_check("weight gradient", o.threads);
+    if (st == SC_OK) st = sc_tconv_check_kernel("weight gradient", o.kernel);
     if (st == SC_OK) st = sc_conv_wgrad_check(&layer->params, &layer->wd, xd, dyd);
+    const size_t dw_bytes = (size_t)layer->nnz * sizeof(float);
+    if (st == SC_OK)
+        st = sc_run_check_overlap("weight gradient", layer, xd, x, "x", NULL, dw, dw_bytes, "dW");
+    if (st == SC_OK)
+        st = sc_run_check_overlap("weight gradient", layer, dyd, dy, "dY", NULL, dw, dw_bytes,
+                                  "dW");
     if (st != SC_OK) return st;
     const sc_layer *L = layer;
     const sc_conv_params *p = &L->params;

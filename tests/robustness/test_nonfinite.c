@@ -2,6 +2,7 @@
  * refuse non-finite weights with SC_ENUMERIC naming the first one; activations propagate */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,4 +197,91 @@ Test(nonfinite, activations_propagate_dense)
     cr_expect_eq(y[5], 8.0f);
     sc_conv_destroy(op);
     sc_layer_destroy(l);
+}
+
+/* The sparse engine under ReLU, ReLU6 and clamp, for each kernel choice this CPU runs, in
+ * NCHW (kernels read x in place) and NHWC (panels), 1x1 and 3x3: NaN, +Inf and -Inf in x
+ * give exactly the outputs the double reference gives (NaN stays NaN under every
+ * activation, +-Inf clamps to the bounds), finite outputs agree within rounding. */
+static int nonfinite_case(sc_kernel_choice kernel, const sc_activation *act, int64_t k, int nhwc)
+{
+    enum { N = 1, IC = 3, OC = 6, H = 9, W = 9 };
+    const sc_wdesc wd = {SC_OIHW, OC, IC, k, k};
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = (k - 1) / 2;
+    float w[OC * IC * 9];
+    rb_fill(w, OC * IC * k * k, 1.0, 31);  /* no zero weights: the dense reference's
+                                               * 0 * NaN would be NaN where sparse skips */
+    sc_pack_options po = sc_pack_options_default();
+    po.params = p;
+    po.order = nhwc ? SC_PACK_HWC : SC_PACK_CHW;
+    sc_layer *l = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_layer_unpack(l, SC_OIHW, w), SC_OK);  /* the kept weights, for the oracle */
+    const sc_tensor xd = nhwc ? sc_tensor_nhwc(N, IC, H, W) : sc_tensor_nchw(N, IC, H, W);
+    const sc_tensor yd = nhwc ? sc_tensor_nhwc(N, OC, H, W) : sc_tensor_nchw(N, OC, H, W);
+    float x[N * IC * H * W], y[N * OC * H * W], ref[N * OC * H * W];
+    rb_fill(x, N * IC * H * W, 1.0, 32);
+    const float specials[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3 * 7; ++i) x[(i * 37 + 5) % (N * IC * H * W)] = specials[i % 3];
+    sc_conv_options opt = sc_conv_options_default();
+    opt.engine = SC_ENGINE_SPARSE;
+    opt.kernel = kernel;
+    opt.act = *act;
+    opt.threads = 1;
+    sc_conv *op = NULL;
+    cr_assert_eq(sc_conv_create(l, &opt, &op), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_conv_run(op, x, y), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, act, &xd, x, &yd, ref), SC_OK);
+    sc_conv_choice ch;
+    sc_conv_describe(op, &ch);
+    int bad = 0, n_special = 0;
+    for (int i = 0; i < N * OC * H * W && bad < 3; ++i) {
+        const int ok = isnan(ref[i]) ? isnan(y[i])
+                       : isinf(ref[i]) ? y[i] == ref[i]
+                                       : fabsf(y[i] - ref[i]) <= 1e-4f * (1.0f + fabsf(ref[i]));
+        n_special += !isfinite(ref[i]) || ref[i] == act->lo || ref[i] == act->hi;
+        if (!ok)
+            cr_log_error("kernel %s, %s, %lldx%lld %s: y[%d] = %g, reference %g", ch.kernel,
+                         sc_activation_name(act->kind), (long long)k, (long long)k,
+                         nhwc ? "NHWC" : "NCHW", i, (double)y[i], (double)ref[i]);
+        bad += !ok;
+    }
+    cr_expect_gt(n_special, 0, "the case reaches no non-finite output");
+    sc_conv_destroy(op);
+    sc_layer_destroy(l);
+    return bad;
+}
+
+Test(nonfinite, sparse_engine_keeps_nan_and_inf_under_activations)
+{
+    const sc_kernel_choice kernels[3] = {SC_KERNEL_PORTABLE, SC_KERNEL_AVX2, SC_KERNEL_AVX512};
+    const sc_activation acts[4] = {sc_activation_relu(), sc_activation_relu6(),
+                                   sc_activation_clamp(-0.5f, 0.75f), sc_activation_none()};
+    int runs = 0, bad = 0;
+    for (int kc = 0; kc < 3; ++kc) {
+        sc_conv_options probe = sc_conv_options_default();
+        probe.kernel = kernels[kc];
+        sc_conv *op = NULL;
+        sc_layer *l = NULL;
+        const sc_wdesc wd = {SC_OIHW, 1, 1, 1, 1};
+        const float one = 1.0f;
+        sc_pack_options po = sc_pack_options_default();
+        cr_assert_eq(sc_layer_pack(&wd, &one, NULL, &po, &l), SC_OK);
+        const sc_status st = sc_conv_create(l, &probe, &op);
+        sc_conv_destroy(op);
+        sc_layer_destroy(l);
+        if (st == SC_EUNSUPPORTED) {
+            fprintf(stderr, "nonfinite: kernel choice %d skipped (CPU lacks the ISA)\n", kc);
+            continue;
+        }
+        cr_assert_eq(st, SC_OK, "%s", sc_last_message());
+        for (int a = 0; a < 4; ++a)
+            for (int64_t k = 1; k <= 3; k += 2)
+                for (int nhwc = 0; nhwc < 2; ++nhwc, ++runs)
+                    bad += nonfinite_case(kernels[kc], &acts[a], k, nhwc);
+    }
+    cr_expect_eq(bad, 0, "%d wrong outputs in %d runs", bad, runs);
+    cr_expect_geq(runs, 16);
 }

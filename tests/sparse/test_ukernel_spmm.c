@@ -36,7 +36,34 @@ typedef struct spmm_case {
     size_t y_pad;           /* extra floats between output rows */
     sc_spmm_params prm;
     uint64_t seed;
+    int inject;             /* 1: put `special` into x row 0 at pixels p % 3 == 1 and into
+                             * the start (y with load_y at p % 3 == 2, else even channels'
+                             * bias) */
+    float special;          /* NaN, +-Inf or -0.0 */
 } spmm_case;
+
+/* The kernels' activation rule, as the portable kernel and the dense epilogue write it: two
+ * comparisons that are false for NaN (kept), and -0.0 < 0 is false (-0.0 kept). */
+static double act_ref(double v, const sc_spmm_params *prm)
+{
+    if (!prm->clamp) return v;
+    v = v < prm->lo ? prm->lo : v;
+    return v > prm->hi ? prm->hi : v;
+}
+
+/* Exactly equal (NaN to NaN, zeros with their sign), for results that are not rounded:
+ * non-finite ones, and zeros reached without a product. */
+static int same_exact(double got, double want)
+{
+    if (isnan(want)) return isnan(got);
+    return got == want && signbit(got) == signbit(want);
+}
+
+/* The start value of output (o, p) under load_y: a partial sum, or the special value. */
+static float start_y(const spmm_case *c, size_t o, size_t p)
+{
+    return c->inject && p % 3 == 2 ? c->special : (float)(p * 0.01 - o * 0.1);
+}
 
 /* Run kern on one random case and compare with the double oracle, including the rows'
  * untouched padding. Returns the number of failures (also reported). */
@@ -55,13 +82,16 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
     double *ref = malloc(n_oc * c->mr * sizeof *ref);
     double *scale = malloc(n_oc * c->mr * sizeof *scale);
     for (size_t i = 0; i < c->k * ld; ++i) x[i] = (float)(2 * rnd() - 1);
+    if (c->inject && c->k > 0)
+        for (size_t p = 1; p < c->mr; p += 3) x[p] = c->special;
     size_t wp = 0, op = 0;
     for (size_t g = 0; g < n_oc; g += R) {
         for (size_t o = g; o < g + R; ++o) {
-            const float bias = (float)(rnd() - 0.5);
+            float bias = (float)(rnd() - 0.5);
+            if (c->inject && o % 2 == 0) bias = c->special;
             w[wp++] = bias;
             for (size_t p = 0; p < c->mr; ++p) {
-                const double start = c->prm.load_y ? (double)(float)(p * 0.01 - o * 0.1) : bias;
+                const double start = c->prm.load_y ? (double)start_y(c, o, p) : bias;
                 ref[o * c->mr + p] = start;
                 scale[o * c->mr + p] = fabs(start);
             }
@@ -84,11 +114,9 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
         for (size_t o = g + 1; o < g + R; ++o) nnz[o] = UINT32_MAX;  /* must not be read */
         for (size_t o = g; o < g + R; ++o) {
             for (size_t p = 0; p < ys; ++p)
-                y[o * ys + p] =
-                    c->prm.load_y && p < c->mr ? (float)(p * 0.01 - o * 0.1) : -777.0f;
-            if (c->prm.clamp)
-                for (size_t p = 0; p < c->mr; ++p)
-                    ref[o * c->mr + p] = fmin(fmax(ref[o * c->mr + p], c->prm.lo), c->prm.hi);
+                y[o * ys + p] = c->prm.load_y && p < c->mr ? start_y(c, o, p) : -777.0f;
+            for (size_t p = 0; p < c->mr; ++p)
+                ref[o * c->mr + p] = act_ref(ref[o * c->mr + p], &c->prm);
         }
     }
     kern->fn(c->mr, n_oc, x, w, off, nnz, y, ys * sizeof(float), &c->prm);
@@ -98,16 +126,20 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
             const double got = y[o * ys + p];
             if (p >= c->mr) {
                 if (got != -777.0) bad = 1;
+            } else if (!isfinite(ref[o * c->mr + p]) || scale[o * c->mr + p] == 0) {
+                if (!same_exact(got, ref[o * c->mr + p])) bad = 1;  /* not rounded */
             } else {
                 const double tol = 1e-5 * scale[o * c->mr + p] + 1e-30;
                 if (!(fabs(got - ref[o * c->mr + p]) <= tol)) bad = 1;
             }
             if (bad)
                 cr_log_error("%s: mr %zu n_oc %zu k %zu sparsity %.2f load_y %d clamp %d "
-                             "[%g, %g] y_pad %zu seed %llu: y[%zu][%zu] = %.9g, expected %.9g",
+                             "[%g, %g] y_pad %zu seed %llu special %g (%d): y[%zu][%zu] = "
+                             "%.9g, expected %.9g",
                              kern->name, c->mr, n_oc, c->k, c->sparsity, c->prm.load_y,
                              c->prm.clamp, (double)c->prm.lo, (double)c->prm.hi, c->y_pad,
-                             (unsigned long long)c->seed, o, p, got,
+                             (unsigned long long)c->seed, (double)c->special, c->inject, o, p,
+                             got,
                              p >= c->mr ? -777.0 : ref[o * c->mr + p]);
         }
     free(x), free(w), free(off), free(nnz), free(y), free(ref), free(scale);
@@ -128,7 +160,7 @@ Test(ukernel_spmm, every_kernel_every_width_sparsities)
         static const double sp[] = {0.0, 0.5, 0.9};
         FOR_EACH_MR(kern, m)
             for (int s = 0; s < 3; ++s) {
-                spmm_case c = {m, 5, 37, sp[s], 0, 0, no_act(), 100 * m + s};
+                spmm_case c = {m, 5, 37, sp[s], 0, 0, no_act(), 100 * m + s, 0, 0.0f};
                 fails += check_case(kern, &c);
                 ++cases;
             }
@@ -144,14 +176,14 @@ Test(ukernel_spmm, channels_around_block_empty_rows_all_zero)
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
         if (!usable(kern)) continue;
         for (size_t n_oc = 1; n_oc <= 9; ++n_oc) {
-            spmm_case c = {kern->mr, n_oc, 19, 0.5, 1, 0, no_act(), 7 + n_oc};
+            spmm_case c = {kern->mr, n_oc, 19, 0.5, 1, 0, no_act(), 7 + n_oc, 0, 0.0f};
             fails += check_case(kern, &c);
         }
-        spmm_case zero = {kern->mr, 4, 16, 1.0, 0, 0, no_act(), 3};  /* bias only */
+        spmm_case zero = {kern->mr, 4, 16, 1.0, 0, 0, no_act(), 3, 0, 0.0f};  /* bias only */
         fails += check_case(kern, &zero);
-        spmm_case none = {kern->mr, 3, 0, 0.0, 0, 0, no_act(), 4};   /* no input rows */
+        spmm_case none = {kern->mr, 3, 0, 0.0, 0, 0, no_act(), 4, 0, 0.0f};   /* no input rows */
         fails += check_case(kern, &none);
-        spmm_case single = {kern->mr, 2, 1, 0.0, 0, 0, no_act(), 5}; /* odd nonzero count */
+        spmm_case single = {kern->mr, 2, 1, 0.0, 0, 0, no_act(), 5, 0, 0.0f}; /* odd nonzero count */
         fails += check_case(kern, &single);
     }
     cr_expect_eq(fails, 0);
@@ -163,7 +195,7 @@ Test(ukernel_spmm, wide_output_stride_and_load_y)
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
         if (!usable(kern)) continue;
         FOR_EACH_MR(kern, m) {
-            spmm_case c = {m, 6, 23, 0.7, 0, 13, no_act(), 31 + m};
+            spmm_case c = {m, 6, 23, 0.7, 0, 13, no_act(), 31 + m, 0, 0.0f};
             fails += check_case(kern, &c);
             c.prm.load_y = 1;
             c.seed += 1000;
@@ -187,11 +219,45 @@ Test(ukernel_spmm, epilogue_at_its_bounds)
         if (!usable(kern)) continue;
         for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a)
             FOR_EACH_MR(kern, m) {
-                spmm_case c = {m, 4, 29, 0.5, 0, 3, acts[a], 500 + 10 * m + a};
+                spmm_case c = {m, 4, 29, 0.5, 0, 3, acts[a], 500 + 10 * m + a, 0, 0.0f};
                 fails += check_case(kern, &c);
             }
     }
     cr_expect_eq(fails, 0);
+}
+
+/* NaN, +Inf and -Inf (and -0.0) in the input and in the start values, under every
+ * activation, with and without load_y, at every width of every kernel of the list: the
+ * output is NaN where the pre-activation is NaN (ReLU, ReLU6 and clamp keep it), +-Inf
+ * clamps to the bound (or stays), and a -0.0 start with no products passes ReLU as -0.0. */
+Test(ukernel_spmm, nan_and_inf_kept_under_every_activation)
+{
+    const sc_spmm_params acts[] = {
+        {0, 0, 0.0f, 0.0f},         /* none */
+        {0, 1, 0.0f, INFINITY},     /* relu */
+        {0, 1, 0.0f, 6.0f},         /* relu6 */
+        {0, 1, -0.25f, 0.25f},      /* clamp */
+        {0, 1, -2.0f, -1.0f},       /* clamp below zero */
+        {0, 1, -INFINITY, 0.5f},    /* clamp above only */
+    };
+    const float specials[] = {NAN, INFINITY, -INFINITY, -0.0f};
+    int cases = 0, fails = 0;
+    for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
+        if (!usable(kern)) continue;
+        for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a)
+            for (int load_y = 0; load_y < 2; ++load_y)
+                for (int s = 0; s < 4; ++s)
+                    FOR_EACH_MR(kern, m) {
+                        spmm_case c = {m, 9, 6, 0.0, 1, 2, acts[a], 900 + 7 * m + a, 1,
+                                       specials[s]};
+                        c.prm.load_y = load_y;
+                        fails += check_case(kern, &c);
+                        ++cases;
+                    }
+    }
+    cr_log_info("%d non-finite cases", cases);
+    cr_expect_eq(fails, 0, "%d of %d non-finite cases failed", fails, cases);
+    cr_expect_gt(cases, 0);
 }
 
 /* Each AVX2 and AVX-512 kernel against its portable twin of the same width, close (FMA vs

@@ -11,7 +11,10 @@
 /* What a kernel does besides the products:
  *   load_y  0: start each output from the bias slot of w; 1: start from y (a partial sum
  *           left by the previous reduction block; the bias slot is then ignored)
- *   clamp   1: finish with y = min(max(y, lo), hi) (ReLU, ReLU6, clamp); 0: no activation */
+ *   clamp   1: finish with y = y < lo ? lo : y, then y > hi ? hi : y (ReLU, ReLU6, clamp);
+ *           0: no activation. Both comparisons are false for NaN, so NaN stays NaN, and
+ *           -0.0 passes ReLU as -0.0, in every kernel (SIMD: max_ps(lo, acc), min_ps(hi, .):
+ *           max/min return their second operand when either is NaN) */
 typedef struct sc_spmm_params {
     int load_y;
     int clamp;

@@ -42,9 +42,9 @@ spmm4_avx2(size_t mr, size_t n_oc, const float *restrict x, const float *restric
             }
             SC_UNROLL for (int r = 0; r < 4; ++r) {
                 float *yr = (float *)((char *)yg + r * y_stride_bytes) + p;
-                if (prm->clamp) {
-                    acc[r][0] = _mm256_min_ps(_mm256_max_ps(acc[r][0], lo), hi);
-                    acc[r][1] = _mm256_min_ps(_mm256_max_ps(acc[r][1], lo), hi);
+                if (prm->clamp) {  /* accumulator second: kept when it is NaN */
+                    acc[r][0] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[r][0]));
+                    acc[r][1] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[r][1]));
                 }
                 _mm256_storeu_ps(yr, acc[r][0]);
                 _mm256_storeu_ps(yr + 8, acc[r][1]);
@@ -96,7 +96,7 @@ void sc_spmm4_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
                 acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(wv + r), xv, acc[r]);
         }
         SC_UNROLL for (int r = 0; r < 4; ++r) {
-            if (prm->clamp) acc[r] = _mm256_min_ps(_mm256_max_ps(acc[r], lo), hi);
+            if (prm->clamp) acc[r] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[r]));
             _mm256_maskstore_ps((float *)((char *)y + (g + r) * y_stride_bytes), mask, acc[r]);
         }
         w += 4 + 4 * (size_t)n;

@@ -8,14 +8,12 @@
 #define SC_UNROLL _Pragma("GCC unroll 16")
 
 /* One template for every tile width: NV ymm accumulators (8 pixels each) per channel,
- * one weight splat + NV loads + NV FMAs per nonzero (PERFORMANCE.md: 8 accumulators hide
- * the 4-cycle FMA latency on 2 pipes). The nonzero loop is unrolled by eight, then
- * steps of 4, 2 and 1, every FMA chain kept in the same accumulators, so the j order is
- * unchanged. Standalone on Zen 3 (96 input rows hot in L1, 256 output rows) the unroll by
- * eight took 1.86 ns per nonzero at 9.6 nonzeros per row and 1.71 at 19.4, against
- * 2.05 and 1.94 unrolled by two (the loop and address overhead per nonzero halves).
- * MASK_LAST: the last accumulator covers mr - 8*(NV-1) pixels through masked loads and
- * stores (the 72-wide kernel for tiles of 65..72 pixels). */
+ * one weight splat + NV loads + NV FMAs per nonzero (8 accumulators hide the FMA latency
+ * on 2 pipes). The nonzero loop is unrolled by eight, then steps of 4, 2 and 1, every
+ * FMA chain kept in the same accumulators, so the j order is unchanged; the unroll halves
+ * the loop and address overhead per nonzero (docs/kernels.md, "One kernel family for
+ * every case"). MASK_LAST: the last accumulator covers mr - 8*(NV-1) pixels through
+ * masked loads and stores (the 72-wide kernel for tiles of 65..72 pixels). */
 static inline __attribute__((always_inline)) void
 spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float *restrict x,
           const float *restrict w, const int32_t *restrict off_bytes,
@@ -41,12 +39,11 @@ spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float
         ++w;
         /* The nonzeros in j order, NV FMAs each into the same accumulators. Steps of 4
          * and 8 load their weights 4 at a time into both lanes and splat each with an
-         * in-lane permute: 1 load per 4 nonzeros instead of 4 broadcasts. The kernel is
-         * bound by its vector loads (NV + 1 per nonzero on 2 ports against NV FMAs on 2
-         * pipes), so standalone on Zen 3 this took 1.58 instead of 1.68 ns per nonzero at
-         * 19 per row and 1.77 instead of 1.87 at 9.6 (the permutes run on a pipe FMAs do
-         * not use). The permute immediates are literals: clang wants constants there
-         * before unrolling. */
+         * in-lane permute: 1 load per 4 nonzeros instead of 4 broadcasts, which pays
+         * because the kernel is bound by its vector loads (NV + 1 per nonzero on 2 ports
+         * against NV FMAs on 2 pipes) and the permutes run on a pipe FMAs do not use
+         * (docs/kernels.md, "One kernel family for every case"). The permute immediates
+         * are literals: clang wants constants there before unrolling. */
 #define SC_NONZERO(wu, u)                                                                 \
     do {                                                                                  \
         const __m256 wv = (wu);                                                           \
@@ -88,9 +85,9 @@ spmm_avx2(const int NV, const int MASK_LAST, size_t mr, size_t n_oc, const float
         }
 #undef SC_QUAD
 #undef SC_NONZERO
-        if (prm->clamp)
+        if (prm->clamp)  /* accumulator second: max/min return it when it is NaN */
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm256_min_ps(_mm256_max_ps(acc[v], lo), hi);
+                acc[v] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[v]));
         SC_UNROLL for (int v = 0; v < NV; ++v) {
             if (MASK_LAST && v == L)
                 _mm256_maskstore_ps(yo + 8 * v, tail, acc[v]);
@@ -118,8 +115,8 @@ SC_SPMM_AVX2(56)  /* a 7x7 image's 49 pixels: 7 accumulators instead of 8 */
 
 /* 65 <= mr <= 72: a last tile of 64 pixels plus a short rest (14x14 = 3 x 64 + 4) in one
  * call. The rest would otherwise take the masked 8-wide kernel, whose broadcast, offset
- * and loop cost per nonzero buys one FMA (14% of 1024->256 @14^2 NHWC for 2% of its
- * pixels). */
+ * and loop cost per nonzero buys one FMA (docs/kernels.md, "One kernel family for every
+ * case"). */
 void sc_spmm_f32_72__avx2(size_t mr, size_t n_oc, const float *restrict x,
                           const float *restrict w, const int32_t *restrict off,
                           const uint32_t *restrict nnz, float *restrict y, size_t y_stride_bytes,
@@ -148,7 +145,7 @@ void sc_spmm_f32_8__avx2(size_t mr, size_t n_oc, const float *restrict x,
             const float *xj = (const float *)(xb + *off_bytes++);
             acc = _mm256_fmadd_ps(_mm256_broadcast_ss(w++), _mm256_maskload_ps(xj, mask), acc);
         }
-        if (prm->clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
+        if (prm->clamp) acc = _mm256_min_ps(hi, _mm256_max_ps(lo, acc));
         _mm256_maskstore_ps(yo, mask, acc);
     }
 }

@@ -8,9 +8,8 @@
 
 /* The AVX2 kernels' template with 16-float zmm vectors: per nonzero one broadcast, NV loads
  * and NV FMAs for 16*NV pixels, plus, when TAIL8, an 8-float ymm for the 56-pixel width.
- * Half the load and FMA instructions of the AVX2 kernels for the same tile: on a 5th-gen
- * Xeon, a 512->128 @28x28 1x1 layer at 90% sparsity ran 60 -> 81 GFLOP/s of nonzero work
- * (1.35x), 1.39x at 50%, 1.17x at 56x56 (input beyond L2), 1.05x at 14x14. Each lane
+ * Half the load and FMA instructions of the AVX2 kernels for the same tile, hence faster on
+ * all but the thinnest layers (docs/kernels.md, "AVX-512 row kernels"). Each lane
  * computes the same FMAs in the same j order as the AVX2 and portable kernels, so the
  * results are bitwise those of the AVX2 kernels (tested). */
 
@@ -60,12 +59,12 @@ spmm_avx512(const int NV, const int TAIL8, size_t n_oc, const float *restrict x,
             ++w;
             ++off_bytes;
         }
-        if (prm->clamp) {
+        if (prm->clamp) {  /* accumulator second: max/min return it when it is NaN */
             SC_UNROLL for (int v = 0; v < NV; ++v)
-                acc[v] = _mm512_min_ps(_mm512_max_ps(acc[v], lo), hi);
+                acc[v] = _mm512_min_ps(hi, _mm512_max_ps(lo, acc[v]));
             if (TAIL8)
-                tail = _mm256_min_ps(_mm256_max_ps(tail, _mm512_castps512_ps256(lo)),
-                                     _mm512_castps512_ps256(hi));
+                tail = _mm256_min_ps(_mm512_castps512_ps256(hi),
+                                     _mm256_max_ps(_mm512_castps512_ps256(lo), tail));
         }
         SC_UNROLL for (int v = 0; v < NV; ++v) _mm512_storeu_ps(yo + 16 * v, acc[v]);
         if (TAIL8) _mm256_storeu_ps(yo + 16 * NV, tail);
@@ -107,7 +106,7 @@ void sc_spmm_f32_8__avx512(size_t mr, size_t n_oc, const float *restrict x,
             const float *xj = (const float *)(xb + *off_bytes++);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(*w++), _mm256_maskz_loadu_ps(mask, xj), acc);
         }
-        if (prm->clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
+        if (prm->clamp) acc = _mm256_min_ps(hi, _mm256_max_ps(lo, acc));
         _mm256_mask_storeu_ps(yo, mask, acc);
     }
 }

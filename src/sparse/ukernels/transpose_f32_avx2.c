@@ -29,10 +29,9 @@ static inline __attribute__((always_inline)) void transpose4_lanes(__m256 a0, __
     _mm256_storeu_ps(dst + 3 * stride, _mm256_shuffle_ps(t1, t3, 0xEE));
 }
 
-/* 16 shuffles per block instead of the 24 of unpack/shuffle/permute2f128. On a 5th-gen
- * Xeon that bought little: 256 channels x 3072 NHWC pixels into 64-pixel panels took
- * 0.0835 -> 0.080 ms with the input in L2 and 0.120 either way streamed from L3 (30 GB/s,
- * the core's read bandwidth there); a CPU with one shuffle port gains more. */
+/* 16 shuffles per block instead of the 24 of unpack/shuffle/permute2f128: little gain
+ * where the transposes wait for memory, more on a CPU with one shuffle port
+ * (docs/kernels.md, "What limits each path"). */
 static inline __attribute__((always_inline)) void
 transpose8_rows(const float *r0, const float *r1, const float *r2, const float *r3,
                 const float *r4, const float *r5, const float *r6, const float *r7, float *dst,
@@ -67,9 +66,8 @@ void sc_transpose8xn_f32__avx2(const float *src, size_t src_stride, float *dst,
 }
 
 /* The tile-row stride as a constant: rows and runs are addressed with immediate offsets
- * instead of multiples of a register. Standalone on Zen 3 (64 channels x 64 pixels, hot):
- * the output writer's strips took 3.9 instead of 6.1 ns per block (256 channels: 5.7
- * instead of 6.6), the input panel's 3.75 instead of 4.2. */
+ * instead of multiples of a register, which makes the strips faster (docs/kernels.md,
+ * "NHWC transposition in chunks"). */
 #define SC_TRANSPOSE_TILE(T)                                                              \
     void sc_transpose8xn_f32_from##T##__avx2(const float *src, size_t src_stride,         \
                                              float *dst, size_t dst_stride, size_t n)     \
