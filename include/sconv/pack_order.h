@@ -14,9 +14,9 @@ extern "C" {
 typedef enum sc_pack_order { SC_PACK_CHW = 0, SC_PACK_HWC = 1 } sc_pack_order;
 
 /* "chw" / "hwc"; NULL for an unknown value. */
-const char *sc_pack_order_name(sc_pack_order order);
+SC_API const char *sc_pack_order_name(sc_pack_order order);
 /* Accepts "chw", "nchw", "hwc", "nhwc" (case-insensitive). */
-sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
+SC_API sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
 
 #ifdef __cplusplus
 }

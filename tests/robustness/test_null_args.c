@@ -221,7 +221,7 @@ static void c_prune_mask_global(int nul)
     EINVAL(sc_prune_mask_global(A(0, &s), 1, A(1, wds), A(2, ws), A(3, masks)));
 }
 
-/* ---- layer.h ---- */
+/* ---- pack_order.h, layer.h ---- */
 
 static void c_pack_order_parse(int nul)
 {
