@@ -7,6 +7,7 @@
 
 #include "common/compare.h"
 #include "common/rng.h"
+#include "common/transpose.h"
 #include "sconv.h"
 
 /* Ways to lay out one (n, c, h, w) activation in memory. */
@@ -42,10 +43,6 @@ void view_from_nchw(view *v, const float *nchw);
 void view_to_nchw(const view *v, float *nchw);
 /* Count buffer elements outside the view that no longer equal fill. */
 int64_t view_outside_changed(const view *v, float fill);
-
-/* w (OIHW, numel floats) transposed by numpy.transpose(w, perm) into out, written here
- * with explicit index loops (independent of sc_weights_convert). */
-void transpose4(const float *a, const int64_t shape[4], const int perm[4], float *out);
 
 /* Compare got with the double-precision reference ref elementwise, allowing
  * tol = (2*kdim + 2) * FLT_EPSILON * absref + FLT_MIN, where absref is the reference

@@ -248,8 +248,8 @@ Test(reference, design_identity_oihw_nchw_equals_hwio_nhwc)
     for (int64_t i = 0; i < nw; ++i) w[i] = ct_float(&r);
     const int64_t xshape[4] = {n, c, h, wi}, wshape[4] = {oc, c / 2, kh, kw};
     const int to_nhwc[4] = {0, 2, 3, 1}, to_hwio[4] = {2, 3, 1, 0}, to_nchw[4] = {0, 3, 1, 2};
-    transpose4(x, xshape, to_nhwc, xt);
-    transpose4(w, wshape, to_hwio, wt);
+    ct_transpose4(x, xshape, to_nhwc, xt);
+    ct_transpose4(w, wshape, to_hwio, wt);
     const sc_tensor xd = sc_tensor_nchw(n, c, h, wi), yd = sc_tensor_nchw(n, oc, oh, ow);
     const sc_tensor xtd = sc_tensor_nhwc(n, c, h, wi), ytd = sc_tensor_nhwc(n, oc, oh, ow);
     const int64_t yshape_nhwc[4] = {n, oh, ow, oc};
@@ -259,7 +259,7 @@ Test(reference, design_identity_oihw_nchw_equals_hwio_nhwc)
         sc_status s2 = dense ? sc_conv_dense(&p, &hwio, wt, NULL, NULL, &xtd, xt, &ytd, yt, 1)
                              : sc_conv_reference(&p, &hwio, wt, NULL, NULL, &xtd, xt, &ytd, yt);
         cr_assert(s1 == SC_OK && s2 == SC_OK, "%s", sc_last_message());
-        transpose4(yt, yshape_nhwc, to_nchw, back);
+        ct_transpose4(yt, yshape_nhwc, to_nchw, back);
         if (dense) {  /* different gemm orders: equal to float rounding, both near the reference */
             float *ref = malloc(ny * sizeof *ref), *absy = malloc(ny * sizeof *absy);
             cr_assert_eq(sc_conv_reference(&p, &oihw, w, NULL, NULL, &xd, x, &yd, ref), SC_OK);

@@ -3,6 +3,7 @@
 #define CONV_TEST_UTIL_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,33 @@
 #include "common/rng.h"
 #include "sconv.h"
 #include "sparse/ukernels/spmm.h"
+
+/* The random geometry the sweeps share, drawn in this order: kernel kh x kw in 1..k_max
+ * (square 60% of the time), strides 1..3 (equal 70%), dilations 1..2, padding 0..pad_max per
+ * side. Configuration idx % 7 == 3 is pointwise (1x1, stride 1, no padding), and with
+ * unpadded_turn idx % 7 == 5 has no padding. */
+static inline void ct_random_geometry(ct_rng *r, int idx, int64_t k_max, int64_t pad_max,
+                                      bool unpadded_turn, int64_t *kh, int64_t *kw,
+                                      sc_conv_params *p)
+{
+    *kh = ct_int(r, 1, k_max);
+    *kw = ct_uniform(r) < 0.6 ? *kh : ct_int(r, 1, k_max);
+    p->stride_h = ct_int(r, 1, 3);
+    p->stride_w = ct_uniform(r) < 0.7 ? p->stride_h : ct_int(r, 1, 3);
+    p->dil_h = ct_int(r, 1, 2);
+    p->dil_w = ct_int(r, 1, 2);
+    p->pad_top = ct_int(r, 0, pad_max);
+    p->pad_bottom = ct_int(r, 0, pad_max);
+    p->pad_left = ct_int(r, 0, pad_max);
+    p->pad_right = ct_int(r, 0, pad_max);
+    if (idx % 7 == 3) {  /* the in-place and direct-output paths */
+        *kh = *kw = 1;
+        p->stride_h = p->stride_w = 1;
+        p->pad_top = p->pad_bottom = p->pad_left = p->pad_right = 0;
+    } else if (unpadded_turn && idx % 7 == 5) {
+        p->pad_top = p->pad_bottom = p->pad_left = p->pad_right = 0;
+    }
+}
 
 /* Activation layouts the tests cross: dense NCHW, dense NHWC, a channel slice (2 channels
  * in) of a larger NHWC buffer, and an NCHW buffer with padded rows, planes and images. */

@@ -44,23 +44,7 @@ static bw_cfg random_cfg(ct_rng *r, int idx, int transpose)
     bw_cfg c;
     memset(&c, 0, sizeof c);
     c.p = sc_conv_params_default();
-    c.kh = ct_int(r, 1, 5);
-    c.kw = ct_uniform(r) < 0.6 ? c.kh : ct_int(r, 1, 5);
-    c.p.stride_h = ct_int(r, 1, 3);
-    c.p.stride_w = ct_uniform(r) < 0.7 ? c.p.stride_h : ct_int(r, 1, 3);
-    c.p.dil_h = ct_int(r, 1, 2);
-    c.p.dil_w = ct_int(r, 1, 2);
-    c.p.pad_top = ct_int(r, 0, 3);
-    c.p.pad_bottom = ct_int(r, 0, 3);
-    c.p.pad_left = ct_int(r, 0, 3);
-    c.p.pad_right = ct_int(r, 0, 3);
-    if (idx % 7 == 3) {  /* pointwise: dY read in place, direct stores */
-        c.kh = c.kw = 1;
-        c.p.stride_h = c.p.stride_w = 1;
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    } else if (idx % 7 == 5) {
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    }
+    ct_random_geometry(r, idx, 5, 3, true, &c.kh, &c.kw, &c.p);
     const int gk = (int)ct_int(r, 0, 4);
     int64_t icg = ct_int(r, 1, 6), ocg = ct_int(r, 1, 6);
     c.groups = gk <= 1 ? 1 : gk == 2 ? 2 : gk == 3 ? 3 : ct_int(r, 2, 6);

@@ -38,21 +38,7 @@ static g_cfg random_cfg(ct_rng *r, int idx, int tiny)
     g_cfg c;
     memset(&c, 0, sizeof c);
     c.p = sc_conv_params_default();
-    c.kh = ct_int(r, 1, tiny ? 3 : 5);
-    c.kw = ct_uniform(r) < 0.6 ? c.kh : ct_int(r, 1, tiny ? 3 : 5);
-    c.p.stride_h = ct_int(r, 1, 3);
-    c.p.stride_w = ct_uniform(r) < 0.7 ? c.p.stride_h : ct_int(r, 1, 3);
-    c.p.dil_h = ct_int(r, 1, 2);
-    c.p.dil_w = ct_int(r, 1, 2);
-    c.p.pad_top = ct_int(r, 0, 2);
-    c.p.pad_bottom = ct_int(r, 0, 2);
-    c.p.pad_left = ct_int(r, 0, 2);
-    c.p.pad_right = ct_int(r, 0, 2);
-    if (idx % 7 == 3) {  /* pointwise: x and dY read in place by the weight gradient */
-        c.kh = c.kw = 1;
-        c.p.stride_h = c.p.stride_w = 1;
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    }
+    ct_random_geometry(r, idx, tiny ? 3 : 5, 2, false, &c.kh, &c.kw, &c.p);
     const int gk = (int)ct_int(r, 0, 3);
     int64_t icg = ct_int(r, 1, tiny ? 3 : 6), ocg = ct_int(r, 1, tiny ? 3 : 6);
     c.groups = gk <= 1 ? 1 : gk == 2 ? 2 : 3;

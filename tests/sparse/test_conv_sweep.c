@@ -40,23 +40,7 @@ static sweep_cfg random_cfg(ct_rng *r, int idx)
     sweep_cfg c;
     memset(&c, 0, sizeof c);
     c.p = sc_conv_params_default();
-    c.kh = ct_int(r, 1, 7);
-    c.kw = ct_uniform(r) < 0.6 ? c.kh : ct_int(r, 1, 7);
-    c.p.stride_h = ct_int(r, 1, 3);
-    c.p.stride_w = ct_uniform(r) < 0.7 ? c.p.stride_h : ct_int(r, 1, 3);
-    c.p.dil_h = ct_int(r, 1, 2);
-    c.p.dil_w = ct_int(r, 1, 2);
-    c.p.pad_top = ct_int(r, 0, 3);
-    c.p.pad_bottom = ct_int(r, 0, 3);
-    c.p.pad_left = ct_int(r, 0, 3);
-    c.p.pad_right = ct_int(r, 0, 3);
-    if (idx % 7 == 3) {  /* pointwise: the in-place and direct-output paths */
-        c.kh = c.kw = 1;
-        c.p.stride_h = c.p.stride_w = 1;
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    } else if (idx % 7 == 5) {  /* no padding */
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    }
+    ct_random_geometry(r, idx, 7, 3, true, &c.kh, &c.kw, &c.p);
     const int gk = (int)ct_int(r, 0, 4);  /* 0,1: one group; 2: two; 3: three; 4: depthwise */
     int64_t icg = ct_int(r, 1, 7), ocg = ct_int(r, 1, 7);
     c.groups = gk <= 1 ? 1 : gk == 2 ? 2 : gk == 3 ? 3 : ct_int(r, 2, 9);
