@@ -25,7 +25,7 @@ typedef struct sc_conv_bwd_options {
 } sc_conv_bwd_options;
 
 /* Default threads, auto kernel. */
-sc_conv_bwd_options sc_conv_bwd_options_default(void);
+SC_API sc_conv_bwd_options sc_conv_bwd_options_default(void);
 
 typedef struct sc_conv_bwd sc_conv_bwd;
 
@@ -35,26 +35,26 @@ typedef struct sc_conv_bwd sc_conv_bwd;
 
 /* Check options and borrow the packed weights (the layer must outlive the operator); the
  * forward conv is the layer's own: its params (stride, padding, dilation, groups). */
-sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *opt,
+SC_API sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *opt,
                              sc_conv_bwd **out);
 
 /* Bind dY (read) and dX (written) descriptors. dX's dims are the forward input's
  * (N, icg*groups, H, W): they resolve the stride > 1 ambiguity (several H map to one OH).
  * The forward conv of that input must give dY's dims (N, oc, OH, OW) exactly; SC_EINVAL
  * naming both shapes otherwise. May be called again for a new shape. */
-sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor *dx);
+SC_API sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor *dx);
 
 /* dX = conv^T(dY) through the planned descriptors: writes every element of dX's view
  * (zeros where no weight reaches) and nothing else; SC_EINVAL when dX's view shares a byte
  * with dY's or with the layer's packed arrays. Bitwise the same for any thread count;
  * safe to call concurrently on different buffers (scratch is allocated per call). */
-sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx);
+SC_API sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx);
 
 /* The kernel the last plan chose and why (engine is always SC_ENGINE_SPARSE). */
-sc_status sc_conv_bwd_describe(const sc_conv_bwd *op, sc_conv_choice *out);
+SC_API sc_status sc_conv_bwd_describe(const sc_conv_bwd *op, sc_conv_choice *out);
 
 /* NULL is fine. */
-void sc_conv_bwd_destroy(sc_conv_bwd *op);
+SC_API void sc_conv_bwd_destroy(sc_conv_bwd *op);
 
 /* ---- transposed convolution as an inference layer (PyTorch ConvTranspose2d) ---- */
 
@@ -73,16 +73,16 @@ typedef struct sc_conv_transpose_params {
 } sc_conv_transpose_params;
 
 /* Stride 1, no padding, no output padding, dilation 1, one group. */
-sc_conv_transpose_params sc_conv_transpose_params_default(void);
+SC_API sc_conv_transpose_params sc_conv_transpose_params_default(void);
 
 /* Output height and width for an input of h x w and a kh x kw kernel; SC_EINVAL when a
  * parameter breaks its range or the output would be empty. */
-sc_status sc_conv_transpose_output_hw(const sc_conv_transpose_params *p, int64_t kh, int64_t kw,
+SC_API sc_status sc_conv_transpose_output_hw(const sc_conv_transpose_params *p, int64_t kh, int64_t kw,
                                       int64_t h, int64_t w, int64_t *oh, int64_t *ow);
 
 /* The forward conv this one transposes: the same stride, padding, dilation and groups
  * (all zero, which sc_conv_params_check refuses, for a NULL p). */
-sc_conv_params sc_conv_transpose_forward_params(const sc_conv_transpose_params *p);
+SC_API sc_conv_params sc_conv_transpose_forward_params(const sc_conv_transpose_params *p);
 
 typedef struct sc_conv_transpose_options {
     sc_activation act;        /* fused after the bias */
@@ -93,28 +93,28 @@ typedef struct sc_conv_transpose_options {
 } sc_conv_transpose_options;
 
 /* No activation, no bias, default threads, auto kernel. */
-sc_conv_transpose_options sc_conv_transpose_options_default(void);
+SC_API sc_conv_transpose_options sc_conv_transpose_options_default(void);
 
 typedef struct sc_conv_transpose sc_conv_transpose;
 
 /* Check params and options, borrow the layer (packed as described above; its own stride,
  * padding and dilation are not used, its groups must equal p->groups). */
-sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpose_params *p,
+SC_API sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpose_params *p,
                                    const sc_conv_transpose_options *opt,
                                    sc_conv_transpose **out);
 
 /* Bind x (N, Cin, H, W) and y (N, Cout, OH, OW) with OH, OW from
  * sc_conv_transpose_output_hw. May be called again for a new shape. */
-sc_status sc_conv_transpose_plan(sc_conv_transpose *op, const sc_tensor *x, const sc_tensor *y);
+SC_API sc_status sc_conv_transpose_plan(sc_conv_transpose *op, const sc_tensor *x, const sc_tensor *y);
 
 /* y = act(conv_transpose(x) + bias): writes every element of y's view and nothing else;
  * SC_EINVAL when y's view shares a byte with x's or with the layer's packed arrays. */
-sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, float *y);
+SC_API sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, float *y);
 
-sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out);
+SC_API sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out);
 
 /* NULL is fine. */
-void sc_conv_transpose_destroy(sc_conv_transpose *op);
+SC_API void sc_conv_transpose_destroy(sc_conv_transpose *op);
 
 /* ---- masked weight gradient: dW at the layer's kept positions only ---- */
 
@@ -124,7 +124,7 @@ typedef struct sc_wgrad_options {
 } sc_wgrad_options;
 
 /* Default threads, auto kernel. */
-sc_wgrad_options sc_wgrad_options_default(void);
+SC_API sc_wgrad_options sc_wgrad_options_default(void);
 
 /* dw[j] = dL/dW at the layer's nonzero j (sampled dense-dense product): for nonzero (o, k)
  * with k = (i, kh, kw), the sum over the batch and the output pixels of
@@ -134,7 +134,7 @@ sc_wgrad_options sc_wgrad_options_default(void);
  * OH, OW) through descriptors, dims as the forward conv gives them. Deterministic: bitwise
  * the same for any thread count. dw is written only on success; SC_EINVAL when its nnz
  * floats share a byte with x's view, dY's view or the layer's packed arrays. */
-sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
+SC_API sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                         const sc_tensor *xd, const float *x, const sc_tensor *dyd,
                         const float *dy, float *dw);
 
@@ -143,37 +143,37 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
 /* Validate a backward-data call: params, weights, dy (read) and dx (written, no aliasing)
  * descriptors; dx.c == icg*groups, groups divides oc, and the forward conv of dx's dims
  * gives dy's dims (N, oc, OH, OW). */
-sc_status sc_conv_bwd_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *dy,
+SC_API sc_status sc_conv_bwd_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *dy,
                             const sc_tensor *dx);
 
 /* Validate a transposed convolution: params (output padding below max(stride, dilation)),
  * weights (oc = Cin, icg = Cout/groups), x (read) and y (written) descriptors with
  * x.c == oc, y.c == icg*groups and y's extent from sc_conv_transpose_output_hw. */
-sc_status sc_conv_transpose_check(const sc_conv_transpose_params *p, const sc_wdesc *wd,
+SC_API sc_status sc_conv_transpose_check(const sc_conv_transpose_params *p, const sc_wdesc *wd,
                                   const sc_tensor *x, const sc_tensor *y);
 
 /* Validate a weight-gradient call: the forward conv x -> dy (sc_conv_check, with dy only
  * read). */
-sc_status sc_conv_wgrad_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
+SC_API sc_status sc_conv_wgrad_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
                               const sc_tensor *dy);
 
 /* ---- dense references (src/dense/conv_backward_ref.c): direct loops in double ---- */
 
 /* dX = conv^T(dY; w) for dense weights in any layout (the oracle of sc_conv_bwd_run).
  * dx dims = the forward input's; the forward conv of them must give dy's dims. */
-sc_status sc_conv_bwd_data_reference(const sc_conv_params *p, const sc_wdesc *wd,
+SC_API sc_status sc_conv_bwd_data_reference(const sc_conv_params *p, const sc_wdesc *wd,
                                      const float *w, const sc_tensor *dyd, const float *dy,
                                      const sc_tensor *dxd, float *dx);
 
 /* y = act(conv_transpose(x; w) + bias); wd describes the (Cin, Cout/groups, KH, KW) weights
  * as oc = Cin, icg = Cout/groups, in any layout. bias (Cout) and act may be NULL. */
-sc_status sc_conv_transpose_reference(const sc_conv_transpose_params *p, const sc_wdesc *wd,
+SC_API sc_status sc_conv_transpose_reference(const sc_conv_transpose_params *p, const sc_wdesc *wd,
                                       const float *w, const float *bias,
                                       const sc_activation *act, const sc_tensor *xd,
                                       const float *x, const sc_tensor *yd, float *y);
 
 /* Dense dW (every position) written in wd's layout (sc_wdesc_numel(wd) floats). */
-sc_status sc_conv_wgrad_reference(const sc_conv_params *p, const sc_wdesc *wd,
+SC_API sc_status sc_conv_wgrad_reference(const sc_conv_params *p, const sc_wdesc *wd,
                                   const sc_tensor *xd, const float *x, const sc_tensor *dyd,
                                   const float *dy, float *dw);
 

@@ -13,6 +13,15 @@ extern "C" {
 #define SCONV_VERSION_MINOR 1
 #define SCONV_VERSION_PATCH 0
 
+/* SC_API marks a function libsconv.so exports. The library is compiled with hidden
+ * visibility, so what include/ declares with SC_API is the whole of its dynamic symbol
+ * table; everything else stays internal (tests/install/test_exports.py checks this). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SC_API __attribute__((visibility("default")))
+#else
+#define SC_API
+#endif
+
 /* Every public function returns one of these (or NULL plus sc_last_message()). A NULL
  * pointer argument gives SC_EINVAL with a message, and the outputs untouched, unless the
  * function's comment says what NULL means there (destroy functions accept NULL; functions
@@ -36,22 +45,22 @@ typedef enum sc_status {
 #define SC_THREADS_MAX 1024
 
 /* A fixed, human-readable name for a status ("invalid argument"); never NULL. */
-const char *sc_strerror(sc_status st);
+SC_API const char *sc_strerror(sc_status st);
 
 /* The detail of the last failure on this thread ("conv: stride 0 x 1: ..."); never NULL. */
-const char *sc_last_message(void);
+SC_API const char *sc_last_message(void);
 
 /* "MAJOR.MINOR.PATCH" of the linked library. */
-const char *sc_version(void);
+SC_API const char *sc_version(void);
 
 /* The largest single allocation the library makes, in bytes (process-wide). A request
  * above it fails with SC_ENOMEM and a message naming the size and the limit, before the
  * system is asked. The default is 16 GiB, or the environment variable SCONV_MAX_ALLOC
  * (bytes, optional K/M/G/T suffix: "512M", "4G") when set; bytes = 0 restores that default.
  * Always SC_OK. Allocations inside OpenBLAS, OpenMP and jansson are not covered. */
-sc_status sc_set_alloc_limit(size_t bytes);
+SC_API sc_status sc_set_alloc_limit(size_t bytes);
 /* The limit in force, in bytes. */
-size_t sc_get_alloc_limit(void);
+SC_API size_t sc_get_alloc_limit(void);
 
 #ifdef __cplusplus
 }

@@ -48,7 +48,7 @@ typedef struct sc_conv_options {
 } sc_conv_options;
 
 /* No activation, the layer's bias, default threads, auto engine (measured) and kernel. */
-sc_conv_options sc_conv_options_default(void);
+SC_API sc_conv_options sc_conv_options_default(void);
 
 typedef struct sc_conv sc_conv;
 
@@ -63,12 +63,12 @@ typedef struct sc_conv sc_conv;
  * The layer is only read: it must outlive the operator, and stay alive through every call. */
 
 /* Check options and borrow the packed weights (the layer must outlive the operator). */
-sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_conv **out);
+SC_API sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_conv **out);
 
 /* Bind input and output descriptors (any strides), pick the engine and kernel,
  * precompute offsets and the thread split. May be called again for a new shape, once no run
  * is in flight (SC_ESTATE otherwise, see above). */
-sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
+SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
 
 /* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
  * element of y's view and nothing else. On every engine, a y view that shares a byte with
@@ -78,7 +78,7 @@ sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
  * new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
  * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
-sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
+SC_API sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
 typedef struct sc_conv_choice {
     sc_engine engine;     /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE: what run will use */
@@ -88,10 +88,10 @@ typedef struct sc_conv_choice {
 
 /* What the last plan chose, and why. SC_ESTATE before a plan. The strings stay valid until
  * the next plan or destroy. */
-sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out);
+SC_API sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out);
 
 /* NULL is fine. */
-void sc_conv_destroy(sc_conv *op);
+SC_API void sc_conv_destroy(sc_conv *op);
 
 #ifdef __cplusplus
 }

@@ -14,26 +14,27 @@ extern "C" {
  *                  x[n, g*icg + i, oh*stride_h - pad_top + kh*dil_h, ow*stride_w - pad_left + kw*dil_w]
  * with g = o / (oc/groups) and x taken as 0 outside the input. */
 typedef struct sc_conv_params {
-    int64_t stride_h, stride_w;                       /* >= 1 */
-    int64_t pad_top, pad_left, pad_bottom, pad_right; /* >= 0 */
-    int64_t dil_h, dil_w;                             /* >= 1 */
-    int64_t groups;                                   /* >= 1, divides both channel counts */
+    int64_t stride_h, stride_w;                       /* in [1, 2^40] */
+    int64_t pad_top, pad_left, pad_bottom, pad_right; /* in [0, 2^40] */
+    int64_t dil_h, dil_w;                             /* in [1, 2^40] */
+    int64_t groups;                                   /* in [1, 2^40], divides both channel
+                                                       * counts */
 } sc_conv_params;
 
 /* Stride 1, no padding, dilation 1, one group. */
-sc_conv_params sc_conv_params_default(void);
+SC_API sc_conv_params sc_conv_params_default(void);
 
 /* Check the parameters alone (ranges, and that a padded extent cannot overflow). */
-sc_status sc_conv_params_check(const sc_conv_params *p);
+SC_API sc_status sc_conv_params_check(const sc_conv_params *p);
 
 /* Output height and width for an input of h x w: floor((h + pads - dil*(k-1) - 1)/stride) + 1.
  * Validates p, the kernel against the padded input (it must fit at least once), overflow. */
-sc_status sc_conv_output_hw(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t h,
+SC_API sc_status sc_conv_output_hw(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t h,
                             int64_t w, int64_t *oh, int64_t *ow);
 
 /* Validate a whole convolution: parameters, weight descriptor, x (read) and y (write)
  * descriptors; x.c == icg*groups, groups divides oc, y dims == (x.n, oc, oh, ow). */
-sc_status sc_conv_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
+SC_API sc_status sc_conv_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
                         const sc_tensor *y);
 
 /* Fused activation applied after the bias. */
@@ -49,14 +50,14 @@ typedef struct sc_activation {
     float lo, hi;  /* used by SC_ACT_CLAMP only */
 } sc_activation;
 
-sc_activation sc_activation_none(void);
-sc_activation sc_activation_relu(void);
-sc_activation sc_activation_relu6(void);
-sc_activation sc_activation_clamp(float lo, float hi);
+SC_API sc_activation sc_activation_none(void);
+SC_API sc_activation sc_activation_relu(void);
+SC_API sc_activation sc_activation_relu6(void);
+SC_API sc_activation sc_activation_clamp(float lo, float hi);
 /* Known kind, and for clamp lo <= hi with neither NaN. */
-sc_status sc_activation_check(const sc_activation *act);
+SC_API sc_status sc_activation_check(const sc_activation *act);
 /* "none", "relu", "relu6", "clamp". */
-const char *sc_activation_name(sc_act_kind kind);
+SC_API const char *sc_activation_name(sc_act_kind kind);
 
 #ifdef __cplusplus
 }

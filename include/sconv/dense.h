@@ -12,7 +12,7 @@ extern "C" {
  * (NCHW in and NHWC out is fine), any parameters; bias may be NULL, act may be NULL
  * (none). Slow and obviously correct: the oracle every other path is tested against.
  * y must not overlap x or w. */
-sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+SC_API sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                             const float *bias, const sc_activation *act,
                             const sc_tensor *xd, const float *x,
                             const sc_tensor *yd, float *y);
@@ -20,19 +20,19 @@ sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, const f
 /* Fast dense convolution (packing + OpenBLAS sgemm, threads as given up to SC_THREADS_MAX,
  * 0 = default):
  * same contract as sc_conv_reference, single-precision accumulation. */
-sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+SC_API sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,
                         const sc_tensor *xd, const float *x,
                         const sc_tensor *yd, float *y, int threads);
 
 /* The kernel family OpenBLAS chose for this CPU when it was loaded ("Haswell", "SkylakeX",
  * "Zen", ..., or a generic one such as "Prescott"). */
-const char *sc_blas_core(void);
+SC_API const char *sc_blas_core(void);
 
 /* NULL when OpenBLAS's kernels suit this CPU. Otherwise the OPENBLAS_CORETYPE value that
  * would (an OpenBLAS older than the CPU falls back to generic SSE3 kernels, several times
  * slower): "SkylakeX" with AVX-512, "Haswell" with AVX2 + FMA. */
-const char *sc_blas_core_suggestion(void);
+SC_API const char *sc_blas_core_suggestion(void);
 
 /* For programs, first thing in main: when sc_blas_core_suggestion() names a core and
  * OPENBLAS_CORETYPE is unset, set it and re-execute the program (/proc/self/exe) with the
@@ -40,7 +40,7 @@ const char *sc_blas_core_suggestion(void);
  * the core OpenBLAS had chosen. Returns when there is nothing
  * to do, or after a message on stderr when the exec failed. The sconv command and
  * sconv-bench call it; a library never does this by itself. */
-void sc_blas_fix_core(char **argv);
+SC_API void sc_blas_fix_core(char **argv);
 
 #ifdef __cplusplus
 }

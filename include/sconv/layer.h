@@ -14,9 +14,9 @@ extern "C" {
 typedef enum sc_pack_order { SC_PACK_CHW = 0, SC_PACK_HWC = 1 } sc_pack_order;
 
 /* "chw" / "hwc"; NULL for an unknown value. */
-const char *sc_pack_order_name(sc_pack_order order);
+SC_API const char *sc_pack_order_name(sc_pack_order order);
 /* Accepts "chw", "nchw", "hwc", "nhwc" (case-insensitive). */
-sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
+SC_API sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
 
 /* What a packed layer computes. SC_LAYER_CONV (the default) is the forward convolution
  * (sc_conv_*). SC_LAYER_CONV_TRANSPOSE is a transposed convolution (PyTorch ConvTranspose2d,
@@ -26,14 +26,14 @@ sc_status sc_pack_order_parse(const char *name, sc_pack_order *out);
 typedef enum sc_layer_kind { SC_LAYER_CONV = 0, SC_LAYER_CONV_TRANSPOSE = 1 } sc_layer_kind;
 
 /* "conv" / "conv_transpose"; NULL for an unknown value. */
-const char *sc_layer_kind_name(sc_layer_kind kind);
+SC_API const char *sc_layer_kind_name(sc_layer_kind kind);
 /* Accepts "conv" and "conv_transpose" (also "transposed"); SC_EINVAL otherwise. */
-sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out);
+SC_API sc_status sc_layer_kind_parse(const char *name, sc_layer_kind *out);
 
 /* Check a kind and its output padding against the params: a known kind; output padding 0
  * for SC_LAYER_CONV; 0 <= out_pad < max(stride, dilation) per axis for
  * SC_LAYER_CONV_TRANSPOSE (PyTorch's rule). SC_EINVAL with a message otherwise. */
-sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *params,
+SC_API sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *params,
                               int64_t out_pad_h, int64_t out_pad_w);
 
 /* A pruned, packed convolution layer (opaque). One CSR per group, stacked: rows are
@@ -59,23 +59,23 @@ typedef struct sc_pack_options {
 
 /* Name "layer", default params, SC_PACK_CHW, no bias, method NULL, kind SC_LAYER_CONV,
  * output padding 0. A zero-initialised sc_pack_options also means a plain conv layer. */
-sc_pack_options sc_pack_options_default(void);
+SC_API sc_pack_options sc_pack_options_default(void);
 
 /* Pack dense weights w (described by wd, any layout) keeping the positions where
  * mask != 0 (mask in the same layout as w; NULL keeps every nonzero weight). A kept
  * weight that is exactly 0 is not stored. Records the L1/L2 energy kept. */
-sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
+SC_API sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
                         const sc_pack_options *opt, sc_layer **out);
 
 /* Write the dense pruned weights in `layout` to dst (oc*icg*kh*kw floats). Exact (a -0
  * weight was not stored and comes back as +0). */
-sc_status sc_layer_unpack(const sc_layer *layer, sc_wlayout layout, float *dst);
+SC_API sc_status sc_layer_unpack(const sc_layer *layer, sc_wlayout layout, float *dst);
 
 /* Deep copy. */
-sc_status sc_layer_clone(const sc_layer *layer, sc_layer **out);
+SC_API sc_status sc_layer_clone(const sc_layer *layer, sc_layer **out);
 
 /* NULL is fine. */
-void sc_layer_destroy(sc_layer *layer);
+SC_API void sc_layer_destroy(sc_layer *layer);
 
 /* A read-only view of the packed arrays; valid while the layer lives. */
 typedef struct sc_csr_view {
@@ -114,8 +114,8 @@ typedef struct sc_layer_info {
 } sc_layer_info;
 
 /* Fill info (pointers valid while the layer lives). */
-sc_status sc_layer_get_info(const sc_layer *layer, sc_layer_info *info);
-sc_status sc_layer_get_csr(const sc_layer *layer, sc_csr_view *view);
+SC_API sc_status sc_layer_get_info(const sc_layer *layer, sc_layer_info *info);
+SC_API sc_status sc_layer_get_csr(const sc_layer *layer, sc_csr_view *view);
 
 /* Statistics of a packed layer (Issue 3 "Statistics").
  * Histogram: hist[b] counts the rows whose density d = row_nnz / cols falls in
@@ -143,7 +143,7 @@ typedef struct sc_layer_stats {
 } sc_layer_stats;
 
 /* Fill stats from the packed arrays. */
-sc_status sc_layer_get_stats(const sc_layer *layer, sc_layer_stats *stats);
+SC_API sc_status sc_layer_get_stats(const sc_layer *layer, sc_layer_stats *stats);
 
 #ifdef __cplusplus
 }

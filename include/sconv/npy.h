@@ -34,10 +34,10 @@ typedef struct sc_array {
  *   SC_EOVERFLOW    a dimension or the size of the shape does not fit int64_t / size_t
  *   SC_ENOMEM       the file or the array exceeds the allocation limit (SCONV_MAX_ALLOC)
  * On failure *out is left untouched and the message names the file and the problem. */
-sc_status sc_npy_read(const char *path, sc_array *out);
+SC_API sc_status sc_npy_read(const char *path, sc_array *out);
 
 /* The same from a buffer of len bytes (the whole file); messages start with "npy: ". */
-sc_status sc_npy_parse(const void *buf, size_t len, sc_array *out);
+SC_API sc_status sc_npy_parse(const void *buf, size_t len, sc_array *out);
 
 /* Write a C-ordered float32 array as .npy v1.0 (v2.0 when the header needs it),
  * to a temporary file renamed into place: the old file survives any failure and the
@@ -48,10 +48,10 @@ sc_status sc_npy_parse(const void *buf, size_t len, sc_array *out);
  * holds no element. SC_EINVAL for rank outside 0..4, negative extents or NULL pointers,
  * SC_EOVERFLOW when the size overflows, SC_EIO (naming the path) when the file cannot be
  * written, e.g. a missing directory or a path that is a directory. */
-sc_status sc_npy_write(const char *path, int ndim, const int64_t *shape, const float *data);
+SC_API sc_status sc_npy_write(const char *path, int ndim, const int64_t *shape, const float *data);
 
 /* Free the data and zero the struct; NULL and already-released arrays are fine. */
-void sc_array_release(sc_array *a);
+SC_API void sc_array_release(sc_array *a);
 
 #ifdef __cplusplus
 }

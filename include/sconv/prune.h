@@ -45,42 +45,42 @@ typedef struct sc_prune_spec {
 
 /* Unstructured L1, amount 0, count -1, torch convention, 1x1 L1 blocks, 2:4, p = 2,
  * CHW order, 1 group, threshold 0. */
-sc_prune_spec sc_prune_spec_default(void);
+SC_API sc_prune_spec sc_prune_spec_default(void);
 
 /* Check the fields the spec's method uses (independent of any weights): SC_EINVAL. */
-sc_status sc_prune_spec_check(const sc_prune_spec *spec);
+SC_API sc_status sc_prune_spec_check(const sc_prune_spec *spec);
 
 /* Parse a method string into spec's method fields (method, block_r/c, block_score, n/m,
  * norm_p); amount, count, threshold, convention, order and groups are left as they are.
  * Accepted (case-insensitive): "l1", "per-filter", "global", "block:RxC",
  * "block:RxC:l1|l2|mean", "nm:N:M", "filter" (= "filter:l2"), "filter:l1", "filter:l2",
  * "threshold". SC_EINVAL (spec untouched) on anything else. */
-sc_status sc_prune_spec_parse(const char *method, sc_prune_spec *spec);
+SC_API sc_status sc_prune_spec_parse(const char *method, sc_prune_spec *spec);
 
 /* "l1", "per-filter", "global", "block", "nm", "filter", "threshold"; NULL if unknown. */
-const char *sc_prune_method_name(sc_prune_method method);
+SC_API const char *sc_prune_method_name(sc_prune_method method);
 /* "torch" / "tfmot"; NULL if unknown. */
-const char *sc_prune_convention_name(sc_prune_convention convention);
+SC_API const char *sc_prune_convention_name(sc_prune_convention convention);
 /* Accepts "torch", "pytorch", "tfmot" (case-insensitive); SC_EINVAL otherwise. */
-sc_status sc_prune_convention_parse(const char *name, sc_prune_convention *out);
+SC_API sc_status sc_prune_convention_parse(const char *name, sc_prune_convention *out);
 
 /* The parameters the method used, as "key=value" words for the .sconv method_params
  * field, e.g. "block=4x1 score=l1 order=chw groups=1 amount=0.5 convention=torch".
  * Checks the spec; SC_EINVAL if the text (with its NUL) does not fit in cap bytes,
  * leaving buf untouched. */
-sc_status sc_prune_spec_describe(const sc_prune_spec *spec, char *buf, size_t cap);
+SC_API sc_status sc_prune_spec_describe(const sc_prune_spec *spec, char *buf, size_t cap);
 
 /* Compute a keep-mask (1 keep, 0 prune) for weights w described by wd, in wd's layout.
  * Ranking and ties follow OIHW positions whatever wd's layout; block and N:M patterns
  * follow spec->order. NaN/Inf weights: SC_ENUMERIC naming the first one. On failure the
  * mask is untouched. */
-sc_status sc_prune_mask(const sc_prune_spec *spec, const sc_wdesc *wd, const float *w,
+SC_API sc_status sc_prune_mask(const sc_prune_spec *spec, const sc_wdesc *wd, const float *w,
                         uint8_t *mask);
 
 /* One ranking across n_layers (SC_PRUNE_GLOBAL or SC_PRUNE_L1: the count is over all
  * weights together, ties by layer then OIHW index; SC_PRUNE_THRESHOLD is accepted too).
  * Masks are written only when every layer succeeds. */
-sc_status sc_prune_mask_global(const sc_prune_spec *spec, size_t n_layers,
+SC_API sc_status sc_prune_mask_global(const sc_prune_spec *spec, size_t n_layers,
                                const sc_wdesc *const *wd, const float *const *w,
                                uint8_t *const *mask);
 

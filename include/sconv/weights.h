@@ -24,31 +24,32 @@ typedef struct sc_wdesc {
 } sc_wdesc;
 
 /* "oihw", "ohwi", "hwio"; NULL for an unknown value. */
-const char *sc_wlayout_name(sc_wlayout layout);
+SC_API const char *sc_wlayout_name(sc_wlayout layout);
 /* Parse a name (case-insensitive); SC_EINVAL on anything else. */
-sc_status sc_wlayout_parse(const char *name, sc_wlayout *out);
+SC_API sc_status sc_wlayout_parse(const char *name, sc_wlayout *out);
 
 /* The 4-D shape of the weight tensor in its layout, e.g. HWIO -> (kh, kw, icg, oc); zeros
  * for a NULL wd or an unknown layout; nothing is written when shape is NULL. */
-void sc_wdesc_shape(const sc_wdesc *wd, int64_t shape[4]);
+SC_API void sc_wdesc_shape(const sc_wdesc *wd, int64_t shape[4]);
 /* Build a descriptor from a layout and a 4-D shape read from a file; checks extents >= 1
  * and that the element count fits. */
-sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdesc *out);
+SC_API sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdesc *out);
 /* Validate extents (>= 1) and the element count (no overflow). */
-sc_status sc_wdesc_check(const sc_wdesc *wd);
-/* oc * icg * kh * kw; assumes a checked descriptor; 0 for NULL. */
-int64_t sc_wdesc_numel(const sc_wdesc *wd);
+SC_API sc_status sc_wdesc_check(const sc_wdesc *wd);
+/* oc * icg * kh * kw; 0 for NULL; -1 when an extent is negative or the count overflows
+ * (never for a checked descriptor). */
+SC_API int64_t sc_wdesc_numel(const sc_wdesc *wd);
 /* Flat index, in wd's layout, of weight (o, i, h, w); -1 for a NULL wd or unknown layout. */
-int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w);
+SC_API int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w);
 
 /* The axis permutation taking a tensor in `from` to `to`, numpy.transpose style:
  * out.shape[d] = in.shape[perm[d]]. OIHW->HWIO (2,3,1,0), HWIO->OIHW (3,2,0,1),
  * OIHW->OHWI (0,2,3,1). Unknown layouts give the identity; a NULL perm is left alone. */
-void sc_wlayout_perm(sc_wlayout from, sc_wlayout to, int perm[4]);
+SC_API void sc_wlayout_perm(sc_wlayout from, sc_wlayout to, int perm[4]);
 
 /* Convert weights described by wd into layout `to`, written densely to dst
  * (which must not overlap src). Exact: a permutation of the values. */
-sc_status sc_weights_convert(const sc_wdesc *wd, const float *src, sc_wlayout to, float *dst);
+SC_API sc_status sc_weights_convert(const sc_wdesc *wd, const float *src, sc_wlayout to, float *dst);
 
 #ifdef __cplusplus
 }

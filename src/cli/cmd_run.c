@@ -219,7 +219,13 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const int64_t n = xd.dims[SC_N];
         const int64_t oc = tr ? info.wdesc.icg * info.params.groups : info.wdesc.oc;
         yd = out_nhwc ? sc_tensor_nhwc(n, oc, oh, ow) : sc_tensor_nchw(n, oc, oh, ow);
+        /* the output's size comes from the layer's geometry: a refusal names the model */
         sc_status st = sc_tensor_check(&yd, 1, "output");
+        if (st != SC_OK)
+            code = cli_error(cmd, CLI_DATA, "%s: layer '%s' gives an output of %lld x %lld x "
+                             "%lld x %lld (batch, channels, height, width) for the input %s: %s",
+                             model, info.name, (long long)n, (long long)oc, (long long)oh,
+                             (long long)ow, in, sc_last_message());
         if (st == SC_OK)
             st = sc_alloc_array((void **)&y, (size_t)sc_tensor_span(&yd), sizeof *y, false,
                                 "output activations");
@@ -231,7 +237,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         } else if (st == SC_OK) {
             st = sc_conv_create(layer, &opt, &op);
         }
-        if (st != SC_OK) code = cli_fail_status(cmd, st, in);
+        if (st != SC_OK && code == CLI_OK) code = cli_fail_status(cmd, st, model);
     }
     if (code == CLI_OK) {
         /* elements of the side with oc channels (y; x when transposed) x nonzeros per row */
@@ -254,7 +260,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                     (long long)yd.dims[SC_C], (long long)yd.dims[SC_H], (long long)yd.dims[SC_W],
                     1e3 * (t1 - t0));
         }
-        if (st != SC_OK) code = cli_fail_status(cmd, st, in);
+        if (st != SC_OK && code == CLI_OK) code = cli_fail_status(cmd, st, model);
     }
     if (code == CLI_OK && cli_flag(&a, O_CHECK))
         code = check(cmd, model, layer, &opt.act, &xd, x.data, &yd, y);

@@ -155,11 +155,12 @@ static int load_input(const cli_cmd *cmd, sweep *s, int64_t h, int64_t w, int64_
     s->yd = s->nhwc ? sc_tensor_nhwc(batch, s->wd.oc, oh, ow)
                     : sc_tensor_nchw(batch, s->wd.oc, oh, ow);
     st = sc_tensor_check(&s->xd, 0, "input");
-    if (st == SC_OK) st = sc_tensor_check(&s->yd, 1, "output");
+    if (st == SC_OK && (st = sc_tensor_check(&s->yd, 1, "output")) != SC_OK)
+        return cli_fail_status(cmd, st, s->w_path);  /* its size follows from the weights */
     if (st == SC_OK)
         st = sc_alloc_array((void **)&s->xbuf, (size_t)sc_tensor_span(&s->xd), sizeof(float),
                             false, "input");
-    if (st != SC_OK) return cli_fail_status(cmd, st, s->x_path);
+    if (st != SC_OK) return cli_fail_status(cmd, st, s->x_path ? s->x_path : "random input");
     if (s->x_path) {
         memcpy(s->xbuf, s->x.data, (size_t)sc_tensor_span(&s->xd) * sizeof(float));
     } else {

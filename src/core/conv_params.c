@@ -28,7 +28,8 @@ sc_status sc_conv_params_check(const sc_conv_params *p)
                            "%lld): each must be in [0, 2^40]", (long long)pads[0],
                            (long long)pads[1], (long long)pads[2], (long long)pads[3]);
     if (p->groups < 1 || p->groups > PARAM_MAX)
-        return sc_fail(SC_EINVAL, "conv: groups = %lld: must be >= 1", (long long)p->groups);
+        return sc_fail(SC_EINVAL, "conv: groups = %lld: must be in [1, 2^40]",
+                       (long long)p->groups);
     return SC_OK;
 }
 

@@ -6,14 +6,27 @@
 
 static const char dim_names[4] = {'n', 'c', 'h', 'w'};
 
+/* a * b * c for extents, or INT64_MAX when one is negative or the product overflows: a
+ * saturated stride makes sc_tensor_check refuse the view with SC_EOVERFLOW (or SC_EINVAL for
+ * the negative extent) instead of wrapping. */
+static int64_t extent_product(int64_t a, int64_t b, int64_t c)
+{
+    int64_t ab, abc;
+    if (a < 0 || b < 0 || c < 0 || sc_mul_ovf(a, b, &ab) || sc_mul_ovf(ab, c, &abc))
+        return INT64_MAX;
+    return abc;
+}
+
 sc_tensor sc_tensor_nchw(int64_t n, int64_t c, int64_t h, int64_t w)
 {
-    return (sc_tensor){.dims = {n, c, h, w}, .strides = {c * h * w, h * w, w, 1}};
+    return (sc_tensor){.dims = {n, c, h, w},
+                       .strides = {extent_product(c, h, w), extent_product(h, w, 1), w, 1}};
 }
 
 sc_tensor sc_tensor_nhwc(int64_t n, int64_t c, int64_t h, int64_t w)
 {
-    return (sc_tensor){.dims = {n, c, h, w}, .strides = {h * w * c, 1, w * c, c}};
+    return (sc_tensor){.dims = {n, c, h, w},
+                       .strides = {extent_product(h, w, c), 1, extent_product(w, c, 1), c}};
 }
 
 sc_tensor sc_tensor_slice_c(const sc_tensor *t, int64_t c0, int64_t nc)
@@ -28,8 +41,11 @@ sc_tensor sc_tensor_slice_c(const sc_tensor *t, int64_t c0, int64_t nc)
 int64_t sc_tensor_offset(const sc_tensor *t, int64_t n, int64_t c, int64_t h, int64_t w)
 {
     if (!t) return -1;
-    return n * t->strides[SC_N] + c * t->strides[SC_C] + h * t->strides[SC_H] +
-           w * t->strides[SC_W];
+    const int64_t idx[4] = {n, c, h, w};
+    int64_t off = 0, term;
+    for (int d = 0; d < 4; ++d)
+        if (sc_mul_ovf(idx[d], t->strides[d], &term) || sc_add_ovf(off, term, &off)) return -1;
+    return off;
 }
 
 static int by_stride(const void *a, const void *b)
@@ -82,15 +98,22 @@ sc_status sc_tensor_check(const sc_tensor *t, int for_write, const char *what)
 int64_t sc_tensor_span(const sc_tensor *t)
 {
     if (!t) return 0;
-    int64_t last = 0;
-    for (int d = 0; d < 4; ++d) last += (t->dims[d] - 1) * t->strides[d];
-    return last + 1;
+    int64_t last = 0, reach;
+    for (int d = 0; d < 4; ++d) {
+        if (t->dims[d] < 1 || t->strides[d] < 0) return -1;
+        if (sc_mul_ovf(t->dims[d] - 1, t->strides[d], &reach) || sc_add_ovf(last, reach, &last))
+            return -1;
+    }
+    return last == INT64_MAX ? -1 : last + 1;
 }
 
 int64_t sc_tensor_numel(const sc_tensor *t)
 {
     if (!t) return 0;
-    return t->dims[0] * t->dims[1] * t->dims[2] * t->dims[3];
+    int64_t n = 1;
+    for (int d = 0; d < 4; ++d)
+        if (t->dims[d] < 0 || sc_mul_ovf(n, t->dims[d], &n)) return -1;
+    return n;
 }
 
 sc_status sc_tensor_copy(const sc_tensor *src_desc, const float *src,

@@ -89,7 +89,8 @@ sc_status sc_wdesc_from_shape(sc_wlayout layout, const int64_t shape[4], sc_wdes
 int64_t sc_wdesc_numel(const sc_wdesc *wd)
 {
     if (!wd) return 0;
-    return wd->oc * wd->icg * wd->kh * wd->kw;
+    const int64_t dims[4] = {wd->oc, wd->icg, wd->kh, wd->kw};
+    return sc_checked_product(dims, 4);
 }
 
 int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w)

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "io/file_util.h"
+#include "io/name_index.h"
 #include "io/sconv_format.h"
 #include "sconv/file.h"
 #include "sparse/layer_impl.h"
@@ -283,21 +284,26 @@ done:
     return st;
 }
 
-/* The "layers" metadata: a JSON array of distinct, valid names. */
-static sc_status read_names(const sc_st_file *f, json_t **names)
+/* The "layers" metadata: a JSON array of distinct, valid names, and the names sorted (for
+ * the duplicate check and for assign). */
+static sc_status read_names(const sc_st_file *f, json_t **names, sc_name_ref **sorted)
 {
     json_t *v = json_object_get(f->meta, "layers");
     if (!json_is_string(v))
         return sc_fail(SC_EFORMAT, ".sconv: metadata \"layers\" is missing");
     json_error_t err;
     json_t *a = json_loads(json_string_value(v), JSON_REJECT_DUPLICATES, &err);
+    sc_name_ref *r = NULL;
     sc_status st = SC_OK;
     if (!json_is_array(a) || json_array_size(a) == 0) {
         st = sc_fail(SC_EFORMAT, ".sconv: metadata \"layers\" must be a non-empty JSON array of "
                      "names");
         goto done;
     }
-    for (size_t i = 0; i < json_array_size(a); ++i) {
+    const size_t n = json_array_size(a);
+    if ((st = sc_alloc_array((void **)&r, n, sizeof *r, false, ".sconv layer names")) != SC_OK)
+        goto done;
+    for (size_t i = 0; i < n; ++i) {
         const char *s = json_string_value(json_array_get(a, i));
         char tmp[SC_NAME_MAX];
         if (!s || !*s || sc_layer_set_text(tmp, sizeof tmp, s, "layer name") != SC_OK) {
@@ -305,33 +311,38 @@ static sc_status read_names(const sc_st_file *f, json_t **names)
                          "name (1 to %d printable bytes)", i, SC_NAME_MAX - 1);
             goto done;
         }
-        for (size_t j = 0; j < i; ++j)
-            if (!strcmp(s, json_string_value(json_array_get(a, j)))) {
-                st = sc_fail(SC_EFORMAT, ".sconv: metadata \"layers\": layer name '%s' appears "
-                             "twice", s);
-                goto done;
-            }
+        r[i] = (sc_name_ref){s, i};
     }
+    sc_names_sort(r, n);
+    size_t first, second;
+    if (sc_names_first_repeat(r, n, &first, &second))
+        st = sc_fail(SC_EFORMAT, ".sconv: metadata \"layers\": layer name '%s' appears twice "
+                     "(entries %zu and %zu)", json_string_value(json_array_get(a, second)), first,
+                     second);
 done:
-    if (st == SC_OK) *names = a;
-    else json_decref(a);
+    if (st == SC_OK) {
+        *names = a;
+        *sorted = r;
+    } else {
+        json_decref(a);
+        sc_free(r);
+    }
     return st;
 }
 
-/* Which layer and tensor slot a tensor name "<layer>.<suffix>" denotes. */
-static sc_status assign(const sc_st_tensor *t, json_t *names, const sc_st_tensor **slots)
+/* Which layer and tensor slot a tensor name "<layer>.<suffix>" denotes (a binary search in
+ * the sorted names). */
+static sc_status assign(const sc_st_tensor *t, const sc_name_ref *sorted, size_t n,
+                        const sc_st_tensor **slots)
 {
     const char *dot = strrchr(t->name, '.');
     int s = -1;
     for (int k = 0; dot && k < SC_T_COUNT; ++k)
         if (!strcmp(dot + 1, sc_sconv_suffix[k])) s = k;
-    const size_t prefix = dot ? (size_t)(dot - t->name) : 0;
-    for (size_t i = 0; s >= 0 && i < json_array_size(names); ++i) {
-        const char *name = json_string_value(json_array_get(names, i));
-        if (strlen(name) == prefix && !strncmp(name, t->name, prefix)) {
-            slots[i * SC_T_COUNT + (size_t)s] = t;  /* unique: JSON keys are unique */
-            return SC_OK;
-        }
+    const size_t i = s >= 0 ? sc_names_find(sorted, n, t->name, (size_t)(dot - t->name)) : n;
+    if (i < n) {
+        slots[i * SC_T_COUNT + (size_t)s] = t;  /* unique: JSON keys are unique */
+        return SC_OK;
     }
     return sc_fail(SC_EFORMAT, ".sconv: tensor '%s' is not <layer>.row_ptr|col_idx|values|bias "
                    "of a layer listed in metadata \"layers\"", t->name);
@@ -367,18 +378,19 @@ sc_status sc_file_parse(const void *buf, size_t len, sc_layer ***layers_out, siz
     if (!buf || !layers_out || !n_out) return sc_fail(SC_EINVAL, ".sconv parse: NULL argument");
     sc_st_file f = {0};
     json_t *names = NULL;
+    sc_name_ref *sorted = NULL;
     const sc_st_tensor **slots = NULL;
     sc_layer **layers = NULL;
     size_t n = 0;
     int64_t version = 0;
     sc_status st = sc_st_parse(buf, len, &f);
     if (st == SC_OK) st = check_format(&f, &version);
-    if (st == SC_OK) st = read_names(&f, &names);
+    if (st == SC_OK) st = read_names(&f, &names, &sorted);
     if (st != SC_OK) goto done;
     n = json_array_size(names);
     st = sc_alloc_array((void **)&slots, n, SC_T_COUNT * sizeof *slots, true, ".sconv slots");
     if (st == SC_OK) st = sc_alloc_array((void **)&layers, n, sizeof *layers, true, ".sconv layers");
-    for (size_t i = 0; st == SC_OK && i < f.n; ++i) st = assign(&f.t[i], names, slots);
+    for (size_t i = 0; st == SC_OK && i < f.n; ++i) st = assign(&f.t[i], sorted, n, slots);
     for (size_t i = 0; st == SC_OK && i < n; ++i)
         st = read_layer(&f, version, json_string_value(json_array_get(names, i)),
                         slots + i * SC_T_COUNT, &layers[i]);
@@ -390,6 +402,7 @@ sc_status sc_file_parse(const void *buf, size_t len, sc_layer ***layers_out, siz
 done:
     sc_layers_destroy(layers, n);
     sc_free(slots);
+    sc_free(sorted);
     json_decref(names);
     sc_st_release(&f);
     return st;

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "io/file_util.h"
+#include "io/name_index.h"
 #include "io/sconv_format.h"
 #include "sconv/file.h"
 #include "sparse/layer_impl.h"
@@ -192,25 +193,38 @@ done:
     return st;
 }
 
+/* Names must be distinct: sorted once, O(n log n). */
+static sc_status check_names(const char *path, const sc_layer *const *layers, size_t n)
+{
+    sc_name_ref *r = NULL;
+    sc_status st = sc_alloc_array((void **)&r, n, sizeof *r, false, ".sconv write: names");
+    if (st != SC_OK) return st;
+    for (size_t i = 0; i < n; ++i) r[i] = (sc_name_ref){layers[i]->name, i};
+    sc_names_sort(r, n);
+    size_t j, i;
+    if (sc_names_first_repeat(r, n, &j, &i))
+        st = sc_fail(SC_EINVAL, ".sconv write '%s': layers %zu and %zu are both named '%s': "
+                     "names must be distinct", path, j, i, layers[i]->name);
+    sc_free(r);
+    return st;
+}
+
 static sc_status check_args(const char *path, const sc_layer *const *layers, size_t n)
 {
     if (!path || !layers) return sc_fail(SC_EINVAL, ".sconv write: NULL argument");
     if (n == 0) return sc_fail(SC_EINVAL, ".sconv write '%s': no layers to write", path);
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n; ++i)
         if (!layers[i]) return sc_fail(SC_EINVAL, ".sconv write '%s': layer %zu is NULL", path, i);
-        for (size_t j = 0; j < i; ++j)
-            if (!strcmp(layers[i]->name, layers[j]->name))
-                return sc_fail(SC_EINVAL, ".sconv write '%s': layers %zu and %zu are both named "
-                               "'%s': names must be distinct", path, j, i, layers[i]->name);
+    sc_status st = check_names(path, layers, n);
+    for (size_t i = 0; st == SC_OK && i < n; ++i) {
         if (layers[i]->cols > (INT64_C(1) << 32))
             return sc_fail(SC_EUNSUPPORTED, ".sconv write: layer '%s' has %lld columns: at most "
                            "2^32 fit 32-bit indices", layers[i]->name, (long long)layers[i]->cols);
-        sc_status st = sc_layer_check_kind(layers[i]->kind, &layers[i]->params,
-                                           layers[i]->out_pad_h, layers[i]->out_pad_w);
+        st = sc_layer_check_kind(layers[i]->kind, &layers[i]->params, layers[i]->out_pad_h,
+                                 layers[i]->out_pad_w);
         if (st == SC_OK) st = sc_layer_validate(layers[i]);
-        if (st != SC_OK) return st;
     }
-    return SC_OK;
+    return st;
 }
 
 sc_status sc_file_write(const char *path, const sc_layer *const *layers, size_t n)

@@ -46,7 +46,9 @@ static sc_status plan_geometry(const sc_tconv *t, const sc_tensor *in, const sc_
     const int64_t IC = out->dims[SC_C], H = out->dims[SC_H], W = out->dims[SC_W];
     axis_geometry(H, L->wd.kh, p->dil_h, p->stride_h, p->pad_top, &tp->a0, &tp->A, &tp->qh);
     axis_geometry(W, L->wd.kw, p->dil_w, p->stride_w, p->pad_left, &tp->b0, &tp->B, &tp->qw);
-    tp->n_phase = p->stride_h * p->stride_w;
+    if (sc_mul_ovf(p->stride_h, p->stride_w, &tp->n_phase))
+        return sc_fail(SC_EOVERFLOW, "backward: stride %lld x %lld: the phase count overflows",
+                       (long long)p->stride_h, (long long)p->stride_w);
     tp->hq = tp->A + tp->qh;
     tp->wq = tp->B + tp->qw;
     tp->lo_h = tp->a0 - tp->qh;
@@ -86,6 +88,10 @@ static sc_status plan_geometry(const sc_tconv *t, const sc_tensor *in, const sc_
                        "byte offsets of the sparse kernels", (long long)tp->ch_floats);
     tp->cb_ch = cb;
     tp->n_cb = (OC + cb - 1) / cb;
+    int64_t nblk;
+    if (sc_mul_ovf(tp->n_cb, tp->n_rows, &nblk))
+        return sc_fail(SC_EOVERFLOW, "backward: %lld reduction blocks x %lld rows overflows",
+                       (long long)tp->n_cb, (long long)tp->n_rows);
     tp->direct = tp->n_phase == 1 && tp->wq == W && tp->B == W && tp->A == H &&
                  out->strides[SC_W] == 1 && (H == 1 || out->strides[SC_H] == W);
     return SC_OK;

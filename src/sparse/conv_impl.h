@@ -24,10 +24,12 @@ typedef struct sc_sparse_plan {
                               * into a channel-major panel, row c at c*tile_floats floats */
     int64_t hq, wq;          /* phase plane extents (in place: h, w) */
     int64_t plane_floats;    /* distance between phase planes (in place: unused) */
-    int64_t n_phase;         /* used phases per channel */
-    int *phase_of_h;         /* sh entries: compact phase row index of ph, or -1 */
-    int *phase_of_w;         /* sw entries */
-    int64_t n_phase_w;       /* used column phases (phase index = ih * n_phase_w + iw) */
+    int64_t n_phase;         /* used phases per channel: n_phase_h * n_phase_w */
+    int64_t n_phase_h, n_phase_w;  /* used row / column phases (phase index ih*n_phase_w + iw) */
+    int64_t *res_h, *res_w;  /* the used phases, ascending: residues kh*dh % sh (at most kh
+                              * of them, whatever the stride), kw*dw % sw */
+    int64_t *tap_ph_h;       /* kh entries: index in res_h of tap kh's phase */
+    int64_t *tap_ph_w;       /* kw entries */
     int64_t image_floats;    /* scratch floats per image (0 in place) */
     int64_t pixels;          /* flat pixels per image: (OH-1)*wq + OW */
     int64_t ow;              /* output width OW */

@@ -108,15 +108,11 @@ void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t
     }
     for (int64_t c = c0; c < c1; ++c) {
         const float *xc = x + c * op->x.strides[SC_C];
-        for (int64_t ph = 0; ph < p->stride_h; ++ph) {
-            if (sp->phase_of_h[ph] < 0) continue;
-            for (int64_t pw = 0; pw < p->stride_w; ++pw) {
-                if (sp->phase_of_w[pw] < 0) continue;
-                const int64_t plane = c * sp->n_phase + sp->phase_of_h[ph] * sp->n_phase_w +
-                                      sp->phase_of_w[pw];
-                pack_plane(op, xc, ph, pw, dst + plane * sp->plane_floats);
+        for (int64_t ih = 0; ih < sp->n_phase_h; ++ih)  /* used phases only */
+            for (int64_t iw = 0; iw < sp->n_phase_w; ++iw) {
+                const int64_t plane = c * sp->n_phase + ih * sp->n_phase_w + iw;
+                pack_plane(op, xc, sp->res_h[ih], sp->res_w[iw], dst + plane * sp->plane_floats);
             }
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 /* src/sparse/plan_sparse.c: the sparse plan: phase-plane geometry, per-nonzero byte offsets, kernel streams */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -36,8 +37,10 @@ static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
 {
-    sc_free(sp->phase_of_h);
-    sc_free(sp->phase_of_w);
+    sc_free(sp->res_h);
+    sc_free(sp->res_w);
+    sc_free(sp->tap_ph_h);
+    sc_free(sp->tap_ph_w);
     sc_free(sp->w);
     sc_free(sp->off_bytes);
     sc_free(sp->nnz);
@@ -46,14 +49,27 @@ void sc_sparse_plan_clear(sc_sparse_plan *sp)
     memset(sp, 0, sizeof *sp);
 }
 
-/* Mark the phases (k*d) % s used by some tap and number them; returns how many. */
-static int64_t number_phases(int64_t k, int64_t d, int64_t s, int *phase_of)
+static int by_value(const void *a, const void *b)
 {
-    for (int64_t i = 0; i < s; ++i) phase_of[i] = -1;
-    for (int64_t t = 0; t < k; ++t) phase_of[(t * d) % s] = 0;
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The phases (t*d) % s of taps t < k, distinct and ascending, into res; tap t's index among
+ * them into tap_ph[t]; returns how many. O(k log k) in time and O(k) in memory for any
+ * stride: a stride wider than the kernel's reach leaves most phases unused. */
+static int64_t number_phases(int64_t k, int64_t d, int64_t s, int64_t *res, int64_t *tap_ph)
+{
+    for (int64_t t = 0; t < k; ++t) res[t] = t * d % s;  /* t*d < 2^42: the params check */
+    qsort(res, (size_t)k, sizeof *res, by_value);
     int64_t n = 0;
-    for (int64_t i = 0; i < s; ++i)
-        if (phase_of[i] == 0) phase_of[i] = (int)n++;
+    for (int64_t t = 0; t < k; ++t)
+        if (n == 0 || res[t] != res[n - 1]) res[n++] = res[t];
+    for (int64_t t = 0; t < k; ++t) {
+        const int64_t r = t * d % s;
+        const int64_t *at = bsearch(&r, res, (size_t)n, sizeof *res, by_value);
+        tap_ph[t] = at - res;
+    }
     return n;
 }
 
@@ -112,14 +128,19 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
         const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
         sp->hq = OH + amax;
         sp->wq = OW + bmax;
-        if (sc_alloc_array((void **)&sp->phase_of_h, (size_t)p->stride_h, sizeof(int), false,
-                           "conv: phase map") != SC_OK ||
-            sc_alloc_array((void **)&sp->phase_of_w, (size_t)p->stride_w, sizeof(int), false,
-                           "conv: phase map") != SC_OK)
+        const int64_t KH = L->wd.kh, KW = L->wd.kw;
+        if (sc_alloc_array((void **)&sp->res_h, (size_t)KH, sizeof(int64_t), false,
+                           "conv: phases") != SC_OK ||
+            sc_alloc_array((void **)&sp->tap_ph_h, (size_t)KH, sizeof(int64_t), false,
+                           "conv: phases") != SC_OK ||
+            sc_alloc_array((void **)&sp->res_w, (size_t)KW, sizeof(int64_t), false,
+                           "conv: phases") != SC_OK ||
+            sc_alloc_array((void **)&sp->tap_ph_w, (size_t)KW, sizeof(int64_t), false,
+                           "conv: phases") != SC_OK)
             return SC_ENOMEM;
-        const int64_t nph = number_phases(L->wd.kh, p->dil_h, p->stride_h, sp->phase_of_h);
-        sp->n_phase_w = number_phases(L->wd.kw, p->dil_w, p->stride_w, sp->phase_of_w);
-        sp->n_phase = nph * sp->n_phase_w;
+        sp->n_phase_h = number_phases(KH, p->dil_h, p->stride_h, sp->res_h, sp->tap_ph_h);
+        sp->n_phase_w = number_phases(KW, p->dil_w, p->stride_w, sp->res_w, sp->tap_ph_w);
+        sp->n_phase = sp->n_phase_h * sp->n_phase_w;
         int64_t plane, img;
         /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
          * apart: with an even count (16x16 planes of a 14x14 3x3 layer are 1 KiB) the
@@ -185,7 +206,7 @@ static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse
     if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
     if (sp->panel) return (int32_t)(4 * sp->tile_floats * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
-    const int64_t ph = sp->phase_of_h[th % p->stride_h], pw = sp->phase_of_w[tw % p->stride_w];
+    const int64_t ph = sp->tap_ph_h[kh], pw = sp->tap_ph_w[kw];
     const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;
     return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->wq +
                           tw / p->stride_w));

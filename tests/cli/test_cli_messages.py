@@ -3,7 +3,9 @@
 # Weights of the wrong rank, a file of the wrong format, a mistyped command or option, and
 # weights given in the wrong layout: each must get a message that names the mistake.
 # Prints one line per test and "N passed, M failed" last; exits 1 on any failure.
+import json
 import os
+import struct
 import sys
 import tempfile
 import traceback
@@ -263,6 +265,44 @@ def docs_messages_are_what_sconv_prints(d):
     _, err = ok("prune", "-w", "w.npy", "--layout", "hwio", "--sparsity", "0.5", "-o", "m.sconv",
                 cwd=d)
     assert err.splitlines() == warnings[0], f"docs/cli.md shows {warnings[0]}\nsconv: {err}"
+
+
+# ---------------------------------------------------------------- geometry from the model
+
+def set_sconv_meta(d, src, dst, **meta):
+    """Copy .sconv file src to dst with metadata "<layer>.<key>" values replaced (the
+    checksum covers the tensors only, so the copy stays valid)."""
+    with open(os.path.join(d, src), "rb") as f:
+        b = f.read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    for key, value in meta.items():
+        h["__metadata__"][key] = value
+    text = json.dumps(h, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    write_bytes(d, dst, struct.pack("<Q", len(text)) + text + b[8 + n:])
+
+
+@test
+def output_too_large_for_int64_names_the_model(d):
+    # padding 2^40 (the largest the format allows) makes a 2^41 x 2^41 output: its size
+    # comes from the layer, so the message names the model and the layer, not the input
+    save(d, "w.npy", np.ones((32, 16, 3, 3)))
+    save(d, "x.npy", np.ones((1, 16, 5, 5)))
+    ok("prune", "-w", "w.npy", "--layout", "oihw", "--sparsity", "0.5", "-o", "m.sconv", cwd=d)
+    big = str(1 << 40)
+    set_sconv_meta(d, "m.sconv", "big.sconv", **{"w.padding": ",".join([big] * 4)})
+    out, _ = ok("info", "big.sconv", cwd=d)
+    assert f"pad {big},{big},{big},{big}" in out, out
+    assert "cannot plan: conv output: the view's extent overflows int64" in out, out
+    line = error_line(2, "run", "-m", "big.sconv", "-i", "x.npy", "--in-layout", "nchw",
+                      "-o", "y.npy", cwd=d)
+    side = (5 + 2 * (1 << 40) - 3) + 1
+    want = (f"sconv run: big.sconv: layer 'w' gives an output of 1 x 32 x {side} x {side} "
+            "(batch, channels, height, width) for the input x.npy: output: the view's extent "
+            "overflows int64")
+    assert line == want, f"{line!r}\n  want {want!r}"
+    assert not os.path.exists(os.path.join(d, "y.npy"))
 
 
 def main():

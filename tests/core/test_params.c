@@ -79,3 +79,17 @@ Test(params, activation_checks)
     cr_expect_str_eq(sc_strerror(SC_EFORMAT), "malformed file");
     cr_expect_str_eq(sc_strerror((sc_status)999), "unknown status");
 }
+
+Test(params, out_of_range_groups_name_the_range)
+{
+    sc_conv_params p = sc_conv_params_default();
+    const int64_t bad[] = {0, -3, (INT64_C(1) << 40) + 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        p.groups = bad[i];
+        cr_expect_eq(sc_conv_params_check(&p), SC_EINVAL);
+        cr_expect(strstr(sc_last_message(), "must be in [1, 2^40]") != NULL,
+                  "groups %lld: '%s'", (long long)bad[i], sc_last_message());
+    }
+    p.groups = INT64_C(1) << 40;
+    cr_expect_eq(sc_conv_params_check(&p), SC_OK);
+}

@@ -65,6 +65,42 @@ Test(tensor, checker_rejects_overflow)
     cr_expect_eq(sc_tensor_check(&u, 0, "huge stride"), SC_EOVERFLOW);
 }
 
+/* Extents whose products do not fit int64: the constructors saturate the strides (no
+ * signed overflow) and the checker refuses the view. */
+Test(tensor, constructors_saturate_overflowing_strides)
+{
+    const int64_t big = INT64_C(1) << 41, e24 = INT64_C(1) << 24;
+    const sc_tensor a = sc_tensor_nchw(1, e24, e24, e24);
+    cr_expect(a.strides[0] == INT64_MAX && a.strides[1] == e24 * e24 && a.strides[2] == e24 &&
+              a.strides[3] == 1, "nchw strides %lld %lld", (long long)a.strides[0],
+              (long long)a.strides[1]);
+    const sc_tensor b = sc_tensor_nchw(1, 32, big, big + 1);  /* a 2^40-padded output */
+    cr_expect(b.strides[0] == INT64_MAX && b.strides[1] == INT64_MAX && b.strides[2] == big + 1);
+    const sc_tensor c = sc_tensor_nhwc(3, big, big, 1);
+    cr_expect(c.strides[0] == INT64_MAX && c.strides[1] == 1 && c.strides[2] == big &&
+              c.strides[3] == big);
+    const sc_tensor views[3] = {a, b, c};
+    for (int i = 0; i < 3; ++i) {
+        cr_expect_eq(sc_tensor_check(&views[i], 0, "huge"), SC_EOVERFLOW, "view %d", i);
+        cr_expect_eq(sc_tensor_check(&views[i], 1, "huge"), SC_EOVERFLOW, "view %d", i);
+        cr_expect_eq(sc_tensor_span(&views[i]), -1, "view %d", i);
+        cr_expect_eq(sc_tensor_numel(&views[i]), -1, "view %d", i);
+    }
+    cr_expect_eq(sc_tensor_offset(&b, 0, 31, big - 1, big), -1);
+    cr_expect_eq(sc_tensor_offset(&b, 0, 0, 2, 3), 2 * (big + 1) + 3);
+    /* negative extents: no product is formed, the checker names the extent */
+    const sc_tensor n1 = sc_tensor_nchw(2, -big, big, -big), n2 = sc_tensor_nhwc(1, -1, 5, 5);
+    cr_expect(n1.strides[0] == INT64_MAX && n1.strides[1] == INT64_MAX);
+    cr_expect(n2.strides[0] == INT64_MAX && n2.strides[2] == INT64_MAX);
+    cr_expect_eq(sc_tensor_check(&n1, 0, "negative"), SC_EINVAL);
+    cr_expect_eq(sc_tensor_check(&n2, 0, "negative"), SC_EINVAL);
+    cr_expect_eq(sc_tensor_numel(&n2), -1);
+    /* the largest products that fit stay exact */
+    const sc_tensor ok = sc_tensor_nchw(1, 1, INT64_C(1) << 31, INT64_C(1) << 31);
+    cr_expect(ok.strides[0] == INT64_C(1) << 62 && ok.strides[1] == INT64_C(1) << 62);
+    cr_expect_eq(sc_tensor_numel(&ok), INT64_C(1) << 62);
+}
+
 Test(tensor, copy_nchw_to_nhwc_and_slice)
 {
     enum { N = 2, C = 3, H = 2, W = 4 };

@@ -104,8 +104,8 @@ static void meta(char *out, size_t cap, const char *oc, const char *nnz, const c
 }
 
 /* Parse with a 1 MiB limit: must fail with `want` (an attempt at the claimed size would
- * be SC_ENOMEM) after at most `max_allocs` small allocations: the tensor table and the
- * per-layer slots (the JSON tree is jansson's, not counted). */
+ * be SC_ENOMEM) after at most `max_allocs` small allocations: the tensor table, the sorted
+ * layer names and the per-layer slots (the JSON tree is jansson's, not counted). */
 static void refuse(const char *what, const uint8_t *b, size_t len, sc_status want,
                    uint64_t max_allocs, const char *needle)
 {
@@ -142,7 +142,7 @@ Test(hostile, sconv_terabyte_tensor)
              "\"data_offsets\":[16,16]},\"L.values\":{\"dtype\":\"F32\",\"shape\":[0],"
              "\"data_offsets\":[16,16]}}", m);
     b = st_bytes(json, 16, &len);
-    refuse("oc = 2^40 with a 2-entry row_ptr", b, len, SC_EFORMAT, 3, "row_ptr must have shape");
+    refuse("oc = 2^40 with a 2-entry row_ptr", b, len, SC_EFORMAT, 4, "row_ptr must have shape");
     free(b);
 }
 
@@ -166,7 +166,7 @@ Test(hostile, sconv_shape_overflow_and_header_length)
     cr_assert_not_null(p);
     memcpy(p, "\"L.icg\":\"4\"", 11);
     b = st_bytes(json, 0, &len);
-    refuse("oc*icg overflow", b, len, SC_EFORMAT, 3, "layer 'L'");
+    refuse("oc*icg overflow", b, len, SC_EFORMAT, 4, "layer 'L'");
     free(b);
 }
 

@@ -1,0 +1,121 @@
+/* tests/sparse/test_conv_strides.c: strides and residues far beyond the image: memory bounded by the layer and images */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conv_test_util.h"
+#include "core/core.h"
+
+/* Far below what a map of stride_h + stride_w entries takes at stride 2^28 (1 GiB), far
+ * above what these 16 -> 32 channel layers and small images need. */
+#define ALLOC_CAP ((size_t)64 << 20)
+
+typedef struct stride_case {
+    int64_t sh, sw, dh, dw, pad_top, pad_bottom, h, w;
+} stride_case;
+
+#define E(k) (INT64_C(1) << (k))
+static const stride_case cases[] = {
+    {E(28), E(28), 1, 1, 1, 1, 5, 7},          /* one output pixel */
+    {E(40), E(40), 1, 1, 1, 1, 6, 6},
+    {E(40), 2, 1, 1, 1, 1, 9, 11},             /* one output row of 6 pixels */
+    {3, E(28), 1, 1, 0, 1, 10, 8},             /* one output column of 3 */
+    {E(28), E(28), 2, 3, 1, 1, 8, 9},          /* dilated taps: 3 distinct residues */
+    {E(40), 5, E(39), 1, E(40), 0, 9, 9},      /* residues 0 and 2^39: reads the padding */
+};
+
+/* y = conv(x) on the sparse engine (and auto) against the dense reference, NCHW and NHWC,
+ * with allocations capped. */
+static void check_case(const stride_case *c, int engine, int layout)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = c->sh, p.stride_w = c->sw, p.dil_h = c->dh, p.dil_w = c->dw;
+    p.pad_top = c->pad_top, p.pad_bottom = c->pad_bottom, p.pad_left = p.pad_right = 1;
+    const sc_wdesc wd = {SC_OIHW, 32, 16, 3, 3};
+    enum { NW = 32 * 16 * 9 };
+    static float w[NW], wp[NW], bias[32];
+    static uint8_t mask[NW];
+    ct_rng r = {(uint64_t)(c - cases) * 31 + 5};
+    for (int i = 0; i < NW; ++i) {
+        w[i] = (float)(2 * ct_uniform(&r) - 1);
+        mask[i] = ct_uniform(&r) >= 0.5;
+        wp[i] = mask[i] ? w[i] : 0.0f;
+    }
+    for (int o = 0; o < 32; ++o) bias[o] = (float)(ct_uniform(&r) - 0.5);
+    char what[160];
+    snprintf(what, sizeof what, "stride %lldx%lld dilation %lldx%lld pad %lld/%lld input "
+             "%lldx%lld, %s, %s", (long long)c->sh, (long long)c->sw, (long long)c->dh,
+             (long long)c->dw, (long long)c->pad_top, (long long)c->pad_bottom,
+             (long long)c->h, (long long)c->w, engine == SC_ENGINE_SPARSE ? "sparse" : "auto",
+             ct_layout_names[layout]);
+    sc_pack_options po = sc_pack_options_default();
+    po.params = p;
+    po.bias = bias;
+    sc_layer *layer = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
+    int64_t oh, ow, xoff, xlen, yoff, ylen;
+    cr_assert_eq(sc_conv_output_hw(&p, 3, 3, c->h, c->w, &oh, &ow), SC_OK, "%s: %s", what,
+                 sc_last_message());
+    const sc_tensor xd = ct_layout(layout, 2, 16, c->h, c->w, &xoff, &xlen);
+    const sc_tensor yd = ct_layout(layout, 2, 32, oh, ow, &yoff, &ylen);
+    float *x = malloc((size_t)xlen * 4), *y = malloc((size_t)ylen * 4);
+    float *ref = malloc((size_t)ylen * 4), *scale = malloc((size_t)ylen * 4);
+    for (int64_t i = 0; i < xlen; ++i) x[i] = (float)(2 * ct_uniform(&r) - 1);
+    cr_assert_eq(sc_conv_reference(&p, &wd, wp, bias, NULL, &xd, x, &yd, ref), SC_OK, "%s",
+                 sc_last_message());
+    cr_assert_eq(ct_scale(&p, &wd, wp, bias, &xd, x, xlen, &yd, scale, ylen), SC_OK);
+    sc_conv_options opt = sc_conv_options_default();
+    opt.engine = engine;
+    opt.threads = 2;
+    sc_conv *op = NULL;
+    sc_set_alloc_limit(ALLOC_CAP);
+    sc_status st = sc_conv_create(layer, &opt, &op);
+    if (st == SC_OK) st = sc_conv_plan(op, &xd, &yd);
+    if (st == SC_OK) st = sc_conv_run(op, x, y);
+    sc_set_alloc_limit(0);
+    cr_assert_eq(st, SC_OK, "%s: %s", what, sc_last_message());
+    int bad = 0;
+    for (int64_t i = 0; i < ylen && bad < 3; ++i)
+        if (!(fabs((double)y[i] - ref[i]) <= 1e-5 * scale[i] + 1e-6)) {
+            cr_log_error("%s: y[%lld] = %.9g, reference %.9g", what, (long long)i,
+                         (double)y[i], (double)ref[i]);
+            ++bad;
+        }
+    cr_expect_eq(bad, 0, "%s", what);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+    free(x), free(y), free(ref), free(scale);
+}
+
+Test(conv_strides, huge_strides_match_the_reference_within_a_small_allocation_cap)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+        for (int layout = CT_NCHW; layout <= CT_NHWC; ++layout) {
+            check_case(&cases[i], SC_ENGINE_SPARSE, layout);
+            check_case(&cases[i], SC_ENGINE_AUTO, layout);
+        }
+}
+
+/* The transposed-conv engine computes every phase of dX (stride_h x stride_w of them): a
+ * product that does not fit int64 is refused, not wrapped into a plan that crashes. */
+Test(conv_strides, backward_phase_count_overflow_is_refused)
+{
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = p.stride_w = E(40);
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_wdesc wd = {SC_OIHW, 32, 16, 3, 3};
+    static float w[32 * 16 * 9];
+    for (int i = 0; i < 32 * 16 * 9; ++i) w[i] = (float)(i % 7) - 3.0f;
+    sc_pack_options po = sc_pack_options_default();
+    po.params = p;
+    sc_layer *l = NULL;
+    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
+    const sc_conv_bwd_options o = sc_conv_bwd_options_default();
+    sc_conv_bwd *op = NULL;
+    const sc_tensor dy = sc_tensor_nchw(1, 32, 1, 1), dx = sc_tensor_nchw(1, 16, 5, 7);
+    cr_assert_eq(sc_conv_bwd_create(l, &o, &op), SC_OK, "%s", sc_last_message());
+    cr_expect_eq(sc_conv_bwd_plan(op, &dy, &dx), SC_EOVERFLOW, "%s", sc_last_message());
+    cr_expect(strstr(sc_last_message(), "phase count overflows"), "%s", sc_last_message());
+    sc_conv_bwd_destroy(op);
+    sc_layer_destroy(l);
+}
