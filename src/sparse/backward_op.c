@@ -3,7 +3,7 @@
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sparse/run_args.h"
 
 sc_conv_bwd_options sc_conv_bwd_options_default(void)

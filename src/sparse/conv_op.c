@@ -5,7 +5,7 @@
 #include "sconv/dense.h"
 #include "sparse/conv_impl.h"
 #include "sparse/kernel_choice.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sparse/run_args.h"
 
 sc_conv_options sc_conv_options_default(void)
