@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "common/rng.h"
 #include "sparse/weight_grad_kernels.h"
 
 /* Every pixel count around the 8- and 16-wide steps, nonzero counts around the 4-wide
@@ -12,11 +13,8 @@ Test(ukernel_wgrad, every_dot_matches_the_definition)
     enum { PMAX = 70, NZMAX = 9, XF = 12 * PMAX };
     static float y[PMAX], x[XF], sums[NZMAX];
     static int64_t off[NZMAX];
-    uint64_t s = 77;
-    for (int i = 0; i < XF; ++i) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        x[i] = (float)((double)(s >> 40) / (double)(1u << 24) * 2 - 1);
-    }
+    ct_rng r = {77};
+    for (int i = 0; i < XF; ++i) x[i] = ct_float(&r);
     for (int i = 0; i < PMAX; ++i) y[i] = x[(i * 7) % XF] * 0.5f + 0.25f;
     int tested = 0;
     for (const sc_wgrad_dot_info *k = sc_wgrad_dot_table; k->fn; ++k) {
