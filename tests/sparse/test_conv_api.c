@@ -1,5 +1,6 @@
 /* tests/sparse/test_conv_api.c: operator lifecycle, argument checks, describe, forced engines, blocking */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -7,8 +8,8 @@
 
 #include "conv_test_util.h"
 #include "core/core.h"
-#include "sparse/conv_impl.h"
-#include "sparse/kernel_choice.h"
+#include "op/op_impl.h"
+#include "op/kernel_choice.h"
 
 /* A random pruned layer (OIHW weights kept with probability 1 - sparsity) and its dense copy. */
 static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double sparsity,
@@ -197,7 +198,14 @@ Test(conv_api, describe_reports_the_choice)
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
         cr_expect_eq(ch.engine, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE);
         cr_expect_str_eq(ch.kernel, dense ? "dense_im2col_sgemm" : "spmm_f32_64__ref");
-        cr_expect(strstr(ch.reason, "auto") && strstr(ch.reason, "break-even"), "%s", ch.reason);
+        cr_expect_eq(ch.rule, ch.engine, "%s", ch.reason);
+        cr_expect_eq(ch.measured, 0);
+        cr_expect(isnan(ch.ms_sparse) && isnan(ch.ms_dense), "nothing timed by the rule");
+        cr_expect_eq(ch.ms_waited, 0);
+        cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
+        sc_layer_info info;
+        cr_assert_eq(sc_layer_get_info(layer, &info), SC_OK);
+        cr_expect_float_eq(ch.sparsity, info.sparsity, 1e-12);
         sc_conv_destroy(op);
         opt.engine = SC_ENGINE_SPARSE;
         opt.kernel = SC_KERNEL_AUTO;
@@ -213,7 +221,9 @@ Test(conv_api, describe_reports_the_choice)
             cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_64__avx512"
                                         : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
                                                                         : "spmm_f32_64__ref");
-        cr_expect(strstr(ch.reason, "forced") != NULL, "%s", ch.reason);
+        cr_expect_eq(ch.rule, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE, "the rule, not forced");
+        cr_expect_eq(ch.measured, 0);
+        cr_expect(ch.reason != NULL && ch.reason[0] != '\0');
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
     }
@@ -236,7 +246,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "depthwise") != NULL, "%s", ch.reason);
+    cr_expect_eq(ch.threshold, 0, "depthwise: sparse at any sparsity");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
     /* 3x3 at 40%: above the KxK break-even (35%), below the 1x1 one (45%) */
@@ -248,7 +258,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "KxK") != NULL, "%s", ch.reason);
+    cr_expect_float_eq(ch.threshold, 0.35, 1e-12, "the KxK break-even");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
     /* the same sparsity on a 1x1 layer stays dense */
@@ -260,7 +270,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x24, &y24), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "1x1") != NULL, "%s", ch.reason);
+    cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }
@@ -291,8 +301,8 @@ Test(conv_api, forced_dense_engine_matches_reference)
     sc_layer_destroy(layer);
 }
 
-/* The default auto engine times both engines at plan time on scratch buffers shaped like
- * the (strided, padded) descriptors, says so with both timings, and whichever it keeps
+/* The measured auto engine times both engines at plan time on scratch buffers shaped like
+ * the (strided, padded) descriptors, reports both timings as fields, and whichever it keeps
  * gives the reference result; planning again for another shape measures again. */
 Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
 {
@@ -305,7 +315,7 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
         sc_layer *layer = make_layer(&wd, &p, sparsity, SC_PACK_HWC, 11 + (uint64_t)k, wp, bias);
         sc_conv_options opt = sc_conv_options_default();
         opt.act = sc_activation_relu();
-        cr_expect_eq(opt.auto_mode, SC_AUTO_MEASURE, "measuring is the default");
+        opt.auto_mode = SC_AUTO_MEASURE;
         sc_conv *op = NULL;
         cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
         for (int shape = 0; shape < 2; ++shape) {
@@ -315,13 +325,11 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
             sc_conv_choice ch;
             cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
             cr_expect(ch.engine == SC_ENGINE_SPARSE || ch.engine == SC_ENGINE_DENSE);
-            double ms_sparse = -1, ms_dense = -1;
-            const char *t = strstr(ch.reason, "timed at plan: sparse ");
-            cr_assert(t != NULL, "%s", ch.reason);
-            cr_expect_eq(sscanf(t, "timed at plan: sparse %lf ms, dense %lf ms", &ms_sparse,
-                                &ms_dense), 2, "%s", ch.reason);
-            cr_expect(ms_sparse > 0 && ms_dense > 0, "%s", ch.reason);
-            cr_expect_eq(ch.engine, ms_sparse <= ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
+            cr_expect_eq(ch.measured, 1, "%s", ch.reason);
+            cr_expect(ch.ms_sparse > 0 && ch.ms_dense > 0, "%s", ch.reason);
+            cr_expect(ch.ms_waited >= 0, "%s", ch.reason);
+            cr_expect_eq(ch.engine,
+                         ch.ms_sparse <= ch.ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
                          "the faster one is kept: %s", ch.reason);
             if (ch.engine == SC_ENGINE_DENSE)
                 cr_expect_str_eq(ch.kernel, "dense_im2col_sgemm");
@@ -356,10 +364,12 @@ Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
     sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 5, wp, bias);
     sc_conv_options opt = sc_conv_options_default();
     opt.threads = 2;
+    opt.auto_mode = SC_AUTO_MEASURE;
     sc_conv *op = NULL;
     cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
     const sc_tensor x = sc_tensor_nchw(1, 16, 12, 12), y = sc_tensor_nchw(1, 16, 12, 12);
     atomic_store(&spinner_done, 0);
+    const double t0 = sc_now_s();
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, spin_80ms, NULL), 0);
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK, "%s", sc_last_message());
@@ -367,8 +377,10 @@ Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
     pthread_join(th, NULL);
     sc_conv_choice ch;
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    cr_expect(strstr(ch.reason, "timed at plan") != NULL, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "for other threads to go idle") != NULL, "%s", ch.reason);
+    cr_expect_eq(ch.measured, 1, "%s", ch.reason);
+    /* the spinner ran for 80 ms from about t0: the plan waited for most of that */
+    cr_expect(ch.ms_waited >= 1 && ch.ms_waited <= 1e3 * (sc_now_s() - t0), "waited %g ms: %s",
+              ch.ms_waited, ch.reason);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }

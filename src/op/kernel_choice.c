@@ -1,5 +1,5 @@
-/* src/sparse/kernel_choice.c: a kernel choice checked against the CPU and SCONV_ISA, as an ISA */
-#include "sparse/kernel_choice.h"
+/* src/op/kernel_choice.c: a kernel choice checked against the CPU and SCONV_ISA, as an ISA */
+#include "op/kernel_choice.h"
 
 #include "core/core.h"
 
