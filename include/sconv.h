@@ -3,8 +3,10 @@
  *   sconv/tensor.h       activation descriptors (NCHW, NHWC, strided views)
  *   sconv/weights.h      weight layouts (OIHW, OHWI, HWIO) and conversion
  *   sconv/conv_params.h  stride, padding, dilation, groups, activation, shape rules
+ *                        (forward, backward data, transposed, weight gradient)
  *   sconv/dense.h        dense reference and fast dense convolution
  *   sconv/npy.h          NumPy .npy files
+ *   sconv/pack_order.h   the order of the reduction index k (CHW or HWC)
  *   sconv/prune.h        magnitude pruning into masks
  *   sconv/layer.h        pruned layers packed as CSR
  *   sconv/file.h         .sconv files (safetensors layout)
@@ -20,6 +22,7 @@
 #include "sconv/conv_params.h"
 #include "sconv/dense.h"
 #include "sconv/npy.h"
+#include "sconv/pack_order.h"
 #include "sconv/prune.h"
 #include "sconv/layer.h"
 #include "sconv/file.h"

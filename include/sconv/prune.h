@@ -2,7 +2,8 @@
 #ifndef SCONV_PRUNE_H
 #define SCONV_PRUNE_H
 
-#include "sconv/layer.h"
+#include "sconv/pack_order.h"
+#include "sconv/weights.h"
 
 #ifdef __cplusplus
 extern "C" {

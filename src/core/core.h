@@ -45,6 +45,10 @@ static inline bool sc_add_ovf(int64_t a, int64_t b, int64_t *out)
 /* Product of n extents (each >= 0) or -1 on overflow (beyond INT64_MAX or SIZE_MAX). */
 int64_t sc_checked_product(const int64_t *ext, int n);
 
+/* The transposed conv's output padding rule, per axis: 0 <= out_pad < max(stride, dil)
+ * (conv_shapes.c). Callers word their own messages. */
+bool sc_out_pad_ok(int64_t out_pad, int64_t stride, int64_t dil);
+
 /* Whether [a, a + na) and [b, b + nb) share a byte (overlap.c); NULL or empty never does.
  * Safe for ranges near the top of the address space. */
 bool sc_bytes_overlap(const void *a, size_t na, const void *b, size_t nb);

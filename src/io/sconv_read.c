@@ -10,7 +10,7 @@
 #include "io/name_index.h"
 #include "io/sconv_format.h"
 #include "sconv/file.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Re-raise the current failure as `st` with "<.sconv: layer 'name': " in front. */
 static sc_status in_layer(sc_status st, const char *name)

@@ -10,7 +10,7 @@
 #include "io/name_index.h"
 #include "io/sconv_format.h"
 #include "sconv/file.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* One tensor of the file: its name ("<layer>.<suffix>"), dtype, length and encoded bytes. */
 typedef struct out_tensor {

@@ -4,7 +4,7 @@
 #include "core/core.h"
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 sc_conv_bwd_options sc_conv_bwd_options_default(void)
 {

@@ -5,7 +5,7 @@
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
 #include "op/run_args.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 sc_conv_options sc_conv_options_default(void)
 {

@@ -4,7 +4,7 @@
 #include "core/core.h"
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 sc_conv_transpose_options sc_conv_transpose_options_default(void)
 {
@@ -23,9 +23,8 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
     const sc_conv_params fp = sc_conv_transpose_forward_params(p);
     sc_status st = sc_conv_params_check(&fp);
     if (st != SC_OK) return st;
-    if (p->out_pad_h < 0 || p->out_pad_w < 0 ||
-        (p->out_pad_h >= p->stride_h && p->out_pad_h >= p->dil_h) ||
-        (p->out_pad_w >= p->stride_w && p->out_pad_w >= p->dil_w))
+    if (!sc_out_pad_ok(p->out_pad_h, p->stride_h, p->dil_h) ||
+        !sc_out_pad_ok(p->out_pad_w, p->stride_w, p->dil_w))
         return sc_fail(SC_EINVAL, "conv transpose: output padding %lld x %lld must be >= 0 and "
                        "below the stride (%lld x %lld) or the dilation (%lld x %lld)",
                        (long long)p->out_pad_h, (long long)p->out_pad_w, (long long)p->stride_h,

@@ -6,7 +6,7 @@
 #include "core/core.h"
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine
  * beat the OpenBLAS im2col fallback on one thread, 1x1 and KxK apart; layers with one input

@@ -1,6 +1,6 @@
 /* src/op/run_args.c: the buffer check every operator run makes: the output overlaps nothing it reads */
 #include "core/core.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "op/run_args.h"
 
 sc_status sc_run_check_overlap(const char *who, const sc_layer *L, const sc_tensor *in_d,

@@ -3,7 +3,7 @@
 #include "op/kernel_choice.h"
 #include "op/run_args.h"
 #include "sconv/backward.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sparse/weight_grad.h"
 
 sc_wgrad_options sc_wgrad_options_default(void)

@@ -1,7 +1,7 @@
 /* src/prune/method_nm.c: N:M sparsity: keep n of every m consecutive weights along k */
 #include "core/core.h"
 #include "prune/prune_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/pack_index.h"
 
 /* torch convention: each row's k axis (in spec->order) is cut into groups [j*m, (j+1)*m);
  * each group keeps its n largest |w| (a last, partial group of s < m weights keeps

@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "prune/prune_impl.h"
+#include "sconv/layer.h"  /* SC_METHOD_MAX: the text goes to a layer's method_params */
 
 typedef struct text {
     char buf[SC_METHOD_MAX * 2];

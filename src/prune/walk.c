@@ -1,7 +1,7 @@
 /* src/prune/walk.c: the filter primitive keep(oc, k, value, ctx) over every weight */
 #include "core/core.h"
 #include "prune/prune_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/pack_index.h"
 
 /* mask[idx(oc, i, h, w)] = keep(oc, k(i, h, w), w[idx], ctx) for every weight, rows in
  * output-channel order and k ascending in `order`. The layout enters only through the

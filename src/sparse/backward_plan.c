@@ -3,8 +3,8 @@
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/csr_cs.h"
-#include "sparse/layer_impl.h"
+#include "layer/csr_cs.h"
+#include "layer/layer_impl.h"
 
 /* Reduction blocking over dY channels, as the forward plan does over input channels: the
  * dY a block touches for one 64-pixel tile should stay within L1 (24 KiB: the forward

@@ -3,7 +3,7 @@
 
 #include "core/core.h"
 #include "sparse/sparse_plan.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Columns j of a phase plane with pw that map to input columns s = j*sw + pw - pad_left
  * inside [0, W): j in [*j0, *j1). */

@@ -5,7 +5,7 @@
 
 #include "core/core.h"
 #include "sparse/sparse_plan.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* Reduction blocking: a block of input channels keeps the input it touches for one 64-pixel
  * tile within 3/4 of the L1 data cache (1x1) or 1/2 (KxK, whose taps reach into

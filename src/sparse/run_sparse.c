@@ -4,7 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/sparse_plan.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
 

@@ -4,7 +4,7 @@
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sparse/weight_grad.h"
 #include "sparse/weight_grad_kernels.h"
 

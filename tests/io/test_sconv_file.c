@@ -11,7 +11,7 @@
 
 #include "core/core.h"
 #include "io/sconv_format.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sconv.h"
 
 #ifndef SCONV_CORPUS_DIR

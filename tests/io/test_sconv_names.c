@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "io/name_index.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 #include "sconv.h"
 
 /* Enough names that a pairwise check (n^2 / 2 = 2e10 comparisons) cannot finish within the

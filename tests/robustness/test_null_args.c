@@ -221,7 +221,7 @@ static void c_prune_mask_global(int nul)
     EINVAL(sc_prune_mask_global(A(0, &s), 1, A(1, wds), A(2, ws), A(3, masks)));
 }
 
-/* ---- layer.h ---- */
+/* ---- pack_order.h, layer.h ---- */
 
 static void c_pack_order_parse(int nul)
 {
@@ -582,8 +582,8 @@ ParameterizedTest(int *i, null_args, each_pointer_argument, .init = setup, .fini
 Test(null_args, table_lists_every_public_function)
 {
     static const char *const headers[] = {"backward.h", "base.h", "conv.h", "conv_params.h",
-                                          "dense.h", "file.h", "layer.h", "npy.h", "prune.h",
-                                          "tensor.h", "weights.h"};
+                                          "dense.h", "file.h", "layer.h", "npy.h",
+                                          "pack_order.h", "prune.h", "tensor.h", "weights.h"};
     int found = 0;
     for (size_t h = 0; h < sizeof headers / sizeof headers[0]; ++h) {
         char path[512];

@@ -4,7 +4,7 @@
 
 #include "conv_test_util.h"
 #include "core/core.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 #define GRAD_SEED 20261125u
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "sconv.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* backward_driver MODE key=value...
  *   MODE      bwd (dX from dY), transpose (y from x), wgrad (dW from x and dY)

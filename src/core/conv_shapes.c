@@ -1,6 +1,6 @@
-/* src/sparse/backward_check.c: shape rules of backward data, transposed convolution and weight gradients */
+/* src/core/conv_shapes.c: shape rules of backward data, transposed convolution and weight gradients */
 #include "core/core.h"
-#include "sconv/backward.h"
+#include "sconv/conv_params.h"
 
 static const char *const dim_names[4] = {"batch", "channels", "height", "width"};
 
@@ -69,6 +69,11 @@ sc_status sc_conv_bwd_check(const sc_conv_params *p, const sc_wdesc *wd, const s
     return check_dims(who, "dY", dy, want, "the forward conv of dX's shape");
 }
 
+bool sc_out_pad_ok(int64_t out_pad, int64_t stride, int64_t dil)
+{
+    return out_pad >= 0 && (out_pad < stride || out_pad < dil);
+}
+
 /* One axis of the transposed output: (in-1)*s - pad_a - pad_b + dil*(k-1) + out_pad + 1. */
 static sc_status axis_out(const char *axis, int64_t in, int64_t k, int64_t s, int64_t pad_a,
                           int64_t pad_b, int64_t dil, int64_t out_pad, int64_t *out)
@@ -77,7 +82,7 @@ static sc_status axis_out(const char *axis, int64_t in, int64_t k, int64_t s, in
     if (in < 1 || in > lim || k < 1 || k > lim)
         return sc_fail(SC_EINVAL, "conv transpose: %s: input %lld, kernel %lld: both must be in "
                        "[1, 2^40]", axis, (long long)in, (long long)k);
-    if (out_pad < 0 || (out_pad >= s && out_pad >= dil))
+    if (!sc_out_pad_ok(out_pad, s, dil))
         return sc_fail(SC_EINVAL, "conv transpose: %s: output padding %lld must be >= 0 and "
                        "below the stride (%lld) or the dilation (%lld)", axis, (long long)out_pad,
                        (long long)s, (long long)dil);

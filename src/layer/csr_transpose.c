@@ -1,8 +1,8 @@
-/* src/sparse/csr_transpose.c: the column-compressed form of a packed layer, via cs_dl_transpose */
+/* src/layer/csr_transpose.c: the column-compressed form of a packed layer, via cs_dl_transpose */
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/csr_cs.h"
+#include "layer/csr_cs.h"
 
 void sc_csc_release(sc_csc *c)
 {

@@ -1,6 +1,6 @@
-/* src/sparse/csr_cs.c: assemble a layer's matrix with CXSparse from triplets; check ours with it */
+/* src/layer/csr_cs.c: assemble a layer's matrix with CXSparse from triplets; check ours with it */
 #include "core/core.h"
-#include "sparse/csr_cs.h"
+#include "layer/csr_cs.h"
 
 sc_status sc_layer_to_cs(const sc_layer *l, cs_dl **out)
 {

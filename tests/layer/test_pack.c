@@ -1,4 +1,4 @@
-/* tests/sparse/test_pack.c: CSR packing against a brute-force oracle, CXSparse checks, stats */
+/* tests/layer/test_pack.c: CSR packing against a brute-force oracle, CXSparse checks, stats */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include "core/core.h"
 #include "sconv.h"
-#include "sparse/csr_cs.h"
+#include "layer/csr_cs.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 

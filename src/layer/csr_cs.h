@@ -1,10 +1,10 @@
-/* src/sparse/csr_cs.h: a packed layer through SuiteSparse CXSparse: assembly, checks, transpose */
-#ifndef SC_SPARSE_CSR_CS_H
-#define SC_SPARSE_CSR_CS_H
+/* src/layer/csr_cs.h: a packed layer through SuiteSparse CXSparse: assembly, checks, transpose */
+#ifndef SC_LAYER_CSR_CS_H
+#define SC_LAYER_CSR_CS_H
 
 #include <suitesparse/cs.h>
 
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 /* CXSparse allocates with malloc/free, not sc_malloc: its matrices are invisible to the
  * allocation limit and to failure injection. These helpers are for checks, tests and

@@ -1,30 +1,9 @@
-/* src/sparse/layer.c: sc_layer lifecycle: allocate, pack from dense + mask, unpack, clone */
+/* src/layer/layer.c: sc_layer lifecycle: allocate, pack from dense + mask, unpack, clone */
 #include <math.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/core.h"
-#include "sparse/layer_impl.h"
-
-const char *sc_pack_order_name(sc_pack_order order)
-{
-    return order == SC_PACK_CHW ? "chw" : order == SC_PACK_HWC ? "hwc" : NULL;
-}
-
-sc_status sc_pack_order_parse(const char *name, sc_pack_order *out)
-{
-    if (!out) return sc_fail(SC_EINVAL, "pack order parse: out must not be NULL");
-    if (name && (!strcasecmp(name, "chw") || !strcasecmp(name, "nchw"))) {
-        *out = SC_PACK_CHW;
-        return SC_OK;
-    }
-    if (name && (!strcasecmp(name, "hwc") || !strcasecmp(name, "nhwc"))) {
-        *out = SC_PACK_HWC;
-        return SC_OK;
-    }
-    return sc_fail(SC_EINVAL, "pack order '%s': expected nchw (chw) or nhwc (hwc)",
-                   name ? name : "(null)");
-}
+#include "layer/layer_impl.h"
 
 const char *sc_layer_kind_name(sc_layer_kind kind)
 {
@@ -61,13 +40,11 @@ sc_status sc_layer_check_kind(sc_layer_kind kind, const sc_conv_params *p, int64
                            (long long)out_pad_w);
         return SC_OK;
     }
-    const int64_t lim_h = p->stride_h > p->dil_h ? p->stride_h : p->dil_h;
-    const int64_t lim_w = p->stride_w > p->dil_w ? p->stride_w : p->dil_w;
-    if (out_pad_h < 0 || out_pad_h >= lim_h)
+    if (!sc_out_pad_ok(out_pad_h, p->stride_h, p->dil_h))
         return sc_fail(SC_EINVAL, "layer: output padding height %lld must be >= 0 and smaller "
                        "than max(stride %lld, dilation %lld)", (long long)out_pad_h,
                        (long long)p->stride_h, (long long)p->dil_h);
-    if (out_pad_w < 0 || out_pad_w >= lim_w)
+    if (!sc_out_pad_ok(out_pad_w, p->stride_w, p->dil_w))
         return sc_fail(SC_EINVAL, "layer: output padding width %lld must be >= 0 and smaller "
                        "than max(stride %lld, dilation %lld)", (long long)out_pad_w,
                        (long long)p->stride_w, (long long)p->dil_w);
@@ -166,29 +143,6 @@ static void wstrides(const sc_wdesc *wd, int64_t st[4])
     st[3] = sc_wdesc_index(wd, 0, 0, 0, 1);
 }
 
-/* Visit row o's positions in pack order: k = 0, 1, ... with idx the flat index of the
- * weight at k in wd's layout. CHW walks (i, h, w), HWC walks (h, w, i). */
-#define FOR_ROW(l, st, o, k, idx, body)                                                        \
-    do {                                                                                       \
-        const int64_t icg_ = (l)->wd.icg, kh_ = (l)->wd.kh, kw_ = (l)->wd.kw;                 \
-        int64_t k = 0;                                                                         \
-        if ((l)->order == SC_PACK_CHW) {                                                       \
-            for (int64_t i_ = 0; i_ < icg_; ++i_)                                              \
-                for (int64_t h_ = 0; h_ < kh_; ++h_)                                           \
-                    for (int64_t w_ = 0; w_ < kw_; ++w_, ++k) {                                \
-                        const int64_t idx = (o) * st[0] + i_ * st[1] + h_ * st[2] + w_ * st[3]; \
-                        body                                                                   \
-                    }                                                                          \
-        } else {                                                                               \
-            for (int64_t h_ = 0; h_ < kh_; ++h_)                                               \
-                for (int64_t w_ = 0; w_ < kw_; ++w_)                                           \
-                    for (int64_t i_ = 0; i_ < icg_; ++i_, ++k) {                               \
-                        const int64_t idx = (o) * st[0] + i_ * st[1] + h_ * st[2] + w_ * st[3]; \
-                        body                                                                   \
-                    }                                                                          \
-        }                                                                                      \
-    } while (0)
-
 /* W = CSR of the kept weights: count (a first pass over the dense weights gives nnz and
  * the energies), allocate, then scatter each row walking k in increasing order, so
  * columns come out sorted and row_ptr is the running count. */
@@ -248,12 +202,15 @@ sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
     wstrides(wd, stv);
     for (int64_t o = 0; o < oc; ++o) {
         l->row_ptr[o] = j;
-        FOR_ROW(l, stv, o, k, idx, {
+        for (int64_t k = 0; k < l->cols; ++k) {
+            int64_t i, h, x;
+            sc_pack_unk(l->order, wd->icg, wd->kh, wd->kw, k, &i, &h, &x);
+            const int64_t idx = o * stv[0] + i * stv[1] + h * stv[2] + x * stv[3];
             if (kept(w, mask, idx)) {
                 set_col(l, j, k);
                 l->val[j++] = w[idx];
             }
-        });
+        }
     }
     l->row_ptr[oc] = j;
     if (opt->bias) memcpy(l->bias, opt->bias, (size_t)oc * sizeof(float));

@@ -1,9 +1,9 @@
-/* src/sparse/layer_stats.c: per-layer statistics: nonzeros per row, energy kept, bytes */
+/* src/layer/layer_stats.c: per-layer statistics: nonzeros per row, energy kept, bytes */
 #include <math.h>
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/layer_impl.h"
+#include "layer/layer_impl.h"
 
 sc_status sc_layer_get_stats(const sc_layer *l, sc_layer_stats *out)
 {

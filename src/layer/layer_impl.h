@@ -1,7 +1,8 @@
-/* src/sparse/layer_impl.h: the sc_layer struct, shared by packing, files and the planner */
+/* src/layer/layer_impl.h: the sc_layer struct, shared by packing, files and the planner */
 #ifndef SC_LAYER_IMPL_H
 #define SC_LAYER_IMPL_H
 
+#include "layer/pack_index.h"
 #include "sconv/layer.h"
 
 /* Packed arrays (one CSR per group, stacked by output channel):
@@ -37,29 +38,6 @@ sc_status sc_layer_alloc(const sc_wdesc *wd, const sc_conv_params *params, sc_pa
 
 /* Copy a name (<= SC_NAME_MAX-1 bytes, printable, non-empty) or method string into dst. */
 sc_status sc_layer_set_text(char *dst, size_t cap, const char *src, const char *what);
-
-/* Reduction index k of weight (i, h, w) within its group's row, in the given order. */
-static inline int64_t sc_pack_k(sc_pack_order order, int64_t icg, int64_t kh, int64_t kw,
-                                int64_t i, int64_t h, int64_t w)
-{
-    (void)kh;
-    return order == SC_PACK_CHW ? (i * kh + h) * kw + w : (h * kw + w) * icg + i;
-}
-
-/* Inverse of sc_pack_k. */
-static inline void sc_pack_unk(sc_pack_order order, int64_t icg, int64_t kh, int64_t kw,
-                               int64_t k, int64_t *i, int64_t *h, int64_t *w)
-{
-    if (order == SC_PACK_CHW) {
-        *w = k % kw;
-        *h = (k / kw) % kh;
-        *i = k / (kw * kh);
-    } else {
-        *i = k % icg;
-        *w = (k / icg) % kw;
-        *h = k / (icg * kw);
-    }
-}
 
 /* Check the CSR invariants of a layer (pointers monotonic from 0 to nnz, columns in
  * range and strictly increasing, values nonzero and finite): SC_EFORMAT with a message. */
