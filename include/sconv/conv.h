@@ -75,9 +75,9 @@ SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *
 /* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
  * element of y's view and nothing else. On every engine, a y view that shares a byte with
  * x's view or with the layer's packed arrays (values, indices, row pointers, bias) is
- * refused with SC_EINVAL before anything is written. The sparse engine keeps one
- * scratch block in the operator from one call to the next (freed by sc_conv_destroy or a
- * new plan); a call that finds it in use by another allocates its own, so it is safe to
+ * refused with SC_EINVAL before anything is written. Either engine keeps one
+ * scratch block in the operator's plan from one call to the next (freed by sc_conv_destroy or
+ * a new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
  * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
 SC_API sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);

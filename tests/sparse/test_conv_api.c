@@ -301,6 +301,56 @@ Test(conv_api, forced_dense_engine_matches_reference)
     sc_layer_destroy(layer);
 }
 
+/* The default auto engine is the rule: two operators planned for one layer and shape, near
+ * and away from the break-evens, choose the same engine and kernel, report it as fields
+ * (nothing measured, no ms), and give the same bits. */
+Test(conv_api, default_auto_is_deterministic)
+{
+    cr_expect_eq(sc_conv_options_default().auto_mode, SC_AUTO_RULE, "the rule is the default");
+    const struct { int64_t k; double sparsity; } cases[] = {
+        {1, 0.30}, {1, 0.45}, {1, 0.50}, {3, 0.30}, {3, 0.35}, {3, 0.60},
+    };
+    sc_conv_params p = sc_conv_params_default();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+        const int64_t k = cases[i].k;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+        const sc_wdesc wd = {SC_OIHW, 20, 20, k, k};
+        float wp[20 * 20 * 9], bias[20];
+        sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 40 + i, wp, bias);
+        const sc_tensor x = sc_tensor_nhwc(2, 20, 9, 11), y = sc_tensor_nchw(2, 20, 9, 11);
+        float *xv = malloc((size_t)sc_tensor_numel(&x) * sizeof *xv);
+        float *yv[2] = {malloc((size_t)sc_tensor_numel(&y) * sizeof(float)),
+                        malloc((size_t)sc_tensor_numel(&y) * sizeof(float))};
+        ct_rng r = {7 + i};
+        for (int64_t j = 0; j < sc_tensor_numel(&x); ++j) xv[j] = (float)(2 * ct_uniform(&r) - 1);
+        sc_conv_choice ch[2];
+        for (int t = 0; t < 2; ++t) {
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+            cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK, "%s", sc_last_message());
+            cr_assert_eq(sc_conv_describe(op, &ch[t]), SC_OK);
+            cr_assert_eq(sc_conv_run(op, xv, yv[t]), SC_OK, "%s", sc_last_message());
+            cr_expect_eq(ch[t].measured, 0, "case %zu", i);
+            cr_expect(isnan(ch[t].ms_sparse) && isnan(ch[t].ms_dense), "case %zu", i);
+            cr_expect_eq(ch[t].ms_waited, 0, "case %zu", i);
+            cr_expect_eq(ch[t].engine, ch[t].rule, "case %zu: %s", i, ch[t].reason);
+            cr_expect_eq(ch[t].engine, ch[t].sparsity >= ch[t].threshold ? SC_ENGINE_SPARSE
+                                                                          : SC_ENGINE_DENSE,
+                         "case %zu: sparsity %g, threshold %g", i, ch[t].sparsity,
+                         ch[t].threshold);
+            sc_conv_destroy(op);
+        }
+        cr_expect_eq(ch[0].engine, ch[1].engine, "case %zu", i);
+        cr_expect_str_eq(ch[0].kernel, ch[1].kernel, "case %zu", i);
+        cr_expect_arr_eq(yv[0], yv[1], (size_t)sc_tensor_numel(&y) * sizeof(float),
+                         "case %zu: the same bits from both plans", i);
+        free(xv);
+        free(yv[0]);
+        free(yv[1]);
+        sc_layer_destroy(layer);
+    }
+}
+
 /* The measured auto engine times both engines at plan time on scratch buffers shaped like
  * the (strided, padded) descriptors, reports both timings as fields, and whichever it keeps
  * gives the reference result; planning again for another shape measures again. */
