@@ -32,20 +32,10 @@ static const char *suffix(sc_isa isa)
  * dense OIHW copy. */
 static sc_layer *make_layer(double sparsity, int blocks, float *wp)
 {
-    const sc_wdesc wd = {SC_OIHW, 16, 16, 1, 1};
-    float w[256];
-    uint8_t mask[256];
     ct_rng r = {7};
-    for (int i = 0; i < 256; ++i) {
-        w[i] = (float)(2 * ct_uniform(&r) - 1);
-        mask[i] = ct_uniform(&r) >= sparsity;
-    }
-    for (int i = 0; blocks && i < 256; ++i) mask[i] = mask[i % 16 + (i / 64) * 64];
-    for (int i = 0; i < 256; ++i) wp[i] = mask[i] ? w[i] : 0.0f;
-    sc_pack_options po = sc_pack_options_default();
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
-    return layer;
+    return ct_random_layer(&r, &(ct_layer_spec){.wd = {SC_OIHW, 16, 16, 1, 1},
+                                                .sparsity = sparsity, .block = blocks ? 4 : 0,
+                                                .pruned = wp});
 }
 
 Test(isa_env, the_process_level_is_the_capped_one)

@@ -5,16 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "sparse/ukernels/spmm.h"
 
-static uint64_t rng_state;
-static double rnd(void)  /* uniform [0, 1), xorshift64* */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
+static ct_rng rng_state;  /* the cases reseed it */
+static double rnd(void) { return ct_uniform(&rng_state); }
 
 static int n_skipped;
 
@@ -69,7 +64,7 @@ static float start_y(const spmm_case *c, size_t o, size_t p)
  * untouched padding. Returns the number of failures (also reported). */
 static int check_case(const sc_spmm_info *kern, const spmm_case *c)
 {
-    rng_state = c->seed * 0x9E3779B97F4A7C15ull + 1;
+    rng_state.s = c->seed * 0x9E3779B97F4A7C15ull + 1;
     /* block kernels (rows 4) take channels in groups of 4 sharing their columns */
     const size_t R = kern->rows, n_oc = (c->n_oc + R - 1) / R * R;
     const size_t ld = c->mr;  /* input rows packed back to back: no slack after the last */
@@ -275,7 +270,7 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
         float x[K * TW], w[OCMAX * (K + 1)], y1[OCMAX * TW], y2[OCMAX * TW];
         int32_t off[OCMAX * K];
         uint32_t nnz[OCMAX];
-        rng_state = 99;
+        rng_state.s = 99;
         for (int i = 0; i < K * TW; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int g = 0; g < OC; g += R) {
@@ -320,7 +315,7 @@ Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
         float x[K * 64], w[OC * (K + 1)], y1[OC * YS], y2[OC * YS];
         int32_t off[OC * K];
         uint32_t nnz[OC];
-        rng_state = 4242 + kern->mr;
+        rng_state.s = 4242 + kern->mr;
         for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int o = 0; o < OC; ++o) {
@@ -363,7 +358,7 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
         float x[K * 64], wb[OC * (K + 1)], wr[OC * (K + 1)], yb[OC * 64], yr[OC * 64];
         int32_t offb[OC * K], offr[OC * K];
         uint32_t nnzb[OC], nnzr[OC];
-        rng_state = 1234 + kern->mr;
+        rng_state.s = 1234 + kern->mr;
         for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int g = 0; g < OC; g += 4) {  /* block streams */
@@ -422,7 +417,7 @@ Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
         static float x[K * PMAX], w[OC * (K + 1)], yfull[OC * 256], ysplit[OC * PMAX];
         int32_t off[OC * K];
         uint32_t nnz[OC];
-        rng_state = 5;
+        rng_state.s = 5;
         for (int i = 0; i < K * PMAX; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int o = 0; o < OC; ++o) {
