@@ -34,8 +34,10 @@ typedef enum sc_auto_mode {
                              up to 0.25 s for the program's other threads to stop running) and
                              keep the faster: right on any machine, but two plans of one layer
                              may choose differently near break-even */
-    SC_AUTO_RULE          /* fixed sparsity thresholds measured on the development machine
-                             (docs/kernels.md): free and deterministic, machine-blind */
+    SC_AUTO_RULE          /* the default: fixed sparsity thresholds measured on the
+                             development machine (docs/kernels.md): free and deterministic
+                             (one layer and shape always get the same engine and bits),
+                             machine-blind */
 } sc_auto_mode;
 
 typedef struct sc_conv_options {
@@ -47,7 +49,7 @@ typedef struct sc_conv_options {
     sc_auto_mode auto_mode;   /* only read when engine is SC_ENGINE_AUTO */
 } sc_conv_options;
 
-/* No activation, the layer's bias, default threads, auto engine (measured) and kernel. */
+/* No activation, the layer's bias, default threads, auto engine (by the rule) and kernel. */
 SC_API sc_conv_options sc_conv_options_default(void);
 
 typedef struct sc_conv sc_conv;
@@ -73,21 +75,31 @@ SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *
 /* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
  * element of y's view and nothing else. On every engine, a y view that shares a byte with
  * x's view or with the layer's packed arrays (values, indices, row pointers, bias) is
- * refused with SC_EINVAL before anything is written. The sparse engine keeps one
- * scratch block in the operator from one call to the next (freed by sc_conv_destroy or a
- * new plan); a call that finds it in use by another allocates its own, so it is safe to
+ * refused with SC_EINVAL before anything is written. Either engine keeps one
+ * scratch block in the operator's plan from one call to the next (freed by sc_conv_destroy or
+ * a new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
  * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
 SC_API sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
+/* What a plan chose, as fields; programs read the fields, `reason` is for people. */
 typedef struct sc_conv_choice {
     sc_engine engine;     /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE: what run will use */
-    const char *kernel;   /* e.g. "spmm_f32_64__avx2" */
-    const char *reason;   /* one sentence: why this engine and kernel */
+    const char *kernel;   /* e.g. "spmm_f32_64__avx2", or "dense_im2col_sgemm" */
+    const char *reason;   /* one sentence for printing: why this engine and kernel */
+    int measured;         /* 1: the auto engine timed both engines at plan (SC_AUTO_MEASURE) */
+    double ms_sparse;     /* measured: the best ms of a sparse run; otherwise NAN (no model) */
+    double ms_dense;      /* measured: the best ms of a dense run; otherwise NAN */
+    double ms_waited;     /* ms the plan waited for other threads to go idle (0 unless measured) */
+    sc_engine rule;       /* the engine the fixed thresholds pick for this layer */
+    double sparsity;      /* the layer's sparsity, 1 - nnz / numel */
+    double threshold;     /* the rule's break-even sparsity for this layer (sparse at or above
+                             it); 0 for layers with one input channel per group (always sparse) */
 } sc_conv_choice;
 
 /* What the last plan chose, and why. SC_ESTATE before a plan. The strings stay valid until
- * the next plan or destroy. */
+ * the next plan or destroy. The transposed and backward operators have one engine: engine
+ * SC_ENGINE_SPARSE, measured 0, the ms NAN, rule SC_ENGINE_SPARSE, threshold 0. */
 SC_API sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out);
 
 /* NULL is fine. */

@@ -20,6 +20,7 @@ static const cli_opt opts[N_OPTS] = {
 typedef struct engine_pick {
     bool ok;
     char engine[16], kernel[64], reason[512];
+    double threshold;  /* the rule's break-even sparsity (0: always sparse) */
 } engine_pick;
 
 static void describe_engine(const sc_layer *layer, int64_t h, int64_t w, bool nhwc, int threads,
@@ -61,6 +62,7 @@ static void describe_engine(const sc_layer *layer, int64_t h, int64_t w, bool nh
                  ch.engine == SC_ENGINE_SPARSE ? "sparse" : "dense");
         snprintf(out->kernel, sizeof out->kernel, "%s", ch.kernel ? ch.kernel : "");
         snprintf(out->reason, sizeof out->reason, "%s", ch.reason ? ch.reason : "");
+        out->threshold = ch.threshold;
     } else {
         snprintf(out->reason, sizeof out->reason, "cannot plan: %s", sc_last_message());
     }
@@ -97,8 +99,9 @@ static json_t *layer_json(const sc_layer *layer, int64_t h, int64_t w, int threa
         engine_pick e;
         describe_engine(layer, h, w, l == 1, threads, &e);
         json_object_set_new(engines, l ? "nhwc" : "nchw",
-                            e.ok ? json_pack("{s:s, s:s, s:s}", "engine", e.engine, "kernel",
-                                             e.kernel, "reason", e.reason)
+                            e.ok ? json_pack("{s:s, s:s, s:f, s:s}", "engine", e.engine,
+                                             "kernel", e.kernel, "threshold", e.threshold,
+                                             "reason", e.reason)
                                  : json_pack("{s:n, s:s}", "engine", "reason", e.reason));
     }
     json_t *bias = json_null();

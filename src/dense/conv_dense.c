@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <omp.h>
+#include <string.h>
 
 #include "core/core.h"
 #include "dense/dense_impl.h"
@@ -187,12 +188,145 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
     }
 }
 
+void sc_dense_plan_clear(sc_dense_plan *pl)
+{
+    if (pl->scratch) sc_scratch_release(pl->scratch);
+    sc_free(pl->scratch);
+    sc_free(pl->owned_w);
+    sc_free(pl->unpacked_w);
+    memset(pl, 0, sizeof *pl);
+}
+
+/* The planning proper: checks, shapes, the strides' choices, tiles and the weight operand
+ * (converted once here rather than per run). */
+static sc_status plan_build(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                            const sc_tensor *xd, const sc_tensor *yd, const sc_dense_options *o,
+                            sc_dense_plan *pl)
+{
+    sc_status st = sc_conv_check(p, wd, xd, yd);
+    if (st == SC_OK) st = sc_activation_check(&o->act);
+    if (st == SC_OK) st = sc_threads_check("dense conv", o->threads);
+    if (st != SC_OK) return st;
+    *pl = (sc_dense_plan){
+        .p = *p, .nb = xd->dims[SC_N], .ic = xd->dims[SC_C], .ih = xd->dims[SC_H],
+        .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],
+        .icg = wd->icg, .ocg = wd->oc / p->groups, .kh = wd->kh, .kw = wd->kw, .bias = o->bias,
+        .ep = sc_epilogue_make(&o->act), .threads = o->threads,
+    };
+    pl->kdim = wd->icg * wd->kh * wd->kw;  /* fits: sc_conv_check bounded the element count */
+    pl->npix = pl->oh * pl->ow;
+    pl->needs_epilogue = o->bias != NULL || !sc_epilogue_is_identity(&pl->ep);
+    for (int d = 0; d < 4; ++d) {
+        pl->xs[d] = xd->strides[d];
+        pl->ys[d] = yd->strides[d];
+    }
+    if (!fits_int(pl->kdim) || !fits_int(pl->oc))
+        return sc_fail(SC_EUNSUPPORTED, "dense conv: reduction length %lld or %lld output "
+                       "channels exceed the BLAS integer range", (long long)pl->kdim,
+                       (long long)pl->oc);
+    if ((st = sc_alloc_array((void **)&pl->scratch, 1, sizeof *pl->scratch, true,
+                             "dense conv: scratch slot")) != SC_OK)
+        return st;
+    atomic_init(&pl->scratch->idle, NULL);
+    if (pl->icg == 1 && p->groups > 1) {
+        pl->depthwise = true;
+        if ((st = sc_dense_depthwise_weights(pl, wd, w, &pl->owned_w)) != SC_OK) return st;
+        pl->wmat = (sc_dense_mat){.a = pl->owned_w};
+        return SC_OK;
+    }
+    plan_input(pl, wd->layout);
+    plan_output(pl);
+    plan_tile(pl);
+    plan_oc_blocks(pl);
+    return sc_dense_weight_operand(wd, w, p->groups, pl->hwc_order, &pl->wmat, &pl->owned_w);
+}
+
+sc_status sc_dense_plan_build(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                              const sc_tensor *xd, const sc_tensor *yd,
+                              const sc_dense_options *o, sc_dense_plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    sc_status st = plan_build(p, wd, w, xd, yd, o, pl);
+    if (st != SC_OK) sc_dense_plan_clear(pl);
+    return st;
+}
+
+sc_status sc_dense_plan_build_layer(const sc_layer *L, const sc_tensor *xd,
+                                    const sc_tensor *yd, const sc_dense_options *o,
+                                    sc_dense_plan *pl)
+{
+    sc_layer_info info;
+    float *w = NULL;
+    memset(pl, 0, sizeof *pl);
+    sc_status st = sc_layer_get_info(L, &info);
+    if (st != SC_OK) return st;
+    sc_wdesc wd = info.wdesc;
+    const sc_conv_params p = info.params;
+    wd.layout = SC_OIHW;
+    st = sc_alloc_array((void **)&w, (size_t)sc_wdesc_numel(&wd), sizeof(float),
+                                  false, "conv: dense weights");
+    if (st == SC_OK) st = sc_layer_unpack(L, SC_OIHW, w);
+    if (st == SC_OK) st = sc_dense_plan_build(&p, &wd, w, xd, yd, o, pl);
+    if (st == SC_OK) pl->unpacked_w = w;
+    else sc_free(w);
+    return st;
+}
+
 /* Y_g = act(W_g * im2col(X_g) + bias) per group, through the descriptors (see plan_input /
  * plan_output for when x and y are used in place); depthwise layers (one input channel per
  * group) take the direct loops of conv_depthwise.c instead. Threads: OpenMP over (image,
  * pixel tile, output-channel block) items, each gemm single-threaded (blas_threads.c says
- * why), so any thread count gives bitwise the same result; scratch per thread is bounded by the tile
- * (SCRATCH_BYTES), plus the weights when their layout must be converted (weight_operand.c). */
+ * why), so any thread count gives bitwise the same result; scratch per thread is bounded by
+ * the tile (SCRATCH_BYTES) and kept in the plan's slot from one run to the next. */
+sc_status sc_dense_run(const sc_dense_plan *pl, const float *x, float *y)
+{
+    int64_t items, per_thread, pack_floats = 0;
+    if (pl->depthwise) {
+        sc_dense_depthwise_layout(pl, &items, &per_thread);
+    } else {
+        items = pl->nb * pl->ntiles * pl->n_ocb;
+        pack_floats = pl->direct_in ? 0 : pl->kdim * pl->tile;
+        per_thread = pack_floats + (pl->direct_out ? 0 : pl->ocb * pl->tile);
+    }
+    int64_t nt = pl->threads > 0 ? pl->threads : omp_get_max_threads();
+    if (nt > items) nt = items;
+    float *scratch = NULL;
+    int64_t bytes = 0;
+    if (per_thread > 0 &&
+        (sc_mul_ovf(nt, per_thread, &bytes) || sc_mul_ovf(bytes, (int64_t)sizeof(float), &bytes) ||
+         !(scratch = sc_scratch_take(pl->scratch, (size_t)bytes))))
+        return sc_fail(SC_ENOMEM, "dense conv: %lld threads x %lld floats of per-thread tile "
+                       "buffers", (long long)nt, (long long)per_thread);
+    if (pl->depthwise) {
+        sc_dense_depthwise(pl, x, y, (int)nt, scratch);
+        sc_scratch_give(pl->scratch, scratch);
+        return SC_OK;
+    }
+    sc_dense_blas_single_thread();
+    const int64_t tile = pl->tile, npix = pl->npix, ocg = pl->ocg, ocb = pl->ocb;
+    const int64_t ntiles = pl->ntiles, n_ocb = pl->n_ocb;
+    const bool reuse_pack = pl->p.groups == 1;
+    #pragma omp parallel num_threads((int)nt)
+    {
+        float *mine = scratch ? scratch + omp_get_thread_num() * per_thread : NULL;
+        float *packbuf = mine, *outbuf = mine ? mine + pack_floats : NULL;
+        int64_t packed_tile = -1;  /* (image, tile) index whose panel packbuf holds */
+        /* channel blocks innermost: a thread's consecutive items share their panel */
+        #pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; ++it) {
+            const int64_t nt_idx = it / n_ocb, o0 = (it % n_ocb) * ocb;
+            const int64_t n = nt_idx / ntiles, p0 = (nt_idx % ntiles) * tile;
+            const int64_t np = npix - p0 < tile ? npix - p0 : tile;
+            const int64_t no = ocg - o0 < ocb ? ocg - o0 : ocb;
+            run_item(pl, x, y, n, p0, np, o0, no, reuse_pack && packed_tile == nt_idx,
+                     packbuf, outbuf);
+            packed_tile = nt_idx;
+        }
+    }
+    sc_scratch_give(pl->scratch, scratch);
+    return SC_OK;
+}
+
 sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,
                         const sc_tensor *xd, const float *x,
@@ -200,64 +334,11 @@ sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float
 {
     sc_status st = sc_dense_validate("dense conv", p, wd, w, bias, act, xd, x, yd, y);
     if (st != SC_OK) return st;
-    if ((st = sc_threads_check("dense conv", threads)) != SC_OK) return st;
-    sc_dense_plan pl = {
-        .p = *p, .nb = xd->dims[SC_N], .ic = xd->dims[SC_C], .ih = xd->dims[SC_H],
-        .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],
-        .icg = wd->icg, .ocg = wd->oc / p->groups, .kh = wd->kh, .kw = wd->kw, .bias = bias,
-        .ep = sc_epilogue_make(act),
-    };
-    pl.kdim = wd->icg * wd->kh * wd->kw;  /* fits: sc_conv_check bounded the element count */
-    pl.npix = pl.oh * pl.ow;
-    pl.needs_epilogue = bias != NULL || !sc_epilogue_is_identity(&pl.ep);
-    for (int d = 0; d < 4; ++d) {
-        pl.xs[d] = xd->strides[d];
-        pl.ys[d] = yd->strides[d];
-    }
-    if (!fits_int(pl.kdim) || !fits_int(pl.oc))
-        return sc_fail(SC_EUNSUPPORTED, "dense conv: reduction length %lld or %lld output "
-                       "channels exceed the BLAS integer range", (long long)pl.kdim,
-                       (long long)pl.oc);
-    if (pl.icg == 1 && p->groups > 1) return sc_dense_depthwise(&pl, wd, w, x, y, threads);
-    plan_input(&pl, wd->layout);
-    plan_output(&pl);
-    plan_tile(&pl);
-    plan_oc_blocks(&pl);
-
-    const int64_t ntiles = pl.ntiles, n_ocb = pl.n_ocb;
-    const int64_t items = pl.nb * ntiles * n_ocb;
-    int64_t nt = threads > 0 ? threads : omp_get_max_threads();
-    if (nt > items) nt = items;
-    const int64_t pack_floats = pl.direct_in ? 0 : pl.kdim * pl.tile;
-    const int64_t per_thread = pack_floats + (pl.direct_out ? 0 : pl.ocb * pl.tile);
-    float *owned_w = NULL, *scratch = NULL;
-    st = sc_dense_weight_operand(wd, w, p->groups, pl.hwc_order, &pl.wmat, &owned_w);
-    if (st == SC_OK && per_thread > 0)
-        st = sc_alloc_array((void **)&scratch, (size_t)nt, (size_t)per_thread * sizeof(float),
-                            false, "dense conv: per-thread tile buffers");
-    if (st == SC_OK) {
-        sc_dense_blas_single_thread();
-        const int64_t tile = pl.tile, npix = pl.npix, ocg = pl.ocg, ocb = pl.ocb;
-        const bool reuse_pack = p->groups == 1;
-        #pragma omp parallel num_threads((int)nt)
-        {
-            float *mine = scratch ? scratch + omp_get_thread_num() * per_thread : NULL;
-            float *packbuf = mine, *outbuf = mine ? mine + pack_floats : NULL;
-            int64_t packed_tile = -1;  /* (image, tile) index whose panel packbuf holds */
-            /* channel blocks innermost: a thread's consecutive items share their panel */
-            #pragma omp for schedule(static)
-            for (int64_t it = 0; it < items; ++it) {
-                const int64_t nt_idx = it / n_ocb, o0 = (it % n_ocb) * ocb;
-                const int64_t n = nt_idx / ntiles, p0 = (nt_idx % ntiles) * tile;
-                const int64_t np = npix - p0 < tile ? npix - p0 : tile;
-                const int64_t no = ocg - o0 < ocb ? ocg - o0 : ocb;
-                run_item(&pl, x, y, n, p0, np, o0, no, reuse_pack && packed_tile == nt_idx,
-                         packbuf, outbuf);
-                packed_tile = nt_idx;
-            }
-        }
-    }
-    sc_free(scratch);
-    sc_free(owned_w);
+    const sc_dense_options o = {.bias = bias, .act = act ? *act : sc_activation_none(),
+                                .threads = threads};
+    sc_dense_plan pl;
+    if ((st = sc_dense_plan_build(p, wd, w, xd, yd, &o, &pl)) != SC_OK) return st;
+    st = sc_dense_run(&pl, x, y);
+    sc_dense_plan_clear(&pl);
     return st;
 }

@@ -81,42 +81,50 @@ static void row_pixel_vector(const sc_dense_plan *pl, const float *wt, const flo
     for (int64_t ow = 0; ow < ow_n; ++ow) yrow[ow * ys[SC_W]] = sc_epilogue_f32(&pl->ep, acc[ow], b);
 }
 
-sc_status sc_dense_depthwise(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
-                             const float *x, float *y, int threads)
+void sc_dense_depthwise_layout(const sc_dense_plan *pl, int64_t *items, int64_t *acc_len)
 {
-    const int64_t taps = pl->kh * pl->kw, oc = pl->oc;
     const int64_t pix = pl->iw > 1 ? pl->xs[SC_W] : pl->xs[SC_H];
     const bool channel_vector = pl->xs[SC_C] < pix;
-    const int64_t acc_len = channel_vector ? oc : pl->ow;
-    const int64_t items = channel_vector ? pl->nb * pl->oh : pl->nb * oc * pl->oh;
-    int64_t nt = threads > 0 ? threads : omp_get_max_threads();
-    if (nt > items) nt = items;
-    float *wt = NULL, *acc = NULL;
+    *acc_len = channel_vector ? pl->oc : pl->ow;
+    *items = channel_vector ? pl->nb * pl->oh : pl->nb * pl->oc * pl->oh;
+}
+
+sc_status sc_dense_depthwise_weights(const sc_dense_plan *pl, const sc_wdesc *wd,
+                                     const float *w, float **out)
+{
+    const int64_t taps = pl->kh * pl->kw, oc = pl->oc;
+    float *wt = NULL;
     sc_status st = sc_alloc_array((void **)&wt, (size_t)taps, (size_t)oc * sizeof *wt, false,
                                   "depthwise conv: tap-major weights");
-    if (st == SC_OK)
-        st = sc_alloc_array((void **)&acc, (size_t)nt, (size_t)acc_len * sizeof *acc, false,
-                            "depthwise conv: per-thread accumulators");
-    if (st == SC_OK) {
-        for (int64_t o = 0; o < oc; ++o)  /* wt[tap*oc + o] = w(o, 0, kh, kw) */
-            for (int64_t kh = 0; kh < pl->kh; ++kh)
-                for (int64_t kw = 0; kw < pl->kw; ++kw)
-                    wt[(kh * pl->kw + kw) * oc + o] = w[sc_wdesc_index(wd, o, 0, kh, kw)];
-        #pragma omp parallel num_threads((int)nt)
-        {
-            float *mine = acc + omp_get_thread_num() * acc_len;
-            #pragma omp for schedule(static)
-            for (int64_t it = 0; it < items; ++it) {
-                if (channel_vector) {
-                    rows_channel_vector(pl, wt, x, y, it / pl->oh, it % pl->oh, mine);
-                } else {
-                    const int64_t oh = it % pl->oh, no = it / pl->oh;
-                    row_pixel_vector(pl, wt, x, y, no / oc, no % oc, oh, mine);
-                }
+    if (st != SC_OK) return st;
+    for (int64_t o = 0; o < oc; ++o)  /* wt[tap*oc + o] = w(o, 0, kh, kw) */
+        for (int64_t kh = 0; kh < pl->kh; ++kh)
+            for (int64_t kw = 0; kw < pl->kw; ++kw)
+                wt[(kh * pl->kw + kw) * oc + o] = w[sc_wdesc_index(wd, o, 0, kh, kw)];
+    *out = wt;
+    return SC_OK;
+}
+
+void sc_dense_depthwise(const sc_dense_plan *pl, const float *x, float *y, int threads,
+                        float *acc)
+{
+    const int64_t oc = pl->oc;
+    const int64_t pix = pl->iw > 1 ? pl->xs[SC_W] : pl->xs[SC_H];
+    const bool channel_vector = pl->xs[SC_C] < pix;
+    int64_t items, acc_len;
+    sc_dense_depthwise_layout(pl, &items, &acc_len);
+    const float *wt = pl->wmat.a;
+    #pragma omp parallel num_threads(threads)
+    {
+        float *mine = acc + omp_get_thread_num() * acc_len;
+        #pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; ++it) {
+            if (channel_vector) {
+                rows_channel_vector(pl, wt, x, y, it / pl->oh, it % pl->oh, mine);
+            } else {
+                const int64_t oh = it % pl->oh, no = it / pl->oh;
+                row_pixel_vector(pl, wt, x, y, no / oc, no % oc, oh, mine);
             }
         }
     }
-    sc_free(acc);
-    sc_free(wt);
-    return st;
 }

@@ -6,8 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/epilogue.h"
-#include "sconv/dense.h"
+#include "dense/dense_plan.h"
 
 /* Validate one dense convolution call, as both sc_conv_reference and sc_conv_dense
  * document it: non-NULL w, x, y (bias may be NULL, act may be NULL), sc_conv_check,
@@ -17,44 +16,6 @@ sc_status sc_dense_validate(const char *who, const sc_conv_params *p, const sc_w
                             const float *w, const float *bias, const sc_activation *act,
                             const sc_tensor *xd, const float *x, const sc_tensor *yd,
                             const float *y);
-
-/* A matrix operand of one gemm, element (k, j) (k = reduction index) at
- *   a[k*ld + j] when k_rows, else a[j*ld + k];
- * goff is the element offset between consecutive groups (weights only). */
-typedef struct sc_dense_mat {
-    const float *a;
-    int64_t ld;
-    bool k_rows;
-    int64_t goff;
-} sc_dense_mat;
-
-/* The plan of one sc_conv_dense call: shapes, the packing and output choices made from
- * the strides, and the tile size. Built by conv_dense.c; read by the helpers below. */
-typedef struct sc_dense_plan {
-    sc_conv_params p;
-    int64_t nb, ic, ih, iw;        /* input extents */
-    int64_t oc, oh, ow;            /* output extents */
-    int64_t icg, ocg, kh, kw;
-    int64_t kdim;                  /* icg*kh*kw: the gemm's reduction length */
-    int64_t npix;                  /* oh*ow: output pixels per image */
-    int64_t xs[4], ys[4];          /* element strides of x and y */
-    bool hwc_order;                /* reduction index k = (kh, kw, c), else (c, kh, kw) */
-    bool direct_in;                /* x is the gemm operand (1x1, stride 1, no padding) */
-    sc_dense_mat xin;              /* direct_in: x of image 0, group 0, pixel 0 */
-    int64_t x_pix;                 /* direct_in: element distance between pixels */
-    bool out_pc;                   /* gemm output is pixels x channels, else channels x pixels */
-    bool direct_out;               /* the gemm writes y in place (pixel-linear y) */
-    int64_t y_ld;                  /* direct_out: ldc */
-    int64_t y_pix;                 /* direct_out: element distance between output pixels */
-    int64_t tile;                  /* output pixels per work item */
-    int64_t ntiles;                /* tiles per image: ceil(npix / tile) */
-    int64_t ocb;                   /* output channels (of a group) per work item */
-    int64_t n_ocb;                 /* channel blocks per group: ceil(ocg / ocb) */
-    sc_dense_mat wmat;             /* weights: element (k, o) of group g at goff*g */
-    const float *bias;
-    sc_epilogue ep;
-    bool needs_epilogue;           /* bias or activation present */
-} sc_dense_plan;
 
 /* The weight operand for the plan's reduction order: points into w when wd's layout
  * already is that matrix (OIHW with (c,kh,kw), OHWI with (kh,kw,c), HWIO with (kh,kw,c),
@@ -74,10 +35,18 @@ void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int6
                     int64_t n, int64_t g, int64_t o0, int64_t no, int64_t p0, int64_t np,
                     float *y);
 
-/* Depthwise convolution (icg == 1, groups > 1) by direct loops, for a validated call whose
- * plan fields (shapes, strides, bias, ep) are set; threads as sc_conv_dense. */
-sc_status sc_dense_depthwise(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
-                             const float *x, float *y, int threads);
+/* Depthwise layers (icg == 1, groups > 1): the tap-major weights wt[tap*oc + o] = w(o, 0,
+ * kh, kw), allocated here into *wt (freed by the caller with sc_free). */
+sc_status sc_dense_depthwise_weights(const sc_dense_plan *pl, const sc_wdesc *wd,
+                                     const float *w, float **wt);
+
+/* Depthwise convolution by direct loops on a plan whose wmat.a holds the tap-major weights;
+ * acc holds threads x acc_len floats (sc_dense_depthwise_layout). */
+void sc_dense_depthwise(const sc_dense_plan *pl, const float *x, float *y, int threads,
+                        float *acc);
+
+/* The depthwise run's work items and floats of accumulator per thread. */
+void sc_dense_depthwise_layout(const sc_dense_plan *pl, int64_t *items, int64_t *acc_len);
 
 /* Make OpenBLAS run each call on one thread (see blas_threads.c). */
 void sc_dense_blas_single_thread(void);

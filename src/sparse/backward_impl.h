@@ -2,8 +2,8 @@
 #ifndef SC_BACKWARD_IMPL_H
 #define SC_BACKWARD_IMPL_H
 
+#include "core/core.h"
 #include "sconv/backward.h"
-#include "sparse/run_gate.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
@@ -17,7 +17,20 @@
  * Flat pixel q = a'*wq + b' (columns b' >= B are computed and discarded), so every nonzero
  * is a fixed byte offset and the forward SpMM microkernels run unchanged: rows of the SpMM
  * are (phase, c), its reduction is over the CSC column entries (o, kh, kw). */
+/* What a transposed plan needs besides the layer, the forward params and the descriptors. */
+typedef struct sc_tconv_options {
+    sc_cpu_set allowed;      /* CPU features the kernels may use (checked by the caller) */
+    int threads;             /* 0: OpenMP's default at run time */
+    sc_spmm_params act;      /* fused activation */
+    const float *bias;       /* IC values (the engine's output channels), or NULL */
+} sc_tconv_options;
+
 typedef struct sc_tconv_plan {
+    const sc_layer *layer;   /* borrowed: must outlive the plan */
+    sc_conv_params p;        /* the forward conv being transposed */
+    sc_tensor in, out;       /* dY-like input (N, OC, OH, OW), dX-like output (N, IC, H, W) */
+    sc_spmm_params act;
+    int threads;
     int64_t n_phase;         /* sh * sw: every phase, used or not (unused: bias only) */
     int64_t a0, b0;          /* first phase row / column */
     int64_t A, B;            /* phase rows / columns computed */
@@ -43,36 +56,17 @@ typedef struct sc_tconv_plan {
     sc_transpose8_fn tr;     /* 8x8 transposes for channel-contiguous dY and dX (NHWC) */
 } sc_tconv_plan;
 
-typedef struct sc_tconv {
-    const sc_layer *layer;
-    sc_conv_params p;        /* the forward conv being transposed */
-    float *bias;             /* IC values (the engine's output channels), or NULL */
-    sc_spmm_params act;      /* fused activation */
-    int threads;
-    sc_kernel_choice kernel;
-    int planned;
-    sc_tensor in, out;       /* dY-like input (N, OC, OH, OW), dX-like output (N, IC, H, W) */
-    sc_tconv_plan tp;
-    const char *kernel_name;
-    char reason[256];
-    sc_run_gate gate;        /* runs in flight, or a plan: one excludes the other */
-} sc_tconv;
-
-struct sc_conv_bwd { sc_tconv t; };
-struct sc_conv_transpose { sc_tconv t; sc_conv_transpose_params p; };
-
-/* Check a kernel choice against the CPU; SC_EUNSUPPORTED for AVX2 without it. */
-sc_status sc_tconv_check_kernel(const char *who, sc_kernel_choice k);
-
-/* Build the plan for in -> out (descriptors already validated against t->layer, t->p);
- * on success replaces t's plan and marks it planned; on failure t is unchanged. */
-sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor *out);
+/* Build the plan of layer L (forward params p) for in -> out (descriptors already validated
+ * against L and p); leaves *tp cleared on failure. */
+sc_status sc_tconv_plan_build(const sc_layer *L, const sc_conv_params *p, const sc_tensor *in,
+                              const sc_tensor *out, const sc_tconv_options *o,
+                              sc_tconv_plan *tp);
 
 /* Free the plan arrays and zero the plan. */
 void sc_tconv_plan_clear(sc_tconv_plan *tp);
 
-/* Run a planned engine: out = act(conv^T(in) + bias). */
-sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out);
+/* Run a plan: out = act(conv^T(in) + bias) (pointers checked by the caller). */
+sc_status sc_tconv_run(const sc_tconv_plan *tp, const float *in, float *out);
 
 /* dst[t][u] = src[t*step_h + lo_h][u*step_w + lo_w] (0 outside [0,H) x [0,W)) for t < hq,
  * u < wq and channels [c0, c1) of an image (src at its (n, 0, 0, 0), strides sC, sH, sW);

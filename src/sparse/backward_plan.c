@@ -1,10 +1,8 @@
 /* src/sparse/backward_plan.c: the transposed-conv plan: phase geometry, dY planes, CSC weight streams */
-#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/kernel_choice.h"
 #include "layer/csr_cs.h"
 #include "layer/layer_impl.h"
 
@@ -37,11 +35,10 @@ static void axis_geometry(int64_t n_out, int64_t k, int64_t d, int64_t s, int64_
     *Q = (k - 1) * d / s;
 }
 
-static sc_status plan_geometry(const sc_tconv *t, const sc_tensor *in, const sc_tensor *out,
-                               sc_tconv_plan *tp)
+static sc_status plan_geometry(const sc_tensor *in, const sc_tensor *out, sc_tconv_plan *tp)
 {
-    const sc_layer *L = t->layer;
-    const sc_conv_params *p = &t->p;
+    const sc_layer *L = tp->layer;
+    const sc_conv_params *p = &tp->p;
     const int64_t OC = in->dims[SC_C], OH = in->dims[SC_H], OW = in->dims[SC_W];
     const int64_t IC = out->dims[SC_C], H = out->dims[SC_H], W = out->dims[SC_W];
     axis_geometry(H, L->wd.kh, p->dil_h, p->stride_h, p->pad_top, &tp->a0, &tp->A, &tp->qh);
@@ -100,10 +97,10 @@ static sc_status plan_geometry(const sc_tconv *t, const sc_tensor *in, const sc_
 /* Streams per (cb, r): w = [bias-or-0, values...], off_bytes = the matching offsets, filled
  * from the CSC of W column by column (k ascending, then o ascending): count, prefix sums into
  * starts (copied as cursors), scatter. */
-static sc_status plan_streams(const sc_tconv *t, const sc_tensor *out, sc_tconv_plan *tp)
+static sc_status plan_streams(const float *bias, const sc_tensor *out, sc_tconv_plan *tp)
 {
-    const sc_layer *L = t->layer;
-    const sc_conv_params *p = &t->p;
+    const sc_layer *L = tp->layer;
+    const sc_conv_params *p = &tp->p;
     const int64_t IC = out->dims[SC_C], icg = L->wd.icg, ocg = L->rows / p->groups;
     const int64_t R = tp->n_rows, nblk = tp->n_cb * R;
     int64_t *wcur = NULL, *ocur = NULL, *bucket = NULL;
@@ -149,7 +146,7 @@ static sc_status plan_streams(const sc_tconv *t, const sc_tensor *out, sc_tconv_
     for (int64_t b = 0; b < nblk; ++b) {
         tp->w_start[b] = wcur[b] = wpos;
         tp->off_start[b] = ocur[b] = opos;
-        tp->w[wpos] = (b < R && t->bias) ? t->bias[b % IC] : 0.0f;  /* bias slot */
+        tp->w[wpos] = (b < R && bias) ? bias[b % IC] : 0.0f;  /* bias slot */
         wcur[b]++;
         wpos += 1 + tp->nnz[b];
         opos += tp->nnz[b];
@@ -168,37 +165,26 @@ done:
     return st;
 }
 
-sc_status sc_tconv_check_kernel(const char *who, sc_kernel_choice k)
-{
-    return sc_kernel_choice_check(who, k);
-}
-
-sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor *out)
+sc_status sc_tconv_plan_build(const sc_layer *L, const sc_conv_params *p, const sc_tensor *in,
+                              const sc_tensor *out, const sc_tconv_options *o, sc_tconv_plan *out_tp)
 {
     sc_tconv_plan tp;
     memset(&tp, 0, sizeof tp);
-    sc_status st = plan_geometry(t, in, out, &tp);
-    if (st == SC_OK) st = plan_streams(t, out, &tp);
+    tp.layer = L;
+    tp.p = *p;
+    tp.in = *in;
+    tp.out = *out;
+    tp.act = o->act;
+    tp.threads = o->threads;
+    sc_status st = plan_geometry(in, out, &tp);
+    if (st == SC_OK) st = plan_streams(o->bias, out, &tp);
     if (st != SC_OK) {
         sc_tconv_plan_clear(&tp);
         return st;
     }
-    const sc_cpu_set allowed = sc_kernel_features(t->kernel);
-    tp.kit = sc_spmm_kit_pick(allowed, 1);
+    tp.kit = sc_spmm_kit_pick(o->allowed, 1);
     tp.kit.shrt = tp.kit.lng = NULL;
-    tp.tr = sc_transpose8_pick(allowed);
-    sc_tconv_plan_clear(&t->tp);
-    t->tp = tp;
-    t->in = *in;
-    t->out = *out;
-    t->kernel_name = tp.kit.chain[0]->name;
-    snprintf(t->reason, sizeof t->reason, "sparse transposed conv: %lld phase(s), dY %s, "
-             "%lld reduction block(s) of %lld channels, tiles %s", (long long)tp.n_phase,
-             tp.in_place ? "read in place"
-             : tp.panel  ? "gathered per tile into channel-major panels"
-                         : "copied into zero-framed planes",
-             (long long)tp.n_cb, (long long)tp.cb_ch,
-             tp.direct ? "stored directly" : "stored through the output descriptor");
-    t->planned = 1;
+    tp.tr = sc_transpose8_pick(o->allowed);
+    *out_tp = tp;
     return SC_OK;
 }

@@ -12,15 +12,14 @@ enum { PACK_CH = 16 };  /* dY channels per packing task */
  * kernel; activation on the last block. x points at the image's first dY plane + q0, yt at
  * row 0 of the tile. A row's result does not depend on c0, c1 (one kernel call per row and
  * width, nonzeros in a fixed order), so any channel split gives the same bits. */
-static void run_tile(const sc_tconv *t, const float *x, float *yt, size_t y_stride_bytes,
-                     int64_t m, int64_t c0, int64_t c1)
+static void run_tile(const sc_tconv_plan *tp, const float *x, float *yt,
+                     size_t y_stride_bytes, int64_t m, int64_t c0, int64_t c1)
 {
-    const sc_tconv_plan *tp = &t->tp;
-    const int64_t R = tp->n_rows, IC = t->out.dims[SC_C];
+    const int64_t R = tp->n_rows, IC = tp->out.dims[SC_C];
     for (int64_t cb = 0; cb < tp->n_cb; ++cb) {
-        sc_spmm_params prm = t->act;
+        sc_spmm_params prm = tp->act;
         prm.load_y = cb > 0;
-        prm.clamp = t->act.clamp && cb == tp->n_cb - 1;
+        prm.clamp = tp->act.clamp && cb == tp->n_cb - 1;
         const float *xb = x + cb * tp->cb_ch * tp->ch_floats;
         for (int64_t ph = 0; ph < tp->n_phase; ++ph) {
             const int64_t r0 = ph * IC + c0, b = cb * R + r0;
@@ -37,10 +36,11 @@ static void run_tile(const sc_tconv *t, const float *x, float *yt, size_t y_stri
 /* panel[o*64 + i] = dY[o][q0 + i] for i < m (pointwise layers: flat pixel = dY pixel), from
  * the image whose (n, 0, 0, 0) is dy: 8 pixels x 8 channels per transpose when channels are
  * contiguous (NHWC), element by element otherwise. */
-static void gather_panel(const sc_tconv *t, const float *dy, int64_t q0, int64_t m, float *panel)
+static void gather_panel(const sc_tconv_plan *tp, const float *dy, int64_t q0, int64_t m,
+                         float *panel)
 {
-    const int64_t OC = t->in.dims[SC_C], OW = t->in.dims[SC_W];
-    const int64_t sC = t->in.strides[SC_C], sH = t->in.strides[SC_H], sW = t->in.strides[SC_W];
+    const int64_t OC = tp->in.dims[SC_C], OW = tp->in.dims[SC_W];
+    const int64_t sC = tp->in.strides[SC_C], sH = tp->in.strides[SC_H], sW = tp->in.strides[SC_W];
     const float *src[64];
     for (int64_t i = 0; i < m; ++i) src[i] = dy + (q0 + i) / OW * sH + (q0 + i) % OW * sW;
     int64_t o = 0;
@@ -51,7 +51,7 @@ static void gather_panel(const sc_tconv *t, const float *dy, int64_t q0, int64_t
                 const float *const rows[8] = {src[i] + c,     src[i + 1] + c, src[i + 2] + c,
                                               src[i + 3] + c, src[i + 4] + c, src[i + 5] + c,
                                               src[i + 6] + c, src[i + 7] + c};
-                t->tp.tr(rows, panel + c * 64 + i, 64);
+                tp->tr(rows, panel + c * 64 + i, 64);
             }
         for (int64_t i = m8; i < m; ++i)
             for (int64_t c = 0; c < oc8; ++c) panel[c * 64 + i] = src[i][c];
@@ -78,13 +78,13 @@ static void phase_cols(int64_t b0, int64_t B, int64_t s, int64_t r, int64_t pad,
 /* Store channels [c0, c1) of a finished tile (rows r = phase*IC + c, 64 floats apart; flat
  * pixels [q0, q0 + m)) through the output descriptor (y at the image's (n, 0, 0, 0)), one
  * phase-row run at a time, skipping garbage columns and rows or columns in the padding. */
-static void store_tile(const sc_tconv *t, const float *buf, int64_t q0, int64_t m, int64_t c0,
-                       int64_t c1, float *y)
+static void store_tile(const sc_tconv_plan *tp, const float *buf, int64_t q0, int64_t m,
+                       int64_t c0, int64_t c1, float *y)
 {
-    const sc_tconv_plan *tp = &t->tp;
-    const sc_conv_params *p = &t->p;
-    const int64_t IC = t->out.dims[SC_C], H = t->out.dims[SC_H], W = t->out.dims[SC_W];
-    const int64_t sC = t->out.strides[SC_C], sH = t->out.strides[SC_H], sW = t->out.strides[SC_W];
+    const sc_conv_params *p = &tp->p;
+    const int64_t IC = tp->out.dims[SC_C], H = tp->out.dims[SC_H], W = tp->out.dims[SC_W];
+    const int64_t sC = tp->out.strides[SC_C], sH = tp->out.strides[SC_H];
+    const int64_t sW = tp->out.strides[SC_W];
     const int64_t sh = p->stride_h, sw = p->stride_w, wq = tp->wq;
     for (int64_t q = q0; q < q0 + m;) {
         const int64_t a = q / wq, b = q % wq;
@@ -133,12 +133,11 @@ static void store_tile(const sc_tconv *t, const float *buf, int64_t q0, int64_t 
     }
 }
 
-sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
+sc_status sc_tconv_run(const sc_tconv_plan *tp, const float *in, float *out)
 {
-    const sc_tconv_plan *tp = &t->tp;
-    const int64_t N = t->in.dims[SC_N], OC = t->in.dims[SC_C];
-    const int64_t isN = t->in.strides[SC_N], osN = t->out.strides[SC_N];
-    const int nthreads = t->threads > 0 ? t->threads : omp_get_max_threads();
+    const int64_t N = tp->in.dims[SC_N], OC = tp->in.dims[SC_C];
+    const int64_t isN = tp->in.strides[SC_N], osN = tp->out.strides[SC_N];
+    const int nthreads = tp->threads > 0 ? tp->threads : omp_get_max_threads();
     const int64_t buf_floats = (tp->n_rows * 64 + 15) / 16 * 16;
     float *planes = NULL, *bufs = NULL, *panels = NULL;
     const int64_t panel_floats = tp->panel ? OC * 64 : 0;
@@ -171,14 +170,14 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
     }
     /* Work items: (image, tile, channel chunk). Few tiles (small images, batch 1) would leave
      * threads idle, so dX channels are then split into chunks of at least 8. */
-    const int64_t IC = t->out.dims[SC_C], n_img_tiles = N * tp->n_tiles;
+    const int64_t IC = tp->out.dims[SC_C], n_img_tiles = N * tp->n_tiles;
     int64_t n_chunk = n_img_tiles >= 4 * nthreads ? 1
                     : (4 * nthreads + n_img_tiles - 1) / n_img_tiles;
     if (n_chunk > (IC + 7) / 8) n_chunk = (IC + 7) / 8;
     const int64_t chunk = (IC + n_chunk - 1) / n_chunk;
     n_chunk = (IC + chunk - 1) / chunk;
     const int64_t n_pack = (OC + PACK_CH - 1) / PACK_CH, n_work = n_img_tiles * n_chunk;
-    const int64_t *is = t->in.strides;
+    const int64_t *is = tp->in.strides;
 #pragma omp parallel num_threads(nthreads)
     {
         if (!tp->in_place && !tp->panel) {
@@ -187,7 +186,7 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
                 const int64_t n = k / n_pack, c0 = k % n_pack * PACK_CH;
                 const int64_t c1 = c0 + PACK_CH < OC ? c0 + PACK_CH : OC;
                 sc_backward_pack_planes(in + n * isN, is[SC_C], is[SC_H], is[SC_W],
-                                        t->in.dims[SC_H], t->in.dims[SC_W], c0, c1, 1, 1,
+                                        tp->in.dims[SC_H], tp->in.dims[SC_W], c0, c1, 1, 1,
                                         tp->lo_h, tp->lo_w, tp->hq, tp->wq, tp->ch_floats,
                                         tp->tr, planes + n * tp->image_floats);
             }
@@ -203,18 +202,18 @@ sc_status sc_tconv_run(const sc_tconv *t, const float *in, float *out)
             const int64_t m = tp->pixels - q0 < 64 ? tp->pixels - q0 : 64;
             const float *x;
             if (tp->panel) {  /* consecutive chunks of one tile share the gathered panel */
-                if (panel_it != it) gather_panel(t, in + n * isN, q0, m, panel);
+                if (panel_it != it) gather_panel(tp, in + n * isN, q0, m, panel);
                 panel_it = it;
                 x = panel;
             } else {
                 x = (tp->in_place ? in + n * isN : planes + n * tp->image_floats) + q0;
             }
             if (tp->direct) {
-                run_tile(t, x, out + n * osN + q0, (size_t)(4 * t->out.strides[SC_C]), m, c0,
+                run_tile(tp, x, out + n * osN + q0, (size_t)(4 * tp->out.strides[SC_C]), m, c0,
                          c1);
             } else {
-                run_tile(t, x, buf, 64 * sizeof(float), m, c0, c1);
-                store_tile(t, buf, q0, m, c0, c1, out + n * osN);
+                run_tile(tp, x, buf, 64 * sizeof(float), m, c0, c1);
+                store_tile(tp, buf, q0, m, c0, c1, out + n * osN);
             }
         }
     }

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/conv_impl.h"
+#include "sparse/sparse_plan.h"
 #include "layer/layer_impl.h"
 
 /* Columns j of a phase plane with pw that map to input columns s = j*sw + pw - pad_left
@@ -20,12 +20,11 @@ static void valid_range(int64_t pad, int64_t ph, int64_t s, int64_t extent, int6
 
 /* plane[i][j] = x[c][i*sh + ph - pad_top][j*sw + pw - pad_left], 0 outside the input.
  * Unit-stride rows with stride 1 are copied with memcpy; other strides element by element. */
-static void pack_plane(const sc_conv *op, const float *xc, int64_t ph, int64_t pw, float *dst)
+static void pack_plane(const sc_sparse_plan *sp, const float *xc, int64_t ph, int64_t pw, float *dst)
 {
-    const sc_conv_params *p = &op->layer->params;
-    const sc_sparse_plan *sp = &op->sp;
-    const int64_t H = op->x.dims[SC_H], W = op->x.dims[SC_W];
-    const int64_t sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
+    const sc_conv_params *p = &sp->layer->params;
+    const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
+    const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
     const int64_t hq = sp->hq, wq = sp->wq, sh = p->stride_h, sw = p->stride_w;
     int64_t i0, i1, j0, j1;
     valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
@@ -51,13 +50,12 @@ static void pack_plane(const sc_conv *op, const float *xc, int64_t ph, int64_t p
 /* Channel-contiguous input (strides[C] == 1, e.g. NHWC) with stride 1: blocks of 8 pixels x
  * 8 channels go through the 8x8 transpose kernel (32-byte runs on both sides); the edges of
  * the block grid element by element. */
-static void pack_channels_last(const sc_conv *op, const float *x, int64_t c0, int64_t c1,
-                               float *dst)
+static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t c0,
+                               int64_t c1, float *dst)
 {
-    const sc_conv_params *p = &op->layer->params;
-    const sc_sparse_plan *sp = &op->sp;
-    const int64_t H = op->x.dims[SC_H], W = op->x.dims[SC_W];
-    const int64_t sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
+    const sc_conv_params *p = &sp->layer->params;
+    const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
+    const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
     const int64_t hq = sp->hq, wq = sp->wq, S = sp->plane_floats;
     int64_t i0, i1, j0, j1;
     valid_range(p->pad_top, 0, 1, H, hq, &i0, &i1);
@@ -92,26 +90,26 @@ static void pack_channels_last(const sc_conv *op, const float *x, int64_t c0, in
     }
 }
 
-void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst)
+void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, int64_t c1,
+                          float *dst)
 {
-    const sc_conv_params *p = &op->layer->params;
-    const sc_sparse_plan *sp = &op->sp;
+    const sc_conv_params *p = &sp->layer->params;
     /* the slack between hq*wq and the next plane's 64-byte boundary is read (and discarded)
      * by full-width kernels on a partial last tile: keep it finite */
     const int64_t used = sp->hq * sp->wq;
     for (int64_t pl = c0 * sp->n_phase; pl < c1 * sp->n_phase; ++pl)
         memset(dst + pl * sp->plane_floats + used, 0,
                (size_t)(sp->plane_floats - used) * sizeof *dst);
-    if (op->x.strides[SC_C] == 1 && sp->n_phase == 1 && p->stride_h == 1 && p->stride_w == 1) {
-        pack_channels_last(op, x, c0, c1, dst);
+    if (sp->x.strides[SC_C] == 1 && sp->n_phase == 1 && p->stride_h == 1 && p->stride_w == 1) {
+        pack_channels_last(sp, x, c0, c1, dst);
         return;
     }
     for (int64_t c = c0; c < c1; ++c) {
-        const float *xc = x + c * op->x.strides[SC_C];
+        const float *xc = x + c * sp->x.strides[SC_C];
         for (int64_t ih = 0; ih < sp->n_phase_h; ++ih)  /* used phases only */
             for (int64_t iw = 0; iw < sp->n_phase_w; ++iw) {
                 const int64_t plane = c * sp->n_phase + ih * sp->n_phase_w + iw;
-                pack_plane(op, xc, sp->res_h[ih], sp->res_w[iw], dst + plane * sp->plane_floats);
+                pack_plane(sp, xc, sp->res_h[ih], sp->res_w[iw], dst + plane * sp->plane_floats);
             }
     }
 }
@@ -120,12 +118,13 @@ void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t
  * q0 + p = oh*OW + ow, or 0 in the padding. Channel-contiguous input (NHWC) is read one
  * pixel's channel run at a time, anything else one channel's pixels at a time: reads follow
  * the smaller stride. */
-void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel)
+void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, int64_t m,
+                        float *panel)
 {
-    const sc_conv_params *p = &op->layer->params;
-    const int64_t IC = op->x.dims[SC_C], H = op->x.dims[SC_H], W = op->x.dims[SC_W];
-    const int64_t sC = op->x.strides[SC_C], sH = op->x.strides[SC_H], sW = op->x.strides[SC_W];
-    const int64_t OW = op->y.dims[SC_W], TF = op->sp.tile_floats;
+    const sc_conv_params *p = &sp->layer->params;
+    const int64_t IC = sp->x.dims[SC_C], H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
+    const int64_t sC = sp->x.strides[SC_C], sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
+    const int64_t OW = sp->y.dims[SC_W], TF = sp->tile_floats;
     if (sW == 1 && (H == 1 || sH == W) && p->stride_h == 1 && p->stride_w == 1 &&
         p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0) {
         /* the tile is one unit-stride run per channel (an NCHW 1x1 layer whose channel
@@ -160,14 +159,14 @@ void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m
             const int64_t c1 = c0 + CHUNK < ic8 ? c0 + CHUNK : ic8;
             for (int64_t g = 0; g < i; g += 8) {
                 if (uniform[g / 8]) {
-                    op->sp.to_panel(src[g] + c0, (size_t)sW, panel + c0 * TF + g, (size_t)TF,
+                    sp->to_panel(src[g] + c0, (size_t)sW, panel + c0 * TF + g, (size_t)TF,
                                     (size_t)((c1 - c0) / 8));
                     continue;
                 }
                 for (int64_t c = c0; c < c1; c += 8) {
                     const float *rows[8];
                     for (int k = 0; k < 8; ++k) rows[k] = src[g + k] + c;
-                    op->sp.transpose8(rows, panel + c * TF + g, (size_t)TF);
+                    sp->transpose8(rows, panel + c * TF + g, (size_t)TF);
                 }
             }
         }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/conv_impl.h"
+#include "sparse/sparse_plan.h"
 #include "layer/layer_impl.h"
 
 /* Reduction blocking: a block of input channels keeps the input it touches for one 64-pixel
@@ -37,6 +37,8 @@ static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
 {
+    if (sp->scratch) sc_scratch_release(sp->scratch);
+    sc_free(sp->scratch);
     sc_free(sp->res_h);
     sc_free(sp->res_w);
     sc_free(sp->tap_ph_h);
@@ -80,20 +82,19 @@ static int64_t number_phases(int64_t k, int64_t d, int64_t s, int64_t *res, int6
  * per thread while the kernels' work is split; when each thread uses a packed channel row
  * for few nonzeros (threads * channels / nonzeros >= 0.075), the split loads cost less
  * than that pass (docs/kernels.md, "1x1 layers: in place or per-tile panels"). */
-static int read_in_place_pays(const sc_conv *op, const sc_tensor *x, const sc_sparse_plan *sp)
+static int read_in_place_pays(const sc_tensor *x, const sc_sparse_plan *sp)
 {
-    const int threads = sc_sparse_thread_count(op);
+    const int threads = sc_sparse_thread_count(sp);
     return x->strides[SC_C] % 4 == 0 &&
-           sc_sparse_block_major(sp->direct_y, x->dims[SC_N] * sp->n_tiles, op->layer->rows,
+           sc_sparse_block_major(sp->direct_y, x->dims[SC_N] * sp->n_tiles, sp->layer->rows,
                                  threads) &&
-           (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)op->layer->nnz;
+           (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)sp->layer->nnz;
 }
 
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
-static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               sc_sparse_plan *sp)
+static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse_plan *sp)
 {
-    const sc_layer *L = op->layer;
+    const sc_layer *L = sp->layer;
     const sc_conv_params *p = &L->params;
     const int64_t IC = x->dims[SC_C], H = x->dims[SC_H], W = x->dims[SC_W];
     const int64_t OH = y->dims[SC_H], OW = y->dims[SC_W];
@@ -179,7 +180,7 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     }
     /* a unit-stride 1x1 panel layer has its in-place geometry already (hq, wq, tiles): it
      * only changes how tiles are read */
-    if (sp->panel && unit_1x1 && offsets_fit && read_in_place_pays(op, x, sp)) {
+    if (sp->panel && unit_1x1 && offsets_fit && read_in_place_pays(x, sp)) {
         sp->panel = 0;
         sp->in_place = 1;
     }
@@ -201,10 +202,10 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
 }
 
 /* Byte offset of nonzero (c, kh, kw) from the tile base. */
-static int32_t tap_offset(const sc_conv *op, const sc_tensor *x, const sc_sparse_plan *sp,
-                          int64_t c, int64_t kh, int64_t kw)
+static int32_t tap_offset(const sc_tensor *x, const sc_sparse_plan *sp, int64_t c, int64_t kh,
+                          int64_t kw)
 {
-    const sc_conv_params *p = &op->layer->params;
+    const sc_conv_params *p = &sp->layer->params;
     if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
     if (sp->panel) return (int32_t)(4 * sp->tile_floats * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
@@ -244,9 +245,9 @@ static int has_4x1_blocks(const sc_layer *L)
  * (sp->rows == 4) one stream per group of 4 channels o..o+3 (indexed at o; the other three
  * entries count 0): w = [4 biases or 0, then per column the 4 values], one offset per
  * column. */
-static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_plan *sp)
+static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_plan *sp)
 {
-    const sc_layer *L = op->layer;
+    const sc_layer *L = sp->layer;
     const int64_t OC = L->rows, ocg = OC / L->params.groups, icg = L->wd.icg;
     const int64_t nblk = sp->n_cb * OC;
     int64_t *wcur = NULL, *ocur = NULL;
@@ -281,7 +282,7 @@ static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_p
         sp->off_start[b] = ocur[b] = opos;
         if (b % R != 0) continue;
         for (int64_t r = 0; r < R; ++r)  /* bias slots */
-            sp->w[wpos + r] = (b < OC && op->bias) ? op->bias[b + r] : 0.0f;
+            sp->w[wpos + r] = (b < OC && bias) ? bias[b + r] : 0.0f;
         wcur[b] += R;
         wpos += R * (1 + (int64_t)sp->nnz[b]);
         opos += sp->nnz[b];
@@ -294,7 +295,7 @@ static sc_status plan_streams(const sc_conv *op, const sc_tensor *x, sc_sparse_p
             const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
             for (int64_t r = 0; r < R; ++r)  /* the same position in rows o..o+R-1 */
                 sp->w[wcur[b]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
-            sp->off_bytes[ocur[b]++] = tap_offset(op, x, sp, cbase + i, kh, kw);
+            sp->off_bytes[ocur[b]++] = tap_offset(x, sp, cbase + i, kh, kw);
         }
     }
     st = SC_OK;
@@ -304,20 +305,29 @@ done:
     return st;
 }
 
-sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               sc_cpu_set allowed, sc_sparse_plan *out)
+sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
+                               const sc_sparse_options *o, sc_sparse_plan *out)
 {
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
-    sp.rows = has_4x1_blocks(op->layer) ? 4 : 1;
-    sp.kit = sc_spmm_kit_pick(allowed, (size_t)sp.rows);
-    sc_status st = plan_geometry(op, x, y, &sp);
-    if (st == SC_OK) st = plan_streams(op, x, &sp);
+    sp.layer = L;
+    sp.x = *x;
+    sp.y = *y;
+    sp.act = o->act;
+    sp.threads = o->threads;
+    sp.rows = has_4x1_blocks(L) ? 4 : 1;
+    sp.kit = sc_spmm_kit_pick(o->allowed, (size_t)sp.rows);
+    sc_status st = plan_geometry(x, y, &sp);
+    if (st == SC_OK) st = plan_streams(o->bias, x, &sp);
+    if (st == SC_OK)
+        st = sc_alloc_array((void **)&sp.scratch, 1, sizeof *sp.scratch, true,
+                            "conv: scratch slot");
     if (st == SC_OK) {
+        atomic_init(&sp.scratch->idle, NULL);
         const size_t tf = (size_t)sp.tile_floats;
-        sp.transpose8 = sc_transpose8_pick(allowed);
-        sp.to_panel = sc_transpose8xn_pick(allowed, 0, tf);
-        sp.from_tile = sc_transpose8xn_pick(allowed, tf, 0);
+        sp.transpose8 = sc_transpose8_pick(o->allowed);
+        sp.to_panel = sc_transpose8xn_pick(o->allowed, 0, tf);
+        sp.from_tile = sc_transpose8xn_pick(o->allowed, tf, 0);
         *out = sp;
         return SC_OK;
     }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/conv_impl.h"
+#include "sparse/sparse_plan.h"
 #include "layer/layer_impl.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
@@ -11,15 +11,14 @@ enum { PACK_CH = 16 };  /* channels per packing task */
 /* One (image, tile, output channels [o0, o0 + nb)): for each reduction block,
  * y_tile (+)= W_cb * X_cb through the plan's kit (sc_spmm_kit_run); the activation on the
  * last block. yt points at row o0. */
-static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_stride_bytes,
-                     int64_t m, int64_t o0, int64_t nb)
+static void run_tile(const sc_sparse_plan *sp, const float *xt, float *yt,
+                     size_t y_stride_bytes, int64_t m, int64_t o0, int64_t nb)
 {
-    const sc_sparse_plan *sp = &op->sp;
-    const int64_t OC = op->layer->rows;
+    const int64_t OC = sp->layer->rows;
     for (int64_t cb = 0; cb < sp->n_cb; ++cb) {
-        sc_spmm_params prm = op->act;
+        sc_spmm_params prm = sp->act;
         prm.load_y = cb > 0;
-        prm.clamp = op->act.clamp && cb == sp->n_cb - 1;
+        prm.clamp = sp->act.clamp && cb == sp->n_cb - 1;
         const float *w = sp->w + sp->w_start[cb * OC + o0];
         const int32_t *off = sp->off_bytes + sp->off_start[cb * OC + o0];
         const uint32_t *nnz = sp->nnz + cb * OC + o0;
@@ -143,24 +142,23 @@ static bool scratch_layout(const sc_sparse_plan *sp, int64_t N, int64_t panel_fl
            sc_mul_ovf(*bytes, 4, bytes);
 }
 
-int sc_sparse_thread_count(const sc_conv *op)
+int sc_sparse_thread_count(const sc_sparse_plan *sp)
 {
-    return op->opt.threads > 0 ? op->opt.threads : omp_get_max_threads();
+    return sp->threads > 0 ? sp->threads : omp_get_max_threads();
 }
 
-sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
+sc_status sc_sparse_run(const sc_sparse_plan *sp, const float *x, float *y)
 {
-    const sc_sparse_plan *sp = &op->sp;
-    const int64_t N = op->x.dims[SC_N], IC = op->x.dims[SC_C], OC = op->layer->rows;
-    const int64_t xsN = op->x.strides[SC_N], ysN = op->y.strides[SC_N];
-    const int nthreads = sc_sparse_thread_count(op);
+    const int64_t N = sp->x.dims[SC_N], IC = sp->x.dims[SC_C], OC = sp->layer->rows;
+    const int64_t xsN = sp->x.strides[SC_N], ysN = sp->y.strides[SC_N];
+    const int nthreads = sc_sparse_thread_count(sp);
     const int64_t TF = sp->tile_floats;  /* panel and tile-buffer row stride */
     const int64_t buf_floats = (OC * TF + 15) / 16 * 16;
     const int64_t panel_floats = sp->panel ? IC * TF : 0;
     int64_t part[3], bytes;  /* floats of planes, panels, tile buffers; bytes in all */
     float *scratch = NULL;
     if (scratch_layout(sp, N, panel_floats, buf_floats, nthreads, part, &bytes) ||
-        (bytes > 0 && !(scratch = sc_scratch_take(op->scratch, (size_t)bytes))))
+        (bytes > 0 && !(scratch = sc_scratch_take(sp->scratch, (size_t)bytes))))
         return sc_fail(SC_ENOMEM, "conv: %lld bytes of scratch (%lld images x %lld floats of "
                        "packed input, %d threads x %lld floats of panels and %lld of output "
                        "tiles)", (long long)bytes, (long long)N, (long long)sp->image_floats,
@@ -178,7 +176,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             for (int64_t t = 0; t < N * n_pack; ++t) {
                 const int64_t n = t / n_pack, c0 = t % n_pack * PACK_CH;
                 const int64_t c1 = c0 + PACK_CH < IC ? c0 + PACK_CH : IC;
-                sc_pack_phase_planes(op, x + n * xsN, c0, c1, planes + n * sp->image_floats);
+                sc_pack_phase_planes(sp, x + n * xsN, c0, c1, planes + n * sp->image_floats);
             }
         }
         float *buf = bufs ? bufs + omp_get_thread_num() * buf_floats : NULL;
@@ -200,7 +198,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 mk = (int64_t)sc_spmm_kit_round(&sp->kit, (size_t)m);
             if (sp->panel) {
                 if (packed != tile) {
-                    sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);
+                    sc_pack_tile_panel(sp, x + n * xsN, q0, m, panel);
                     for (int64_t c = 0; mk > m && c < IC; ++c)
                         memset(panel + c * TF + m, 0, (size_t)(mk - m) * sizeof *panel);
                     packed = tile;
@@ -210,20 +208,20 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
                 xt = (sp->in_place ? x + n * xsN : planes + n * sp->image_floats) + q0;
             }
             if (mk != m) {
-                run_tile(op, xt, buf, (size_t)TF * sizeof(float), mk, o0, nb);
-                sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
+                run_tile(sp, xt, buf, (size_t)TF * sizeof(float), mk, o0, nb);
+                sc_write_output_tile(sp, buf, q0, m, o0, nb, y + n * ysN);
             } else if (sp->direct_y) {
                 /* flat pixel q0 is (oh, ow) = (q0 / wq, q0 % wq); for flat tiles wq == OW ==
                  * strides[H] (or one row), so this is q0 itself */
-                const int64_t ysC = op->y.strides[SC_C];
-                const int64_t yq = q0 / sp->wq * op->y.strides[SC_H] + q0 % sp->wq;
-                run_tile(op, xt, y + n * ysN + o0 * ysC + yq, (size_t)(4 * ysC), m, o0, nb);
+                const int64_t ysC = sp->y.strides[SC_C];
+                const int64_t yq = q0 / sp->wq * sp->y.strides[SC_H] + q0 % sp->wq;
+                run_tile(sp, xt, y + n * ysN + o0 * ysC + yq, (size_t)(4 * ysC), m, o0, nb);
             } else {
-                run_tile(op, xt, buf, (size_t)TF * sizeof(float), m, o0, nb);
-                sc_write_output_tile(op, buf, q0, m, o0, nb, y + n * ysN);
+                run_tile(sp, xt, buf, (size_t)TF * sizeof(float), m, o0, nb);
+                sc_write_output_tile(sp, buf, q0, m, o0, nb, y + n * ysN);
             }
         }
     }
-    sc_scratch_give(op->scratch, scratch);
+    sc_scratch_give(sp->scratch, scratch);
     return SC_OK;
 }

@@ -5,17 +5,11 @@
 #include "core/core.h"
 #include "sparse/backward_impl.h"
 #include "layer/layer_impl.h"
-#include "sparse/run_args.h"
-#include "sparse/kernel_choice.h"
+#include "sparse/weight_grad.h"
 #include "sparse/weight_grad_kernels.h"
 
 enum { PACK_CH = 16 };  /* channels per packing task */
 #define SC_WG_L2_FLOATS 65536  /* half of a 512 KiB L2 (docs/notes/README.md, "Machines") */
-
-sc_wgrad_options sc_wgrad_options_default(void)
-{
-    return (sc_wgrad_options){.threads = 0, .kernel = SC_KERNEL_AUTO};
-}
 
 /* Geometry, as the forward engine reads its input: x in phase planes (c, ph, pw) holding
  * x[c][i*sh + ph - pad_top][j*sw + pw - pad_left] for i < hq = OH + amax, j < wq = OW + bmax
@@ -45,25 +39,10 @@ static void axis_phases(int64_t k, int64_t d, int64_t s, int64_t *res, int64_t *
     *n_res = n;
 }
 
-sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
-                        const sc_tensor *xd, const float *x, const sc_tensor *dyd,
-                        const float *dy, float *dw)
+sc_status sc_wgrad_run(const sc_layer *L, const sc_tensor *xd, const float *x,
+                       const sc_tensor *dyd, const float *dy, float *dw, int threads, sc_cpu_set allowed)
 {
-    if (!layer || !xd || !x || !dyd || !dy || !dw)
-        return sc_fail(SC_EINVAL, "weight gradient: NULL argument (layer, descriptors and "
-                       "buffers are required)");
-    const sc_wgrad_options o = opt ? *opt : sc_wgrad_options_default();
-    sc_status st = sc_threads_check("weight gradient", o.threads);
-    if (st == SC_OK) st = sc_tconv_check_kernel("weight gradient", o.kernel);
-    if (st == SC_OK) st = sc_conv_wgrad_check(&layer->params, &layer->wd, xd, dyd);
-    const size_t dw_bytes = (size_t)layer->nnz * sizeof(float);
-    if (st == SC_OK)
-        st = sc_run_check_overlap("weight gradient", layer, xd, x, "x", NULL, dw, dw_bytes, "dW");
-    if (st == SC_OK)
-        st = sc_run_check_overlap("weight gradient", layer, dyd, dy, "dY", NULL, dw, dw_bytes,
-                                  "dW");
-    if (st != SC_OK) return st;
-    const sc_layer *L = layer;
+    sc_status st;
     const sc_conv_params *p = &L->params;
     const int64_t N = xd->dims[SC_N], IC = xd->dims[SC_C], H = xd->dims[SC_H], W = xd->dims[SC_W];
     const int64_t OC = dyd->dims[SC_C], OH = dyd->dims[SC_H], OW = dyd->dims[SC_W];
@@ -79,10 +58,9 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                          (H == 1 || xd->strides[SC_H] == W) && H == OH && W == OW;
     const int y_direct = dyd->strides[SC_W] == 1 && wq == OW &&
                          (OH == 1 || dyd->strides[SC_H] == OW);
-    const sc_cpu_set allowed = sc_kernel_features(o.kernel);
     const sc_wgrad_dot_fn dot = sc_wgrad_dot_pick(allowed);
     const sc_transpose8_fn tr = sc_transpose8_pick(allowed);
-    const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    const int nthreads = threads > 0 ? threads : omp_get_max_threads();
     int64_t plane, xfl, yfl, sfl, maxrow = 0;
     float *xp = NULL, *yp = NULL, *sums = NULL;
     int64_t *off = NULL, *ph = NULL, *coltab = NULL, nph_h = 0, nph_w = 0;

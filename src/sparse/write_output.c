@@ -2,17 +2,17 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/conv_impl.h"
+#include "sparse/sparse_plan.h"
 
 /* y[o0 + o][oh][ow] = buf[o][q - q0] for the flat pixels q = oh*wq + ow in [q0, q0 + m)
  * with ow < OW, row by row (the whole tile at once when rows have no discarded columns
  * and follow each other in y): unit-stride pixels take memcpy per channel, unit-stride
  * channels (NHWC) a transposed store per pixel, anything else element by element. */
-void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
+void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y)
 {
-    const int64_t wq = op->sp.wq, OW = op->y.dims[SC_W], TF = op->sp.tile_floats;
-    const int64_t sC = op->y.strides[SC_C], sH = op->y.strides[SC_H], sW = op->y.strides[SC_W];
+    const int64_t wq = sp->wq, OW = sp->y.dims[SC_W], TF = sp->tile_floats;
+    const int64_t sC = sp->y.strides[SC_C], sH = sp->y.strides[SC_H], sW = sp->y.strides[SC_W];
     /* pixel q then sits at q * sW: a 28x28 NHWC tile is one run of 64 pixels instead of
      * rows of 28 (whose last 4 pixels went element by element) */
     const int flat = wq == OW && sH == OW * sW;
@@ -37,14 +37,14 @@ void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64
                 for (int64_t i0 = 0; i0 < i8; i0 += 16) {
                     const int64_t blocks = i8 - i0 >= 16 ? 2 : 1;
                     for (int64_t o = 0; o < nb8; o += 8)
-                        op->sp.from_tile(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o,
+                        sp->from_tile(b + o * TF + i0, (size_t)TF, yr + i0 * sW + o,
                                          (size_t)sW, (size_t)blocks);
                 }
                 if (i8 < nv && nv >= 8) {
                     /* the last 8 pixels as one block, overlapping pixels stored already
                      * (same values): no element-by-element rest */
                     for (int64_t o = 0; o < nb8; o += 8)
-                        op->sp.from_tile(b + o * TF + nv - 8, (size_t)TF, yr + (nv - 8) * sW + o,
+                        sp->from_tile(b + o * TF + nv - 8, (size_t)TF, yr + (nv - 8) * sW + o,
                                          (size_t)sW, 1);
                 } else {
                     for (int64_t o = 0; o < nb8; o += 8)

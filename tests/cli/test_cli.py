@@ -518,6 +518,10 @@ def info_reports_the_packed_layer(d):
     assert eng["input_hw"] == [20, 24]
     for lay in ("nchw", "nhwc"):
         assert eng["choice"][lay]["engine"] in ("sparse", "dense") and eng["choice"][lay]["reason"]
+        thr = eng["choice"][lay]["threshold"]
+        assert 0 <= thr < 1
+        # the default auto is the rule: the layer's sparsity against the break-even
+        assert eng["choice"][lay]["engine"] == ("sparse" if L["sparsity"] >= thr else "dense")
     out, _ = ok("info", "p.sconv", cwd=d)
     for word in ("layer 'w'", "O 12, I 5", "pad 1,1,1,1", "pack order   chw", "l1",
                  f"{np.count_nonzero(u)} of {u.size}", f"min {per_row.min()}",

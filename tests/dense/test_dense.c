@@ -238,7 +238,8 @@ Test(dense, allocation_failures)
         if (st == SC_ENOMEM) ++failures;
     }
     cr_assert_eq(st, SC_OK, "%s", sc_last_message());
-    cr_expect_eq(failures, 2, "two allocations (weights, tile buffers) each failed once");
+    cr_expect_eq(failures, 3, "three allocations (the plan's scratch slot, weights, tile "
+                 "buffers) each failed once");
     cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, NULL, &xd, x, &yd, ref), SC_OK);
     ct_abs_reference(&p, &wd, w, NULL, &xd, x, &yd, absy);
     cr_expect_eq(compare_tol(y, ref, absy, 6 * 21, 24), -1);

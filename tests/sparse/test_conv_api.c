@@ -1,5 +1,6 @@
 /* tests/sparse/test_conv_api.c: operator lifecycle, argument checks, describe, forced engines, blocking */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -7,8 +8,8 @@
 
 #include "conv_test_util.h"
 #include "core/core.h"
-#include "sparse/conv_impl.h"
-#include "sparse/kernel_choice.h"
+#include "op/op_impl.h"
+#include "op/kernel_choice.h"
 
 /* A random pruned layer (OIHW weights kept with probability 1 - sparsity) and its dense copy. */
 static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double sparsity,
@@ -173,7 +174,14 @@ Test(conv_api, describe_reports_the_choice)
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
         cr_expect_eq(ch.engine, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE);
         cr_expect_str_eq(ch.kernel, dense ? "dense_im2col_sgemm" : "spmm_f32_64__ref");
-        cr_expect(strstr(ch.reason, "auto") && strstr(ch.reason, "break-even"), "%s", ch.reason);
+        cr_expect_eq(ch.rule, ch.engine, "%s", ch.reason);
+        cr_expect_eq(ch.measured, 0);
+        cr_expect(isnan(ch.ms_sparse) && isnan(ch.ms_dense), "nothing timed by the rule");
+        cr_expect_eq(ch.ms_waited, 0);
+        cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
+        sc_layer_info info;
+        cr_assert_eq(sc_layer_get_info(layer, &info), SC_OK);
+        cr_expect_float_eq(ch.sparsity, info.sparsity, 1e-12);
         sc_conv_destroy(op);
         opt.engine = SC_ENGINE_SPARSE;
         opt.kernel = SC_KERNEL_AUTO;
@@ -189,7 +197,9 @@ Test(conv_api, describe_reports_the_choice)
             cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_64__avx512"
                                         : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
                                                                         : "spmm_f32_64__ref");
-        cr_expect(strstr(ch.reason, "forced") != NULL, "%s", ch.reason);
+        cr_expect_eq(ch.rule, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE, "the rule, not forced");
+        cr_expect_eq(ch.measured, 0);
+        cr_expect(ch.reason != NULL && ch.reason[0] != '\0');
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
     }
@@ -212,7 +222,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "depthwise") != NULL, "%s", ch.reason);
+    cr_expect_eq(ch.threshold, 0, "depthwise: sparse at any sparsity");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
     /* 3x3 at 40%: above the KxK break-even (35%), below the 1x1 one (45%) */
@@ -224,7 +234,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "KxK") != NULL, "%s", ch.reason);
+    cr_expect_float_eq(ch.threshold, 0.35, 1e-12, "the KxK break-even");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
     /* the same sparsity on a 1x1 layer stays dense */
@@ -236,7 +246,7 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x24, &y24), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "1x1") != NULL, "%s", ch.reason);
+    cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }
@@ -267,8 +277,58 @@ Test(conv_api, forced_dense_engine_matches_reference)
     sc_layer_destroy(layer);
 }
 
-/* The default auto engine times both engines at plan time on scratch buffers shaped like
- * the (strided, padded) descriptors, says so with both timings, and whichever it keeps
+/* The default auto engine is the rule: two operators planned for one layer and shape, near
+ * and away from the break-evens, choose the same engine and kernel, report it as fields
+ * (nothing measured, no ms), and give the same bits. */
+Test(conv_api, default_auto_is_deterministic)
+{
+    cr_expect_eq(sc_conv_options_default().auto_mode, SC_AUTO_RULE, "the rule is the default");
+    const struct { int64_t k; double sparsity; } cases[] = {
+        {1, 0.30}, {1, 0.45}, {1, 0.50}, {3, 0.30}, {3, 0.35}, {3, 0.60},
+    };
+    sc_conv_params p = sc_conv_params_default();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+        const int64_t k = cases[i].k;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+        const sc_wdesc wd = {SC_OIHW, 20, 20, k, k};
+        float wp[20 * 20 * 9], bias[20];
+        sc_layer *layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 40 + i, wp, bias);
+        const sc_tensor x = sc_tensor_nhwc(2, 20, 9, 11), y = sc_tensor_nchw(2, 20, 9, 11);
+        float *xv = malloc((size_t)sc_tensor_numel(&x) * sizeof *xv);
+        float *yv[2] = {malloc((size_t)sc_tensor_numel(&y) * sizeof(float)),
+                        malloc((size_t)sc_tensor_numel(&y) * sizeof(float))};
+        ct_rng r = {7 + i};
+        for (int64_t j = 0; j < sc_tensor_numel(&x); ++j) xv[j] = (float)(2 * ct_uniform(&r) - 1);
+        sc_conv_choice ch[2];
+        for (int t = 0; t < 2; ++t) {
+            sc_conv *op = NULL;
+            cr_assert_eq(sc_conv_create(layer, NULL, &op), SC_OK);
+            cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK, "%s", sc_last_message());
+            cr_assert_eq(sc_conv_describe(op, &ch[t]), SC_OK);
+            cr_assert_eq(sc_conv_run(op, xv, yv[t]), SC_OK, "%s", sc_last_message());
+            cr_expect_eq(ch[t].measured, 0, "case %zu", i);
+            cr_expect(isnan(ch[t].ms_sparse) && isnan(ch[t].ms_dense), "case %zu", i);
+            cr_expect_eq(ch[t].ms_waited, 0, "case %zu", i);
+            cr_expect_eq(ch[t].engine, ch[t].rule, "case %zu: %s", i, ch[t].reason);
+            cr_expect_eq(ch[t].engine, ch[t].sparsity >= ch[t].threshold ? SC_ENGINE_SPARSE
+                                                                          : SC_ENGINE_DENSE,
+                         "case %zu: sparsity %g, threshold %g", i, ch[t].sparsity,
+                         ch[t].threshold);
+            sc_conv_destroy(op);
+        }
+        cr_expect_eq(ch[0].engine, ch[1].engine, "case %zu", i);
+        cr_expect_str_eq(ch[0].kernel, ch[1].kernel, "case %zu", i);
+        cr_expect_arr_eq(yv[0], yv[1], (size_t)sc_tensor_numel(&y) * sizeof(float),
+                         "case %zu: the same bits from both plans", i);
+        free(xv);
+        free(yv[0]);
+        free(yv[1]);
+        sc_layer_destroy(layer);
+    }
+}
+
+/* The measured auto engine times both engines at plan time on scratch buffers shaped like
+ * the (strided, padded) descriptors, reports both timings as fields, and whichever it keeps
  * gives the reference result; planning again for another shape measures again. */
 Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
 {
@@ -281,7 +341,7 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
         sc_layer *layer = make_layer(&wd, &p, sparsity, SC_PACK_HWC, 11 + (uint64_t)k, wp, bias);
         sc_conv_options opt = sc_conv_options_default();
         opt.act = sc_activation_relu();
-        cr_expect_eq(opt.auto_mode, SC_AUTO_MEASURE, "measuring is the default");
+        opt.auto_mode = SC_AUTO_MEASURE;
         sc_conv *op = NULL;
         cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
         for (int shape = 0; shape < 2; ++shape) {
@@ -291,13 +351,11 @@ Test(conv_api, measured_auto_times_both_engines_and_runs_the_faster)
             sc_conv_choice ch;
             cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
             cr_expect(ch.engine == SC_ENGINE_SPARSE || ch.engine == SC_ENGINE_DENSE);
-            double ms_sparse = -1, ms_dense = -1;
-            const char *t = strstr(ch.reason, "timed at plan: sparse ");
-            cr_assert(t != NULL, "%s", ch.reason);
-            cr_expect_eq(sscanf(t, "timed at plan: sparse %lf ms, dense %lf ms", &ms_sparse,
-                                &ms_dense), 2, "%s", ch.reason);
-            cr_expect(ms_sparse > 0 && ms_dense > 0, "%s", ch.reason);
-            cr_expect_eq(ch.engine, ms_sparse <= ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
+            cr_expect_eq(ch.measured, 1, "%s", ch.reason);
+            cr_expect(ch.ms_sparse > 0 && ch.ms_dense > 0, "%s", ch.reason);
+            cr_expect(ch.ms_waited >= 0, "%s", ch.reason);
+            cr_expect_eq(ch.engine,
+                         ch.ms_sparse <= ch.ms_dense ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
                          "the faster one is kept: %s", ch.reason);
             if (ch.engine == SC_ENGINE_DENSE)
                 cr_expect_str_eq(ch.kernel, "dense_im2col_sgemm");
@@ -332,10 +390,12 @@ Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
     sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 5, wp, bias);
     sc_conv_options opt = sc_conv_options_default();
     opt.threads = 2;
+    opt.auto_mode = SC_AUTO_MEASURE;
     sc_conv *op = NULL;
     cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
     const sc_tensor x = sc_tensor_nchw(1, 16, 12, 12), y = sc_tensor_nchw(1, 16, 12, 12);
     atomic_store(&spinner_done, 0);
+    const double t0 = sc_now_s();
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, spin_80ms, NULL), 0);
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK, "%s", sc_last_message());
@@ -343,8 +403,10 @@ Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
     pthread_join(th, NULL);
     sc_conv_choice ch;
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    cr_expect(strstr(ch.reason, "timed at plan") != NULL, "%s", ch.reason);
-    cr_expect(strstr(ch.reason, "for other threads to go idle") != NULL, "%s", ch.reason);
+    cr_expect_eq(ch.measured, 1, "%s", ch.reason);
+    /* the spinner ran for 80 ms from about t0: the plan waited for most of that */
+    cr_expect(ch.ms_waited >= 1 && ch.ms_waited <= 1e3 * (sc_now_s() - t0), "waited %g ms: %s",
+              ch.ms_waited, ch.reason);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }

@@ -7,8 +7,8 @@
 #include "conv_test_util.h"
 #include "core/core.h"
 #include "sparse/backward_impl.h"
-#include "sparse/conv_impl.h"
-#include "sparse/kernel_choice.h"
+#include "op/op_impl.h"
+#include "op/kernel_choice.h"
 
 /* The level this process must use: the one SCONV_ISA names (meson runs this binary once per
  * value), lowered to what the CPU runs; the CPU's own when unset or not a level. */

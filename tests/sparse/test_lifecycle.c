@@ -7,8 +7,8 @@
 #include "common/layer.h"
 #include "sconv.h"
 #include "sparse/backward_impl.h"
-#include "sparse/conv_impl.h"
-#include "sparse/run_gate.h"
+#include "op/op_impl.h"
+#include "op/run_gate.h"
 
 enum { C = 4, HW = 8, N_ACT = C * HW * HW };
 

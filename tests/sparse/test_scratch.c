@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/scratch.h"
+#include "core/scratch.h"
 
 /* Fill a block end to end (the sanitizer build checks the bytes are really there). */
 static void touch(void *block, size_t bytes)

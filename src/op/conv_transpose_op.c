@@ -1,11 +1,10 @@
-/* src/sparse/conv_transpose_op.c: the transposed convolution as an inference layer: create, plan, run */
-#include <math.h>
+/* src/op/conv_transpose_op.c: the transposed convolution as an inference layer: create, plan, run */
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/backward_impl.h"
+#include "op/kernel_choice.h"
+#include "op/op_impl.h"
 #include "layer/layer_impl.h"
-#include "sparse/run_args.h"
 
 sc_conv_transpose_options sc_conv_transpose_options_default(void)
 {
@@ -36,7 +35,7 @@ sc_status sc_conv_transpose_create(const sc_layer *layer, const sc_conv_transpos
                        (long long)p->groups);
     if ((st = sc_activation_check(&o.act)) != SC_OK) return st;
     if ((st = sc_threads_check("conv transpose", o.threads)) != SC_OK) return st;
-    if ((st = sc_tconv_check_kernel("conv transpose", o.kernel)) != SC_OK) return st;
+    if ((st = sc_kernel_choice_check("conv transpose", o.kernel)) != SC_OK) return st;
     const int64_t cout = layer->wd.icg * p->groups;
     sc_conv_transpose *op = NULL;
     if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "conv transpose: operator")) !=
@@ -69,7 +68,7 @@ sc_status sc_conv_transpose_plan(sc_conv_transpose *op, const sc_tensor *x, cons
     sc_status st = sc_gate_plan_enter(&op->t.gate, "conv transpose plan");
     if (st != SC_OK) return st;
     st = sc_conv_transpose_check(&op->p, &op->t.layer->wd, x, y);
-    if (st == SC_OK) st = sc_tconv_plan_build(&op->t, x, y);
+    if (st == SC_OK) st = sc_tconv_op_plan(&op->t, x, y);
     sc_gate_plan_leave(&op->t.gate);
     return st;
 }
@@ -78,29 +77,14 @@ sc_status sc_conv_transpose_run(const sc_conv_transpose *op, const float *x, flo
 {
     if (!op || !x || !y)
         return sc_fail(SC_EINVAL, "conv transpose run: op, x and y must not be NULL");
-    sc_run_gate *gate = (sc_run_gate *)&op->t.gate;  /* create allocated op: not const */
-    sc_status st = sc_gate_run_enter(gate, "conv transpose run");
-    if (st != SC_OK) return st;
-    if (!op->t.planned)
-        st = sc_fail(SC_ESTATE, "conv transpose run: the operator has not been planned");
-    else
-        st = sc_run_check_overlap("conv transpose run", op->t.layer, &op->t.in, x,
-                                  "the input x", &op->t.out, y, 0, "the output y");
-    if (st == SC_OK) st = sc_tconv_run(&op->t, x, y);
-    sc_gate_run_leave(gate);
-    return st;
+    return sc_tconv_op_run(&op->t, "conv transpose run", x, "the input x", y, "the output y");
 }
 
 sc_status sc_conv_transpose_describe(const sc_conv_transpose *op, sc_conv_choice *out)
 {
     if (!op || !out)
         return sc_fail(SC_EINVAL, "conv transpose describe: op and out must not be NULL");
-    if (!op->t.planned)
-        return sc_fail(SC_ESTATE, "conv transpose describe: the operator has not been planned");
-    out->engine = SC_ENGINE_SPARSE;
-    out->kernel = op->t.kernel_name;
-    out->reason = op->t.reason;
-    return SC_OK;
+    return sc_tconv_op_describe(&op->t, "conv transpose describe", out);
 }
 
 void sc_conv_transpose_destroy(sc_conv_transpose *op)

@@ -1,5 +1,5 @@
-/* src/sparse/scratch.c: take, give back and release an operator's idle scratch block */
-#include "sparse/scratch.h"
+/* src/core/scratch.c: take, give back and release an operator's idle scratch block */
+#include "core/scratch.h"
 
 #include "core/core.h"
 

@@ -1,4 +1,4 @@
-/* src/sparse/scratch.h: the scratch block an operator keeps from one run to the next */
+/* src/core/scratch.h: the scratch block an operator keeps from one run to the next */
 #ifndef SC_SCRATCH_H
 #define SC_SCRATCH_H
 

@@ -1,6 +1,6 @@
-/* src/sparse/run_gate.c: refuse a plan while runs read the old plan, and a run while a plan replaces it */
+/* src/op/run_gate.c: refuse a plan while runs read the old plan, and a run while a plan replaces it */
 #include "core/core.h"
-#include "sparse/run_gate.h"
+#include "op/run_gate.h"
 
 sc_status sc_gate_run_enter(sc_run_gate *g, const char *who)
 {

@@ -1,4 +1,4 @@
-/* src/sparse/run_gate.h: an operator's gate: runs may overlap each other, never a plan */
+/* src/op/run_gate.h: an operator's gate: runs may overlap each other, never a plan */
 #ifndef SC_RUN_GATE_H
 #define SC_RUN_GATE_H
 

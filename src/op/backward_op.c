@@ -1,10 +1,10 @@
-/* src/sparse/backward_op.c: the backward-data operator lifecycle: options, create, plan, run, destroy */
+/* src/op/backward_op.c: the backward-data operator lifecycle: options, create, plan, run, destroy */
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/backward_impl.h"
+#include "op/kernel_choice.h"
+#include "op/op_impl.h"
 #include "layer/layer_impl.h"
-#include "sparse/run_args.h"
 
 sc_conv_bwd_options sc_conv_bwd_options_default(void)
 {
@@ -18,7 +18,7 @@ sc_status sc_conv_bwd_create(const sc_layer *layer, const sc_conv_bwd_options *o
         return sc_fail(SC_EINVAL, "backward create: layer and out must not be NULL");
     const sc_conv_bwd_options o = opt ? *opt : sc_conv_bwd_options_default();
     sc_status st = sc_threads_check("backward", o.threads);
-    if (st == SC_OK) st = sc_tconv_check_kernel("backward", o.kernel);
+    if (st == SC_OK) st = sc_kernel_choice_check("backward", o.kernel);
     if (st != SC_OK) return st;
     sc_conv_bwd *op = NULL;
     if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "backward: operator")) != SC_OK)
@@ -39,7 +39,7 @@ sc_status sc_conv_bwd_plan(sc_conv_bwd *op, const sc_tensor *dy, const sc_tensor
     sc_status st = sc_gate_plan_enter(&op->t.gate, "backward plan");
     if (st != SC_OK) return st;
     st = sc_conv_bwd_check(&op->t.p, &op->t.layer->wd, dy, dx);
-    if (st == SC_OK) st = sc_tconv_plan_build(&op->t, dy, dx);
+    if (st == SC_OK) st = sc_tconv_op_plan(&op->t, dy, dx);
     sc_gate_plan_leave(&op->t.gate);
     return st;
 }
@@ -48,28 +48,13 @@ sc_status sc_conv_bwd_run(const sc_conv_bwd *op, const float *dy, float *dx)
 {
     if (!op || !dy || !dx)
         return sc_fail(SC_EINVAL, "backward run: op, dy and dx must not be NULL");
-    sc_run_gate *gate = (sc_run_gate *)&op->t.gate;  /* create allocated op: not const */
-    sc_status st = sc_gate_run_enter(gate, "backward run");
-    if (st != SC_OK) return st;
-    if (!op->t.planned)
-        st = sc_fail(SC_ESTATE, "backward run: the operator has not been planned");
-    else
-        st = sc_run_check_overlap("backward run", op->t.layer, &op->t.in, dy, "dY", &op->t.out,
-                                  dx, 0, "dX");
-    if (st == SC_OK) st = sc_tconv_run(&op->t, dy, dx);
-    sc_gate_run_leave(gate);
-    return st;
+    return sc_tconv_op_run(&op->t, "backward run", dy, "dY", dx, "dX");
 }
 
 sc_status sc_conv_bwd_describe(const sc_conv_bwd *op, sc_conv_choice *out)
 {
     if (!op || !out) return sc_fail(SC_EINVAL, "backward describe: op and out must not be NULL");
-    if (!op->t.planned)
-        return sc_fail(SC_ESTATE, "backward describe: the operator has not been planned");
-    out->engine = SC_ENGINE_SPARSE;
-    out->kernel = op->t.kernel_name;
-    out->reason = op->t.reason;
-    return SC_OK;
+    return sc_tconv_op_describe(&op->t, "backward describe", out);
 }
 
 void sc_conv_bwd_destroy(sc_conv_bwd *op)

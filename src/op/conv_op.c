@@ -1,18 +1,17 @@
-/* src/sparse/conv_op.c: the operator lifecycle: options, create, run dispatch, describe, destroy */
+/* src/op/conv_op.c: the operator lifecycle: options, create, run dispatch, describe, destroy */
 #include <string.h>
 
 #include "core/core.h"
-#include "sconv/dense.h"
-#include "sparse/conv_impl.h"
-#include "sparse/kernel_choice.h"
+#include "op/kernel_choice.h"
+#include "op/op_impl.h"
+#include "op/run_args.h"
 #include "layer/layer_impl.h"
-#include "sparse/run_args.h"
 
 sc_conv_options sc_conv_options_default(void)
 {
     return (sc_conv_options){.act = sc_activation_none(), .bias = NULL, .threads = 0,
                              .engine = SC_ENGINE_AUTO, .kernel = SC_KERNEL_AUTO,
-                             .auto_mode = SC_AUTO_MEASURE};
+                             .auto_mode = SC_AUTO_RULE};
 }
 
 static sc_status check_options(const sc_conv_options *opt)
@@ -40,10 +39,6 @@ sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *opt, sc_c
     sc_conv *op = NULL;
     if ((st = sc_alloc_array((void **)&op, 1, sizeof *op, true, "conv: operator")) != SC_OK)
         goto done;
-    if ((st = sc_alloc_array((void **)&op->scratch, 1, sizeof *op->scratch, true,
-                             "conv: scratch slot")) != SC_OK)
-        goto done;
-    atomic_init(&op->scratch->idle, NULL);
     atomic_init(&op->gate, 0u);
     op->layer = layer;
     op->opt = o;
@@ -75,15 +70,9 @@ sc_status sc_conv_run(const sc_conv *op, const float *x, float *y)
     else
         st = sc_run_check_overlap("conv_run", op->layer, &op->x, x, "the input x", &op->y, y, 0,
                                   "the output y");
-    if (st == SC_OK && op->engine == SC_ENGINE_SPARSE) {
-        st = sc_sparse_run(op, x, y);
-    } else if (st == SC_OK) {
-        const sc_layer *L = op->layer;
-        sc_wdesc wd = L->wd;
-        wd.layout = SC_OIHW;
-        st = sc_conv_dense(&L->params, &wd, op->dense_w, op->bias, &op->opt.act, &op->x, x,
-                           &op->y, y, op->opt.threads);
-    }
+    if (st == SC_OK)
+        st = op->engine == SC_ENGINE_SPARSE ? sc_sparse_run(&op->sp, x, y)
+                                            : sc_dense_run(&op->dp, x, y);
     sc_gate_run_leave(gate);
     return st;
 }
@@ -93,8 +82,7 @@ sc_status sc_conv_describe(const sc_conv *op, sc_conv_choice *out)
     if (!op || !out) return sc_fail(SC_EINVAL, "conv_describe: op and out must not be NULL");
     if (!op->planned)
         return sc_fail(SC_ESTATE, "conv_describe: the operator has not been planned");
-    out->engine = op->engine;
-    out->kernel = op->kernel_name;
+    *out = op->choice;
     out->reason = op->reason;
     return SC_OK;
 }
@@ -103,9 +91,7 @@ void sc_conv_destroy(sc_conv *op)
 {
     if (!op) return;
     sc_sparse_plan_clear(&op->sp);
-    if (op->scratch) sc_scratch_release(op->scratch);
-    sc_free(op->scratch);
+    sc_dense_plan_clear(&op->dp);
     sc_free(op->bias);
-    sc_free(op->dense_w);
     sc_free(op);
 }

@@ -1,5 +1,5 @@
-/* src/sparse/kernel_choice.c: a kernel choice checked against the CPU and SCONV_ISA, as a feature set */
-#include "sparse/kernel_choice.h"
+/* src/op/kernel_choice.c: a kernel choice checked against the CPU and SCONV_ISA, as a feature set */
+#include "op/kernel_choice.h"
 
 #include "core/core.h"
 

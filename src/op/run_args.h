@@ -1,4 +1,4 @@
-/* src/sparse/run_args.h: the output-overlap check shared by the operators' run entry points */
+/* src/op/run_args.h: the output-overlap check shared by the operators' run entry points */
 #ifndef SC_RUN_ARGS_H
 #define SC_RUN_ARGS_H
 

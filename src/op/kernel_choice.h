@@ -1,4 +1,4 @@
-/* src/sparse/kernel_choice.h: a kernel choice checked against the CPU and SCONV_ISA, as a feature set */
+/* src/op/kernel_choice.h: a kernel choice checked against the CPU and SCONV_ISA, as a feature set */
 #ifndef SC_KERNEL_CHOICE_H
 #define SC_KERNEL_CHOICE_H
 

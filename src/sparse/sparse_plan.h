@@ -1,12 +1,20 @@
-/* src/sparse/conv_impl.h: the sc_conv operator and its plan, shared by create, plan and run */
-#ifndef SC_CONV_IMPL_H
-#define SC_CONV_IMPL_H
+/* src/sparse/sparse_plan.h: the sparse engine: a plan built from layer + descriptors + options, a run on it, a clear */
+#ifndef SC_SPARSE_PLAN_H
+#define SC_SPARSE_PLAN_H
 
-#include "sconv/conv.h"
-#include "sparse/run_gate.h"
-#include "sparse/scratch.h"
+#include "core/core.h"
+#include "core/scratch.h"
+#include "sconv/layer.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
+
+/* What a sparse plan needs besides the layer and the descriptors. */
+typedef struct sc_sparse_options {
+    sc_cpu_set allowed;      /* CPU features the kernels may use (checked by the caller) */
+    int threads;             /* 0: OpenMP's default at run time */
+    sc_spmm_params act;      /* fused activation, as the kernels take it */
+    const float *bias;       /* oc values, or NULL; baked into the weight streams */
+} sc_sparse_options;
 
 /* The sparse plan for one input/output geometry.
  * Input: read in place (1x1, stride 1, no padding, unit-stride (h, w) planes), gathered per
@@ -19,6 +27,11 @@
  * Weights are streams per reduction block cb (a range of input channels) and output
  * channel o: w = bias-or-0 slot then the values, off_bytes the matching offsets. */
 typedef struct sc_sparse_plan {
+    const sc_layer *layer;   /* borrowed: must outlive the plan */
+    sc_tensor x, y;          /* the planned descriptors */
+    sc_spmm_params act;
+    int threads;
+    sc_scratch_slot *scratch;  /* the runs' idle scratch block, freed by the clear */
     int in_place;            /* 1: x is read directly, image base + c*strides[C] */
     int panel;               /* 1 (1x1 layers not read in place): each tile is gathered
                               * into a channel-major panel, row c at c*tile_floats floats */
@@ -60,23 +73,6 @@ typedef struct sc_sparse_plan {
     sc_transpose8xn_fn from_tile;   /* strips out of a tile buffer (rows tile_floats apart) */
 } sc_sparse_plan;
 
-struct sc_conv {
-    const sc_layer *layer;
-    sc_conv_options opt;
-    float *bias;             /* oc values (options or layer), or NULL */
-    float *dense_w;          /* OIHW weights for the dense engine, unpacked on first need */
-    int planned;
-    sc_tensor x, y;          /* planned descriptors */
-    sc_engine engine;        /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE after a plan */
-    sc_spmm_params act;      /* fused activation, as the kernels take it */
-    const char *kernel_name;
-    char reason[256];
-    sc_sparse_plan sp;
-    sc_scratch_slot *scratch;  /* the sparse runs' idle scratch block; shared by the shallow
-                                * copies auto's measurement runs, freed with the operator */
-    sc_run_gate gate;          /* runs in flight, or a plan: one excludes the other */
-};
-
 /* Tile t (< sp->n_tiles) of an image: its first flat pixel *q0 and its *m pixels. */
 static inline void sc_sparse_tile(const sc_sparse_plan *sp, int64_t t, int64_t *q0, int64_t *m)
 {
@@ -91,8 +87,8 @@ static inline void sc_sparse_tile(const sc_sparse_plan *sp, int64_t t, int64_t *
     }
 }
 
-/* Threads a run of op uses: the option, or OpenMP's default for 0. */
-int sc_sparse_thread_count(const sc_conv *op);
+/* Threads a run of the plan uses: the option, or OpenMP's default for 0. */
+int sc_sparse_thread_count(const sc_sparse_plan *sp);
 
 /* Whether a run on `threads` threads orders its (tile, output-channel block) items
  * block-major, one block per thread, every thread walking all tiles (run_sparse.c): kernels
@@ -104,34 +100,33 @@ static inline int sc_sparse_block_major(int direct_y, int64_t n_tiles, int64_t O
     return threads > 1 && direct_y && n_tiles < 4 * (int64_t)threads && OC / threads >= 16;
 }
 
-/* Time planned sparse and dense copies of one operator on scratch buffers shaped like their
- * descriptors (plan_measure.c): the best milliseconds of each, after waiting up to 0.25 s
- * for the process's other threads to go idle (*ms_waited: how long). */
-sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
-                          double *ms_dense, double *ms_waited);
-
-/* Free the arrays of a sparse plan and zero it. */
+/* Free the arrays and the scratch of a sparse plan and zero it (a zeroed plan is fine). */
 void sc_sparse_plan_clear(sc_sparse_plan *sp);
 
-/* Build the sparse plan of op for x -> y (descriptors checked); SC_EUNSUPPORTED when the
- * per-image scratch is too large for 32-bit byte offsets. Leaves *sp cleared on failure. */
-sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               sc_cpu_set allowed, sc_sparse_plan *sp);
+/* Build the sparse plan of layer L for x -> y (descriptors checked against L by the caller);
+ * SC_EUNSUPPORTED when the per-image scratch is too large for 32-bit byte offsets. Leaves *sp
+ * cleared on failure. */
+sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
+                               const sc_sparse_options *o, sc_sparse_plan *sp);
 
 /* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
-void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);
+void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, int64_t c1,
+                          float *dst);
 
 /* Gather flat pixels [q0, q0 + m) of one image (x at its (n, 0, 0, 0)) of a 1x1 layer into
  * panel[c*tile_floats + p], 0 where the pixel falls into the padding. */
-void sc_pack_tile_panel(const sc_conv *op, const float *x, int64_t q0, int64_t m, float *panel);
+void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, int64_t m,
+                        float *panel);
 
 /* Store rows [0, nb) of a tile buffer (row stride tile_floats), flat pixels [q0, q0 + m),
  * output channels [o0, o0 + nb) of the image whose (n, 0, 0, 0) is y, skipping garbage
  * columns ow >= OW. */
-void sc_write_output_tile(const sc_conv *op, const float *buf, int64_t q0, int64_t m,
+void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y);
 
-/* The sparse engine: y = act(conv(x) + bias) through the planned descriptors. */
-sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y);
+/* y = act(conv(x) + bias) through the planned descriptors (pointers checked by the caller).
+ * Concurrent runs on one plan are safe (each takes its own scratch when the idle one is in
+ * use). */
+sc_status sc_sparse_run(const sc_sparse_plan *sp, const float *x, float *y);
 
 #endif

@@ -1,18 +1,18 @@
-/* src/sparse/plan_measure.c: the auto engine's plan-time measurement: time both engines, keep the faster */
+/* src/op/plan_measure.c: the auto engine's plan-time measurement: time both engines, keep the faster */
 #include <math.h>
 #include <omp.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "core/core.h"
-#include "sparse/conv_impl.h"
+#include "op/op_impl.h"
 
-/* Milliseconds of one sc_conv_run of a planned (shallow) operator copy, or NAN on error
- * (the status goes to *st). */
-static double time_run(const sc_conv *op, const float *x, float *y, sc_status *st)
+/* Milliseconds of one run of engine e (0 sparse, 1 dense), or NAN on error (the status goes
+ * to *st). */
+static double time_run(int e, const sc_sparse_plan *sp, const sc_dense_plan *dp, const float *x,
+                       float *y, sc_status *st)
 {
     const double t0 = sc_now_s();
-    *st = sc_conv_run(op, x, y);
+    *st = e == 0 ? sc_sparse_run(sp, x, y) : sc_dense_run(dp, x, y);
     return *st == SC_OK ? 1e3 * (sc_now_s() - t0) : NAN;
 }
 
@@ -30,15 +30,14 @@ static double time_run(const sc_conv *op, const float *x, float *y, sc_status *s
 
 /* Wait until no thread of the process outside this thread's OpenMP team of `threads` runs
  * (the team's own workers may still spin from an earlier run: they are the ones the timed
- * runs use); *waited_s gets the seconds waited. A wait that times out means the other
- * threads stay busy; they are the conditions the operator will run in, so later plans do
- * not wait again. */
+ * runs use); *waited_s gets the seconds waited. Every measuring plan waits afresh (a
+ * timeout included): measuring is asked for, and a plan's choice depends on nothing an
+ * earlier plan saw. */
 static sc_status wait_for_other_threads(int threads, double *waited_s)
 {
-    static _Atomic int busy_for_good = 0;
     *waited_s = 0;
     /* inside a parallel region the caller's own team is busy by design */
-    if (atomic_load(&busy_for_good) || threads < 1 || omp_in_parallel()) return SC_OK;
+    if (threads < 1 || omp_in_parallel()) return SC_OK;
     int *team = NULL;
     sc_status st = sc_alloc_array((void **)&team, (size_t)threads, sizeof *team, true,
                                   "conv_plan: auto measurement: thread ids");
@@ -48,8 +47,7 @@ static sc_status wait_for_other_threads(int threads, double *waited_s)
         const int t = omp_get_thread_num();
         if (t < threads) team[t] = sc_thread_id();
     }
-    if (sc_wait_others_idle(team, threads, IDLE_WAIT_MAX_S, waited_s) == SC_IDLE_TIMEOUT)
-        atomic_store(&busy_for_good, 1);
+    (void)sc_wait_others_idle(team, threads, IDLE_WAIT_MAX_S, waited_s);
     sc_free(team);
     return SC_OK;
 }
@@ -59,10 +57,10 @@ static sc_status wait_for_other_threads(int threads, double *waited_s)
  * both engines, then timed runs in alternation, best of up to 3; a gap over 1.5x after two
  * timed pairs settles it, since one pair let a single slow sample on a shared host keep
  * the slower engine (docs/kernels.md, "How auto chooses"). */
-sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, double *ms_sparse,
-                          double *ms_dense, double *ms_waited)
+sc_status sc_auto_measure(const sc_sparse_plan *sp, const sc_dense_plan *dp, int threads,
+                          double *ms_sparse, double *ms_dense, double *ms_waited)
 {
-    const int64_t x_span = sc_tensor_span(&sparse_op->x), y_span = sc_tensor_span(&sparse_op->y);
+    const int64_t x_span = sc_tensor_span(&sp->x), y_span = sc_tensor_span(&sp->y);
     float *x = NULL, *y = NULL;
     sc_status st = SC_ENOMEM;
     x = sc_aligned_alloc(64, (size_t)x_span * sizeof(float));
@@ -78,23 +76,23 @@ sc_status sc_auto_measure(const sc_conv *sparse_op, const sc_conv *dense_op, dou
         x[i] = (float)((double)(s >> 8) / 8388608.0 - 1.0);
     }
     double waited_s;
-    if ((st = wait_for_other_threads(sc_sparse_thread_count(sparse_op), &waited_s)) != SC_OK)
+    if ((st = wait_for_other_threads(threads > 0 ? threads : omp_get_max_threads(),
+                                     &waited_s)) != SC_OK)
         goto done;
     *ms_waited = 1e3 * waited_s;
     double best[2] = {INFINITY, INFINITY};
-    const sc_conv *ops[2] = {sparse_op, dense_op};
     /* warm-up: pages, caches, and a core that was idle (the wait above, or the program
      * before the plan) */
     for (double warm_ms = 0; warm_ms < WARM_MIN_MS;) {
         for (int e = 0; e < 2; ++e) {
-            const double t = time_run(ops[e], x, y, &st);
+            const double t = time_run(e, sp, dp, x, y, &st);
             if (isnan(t)) goto done;
             warm_ms += t;
         }
     }
     for (int r = 0; r < 3; ++r) {
         for (int e = 0; e < 2; ++e) {
-            double t = time_run(ops[e], x, y, &st);
+            double t = time_run(e, sp, dp, x, y, &st);
             if (isnan(t)) goto done;
             if (t < best[e]) best[e] = t;
         }

@@ -1,7 +1,7 @@
-/* src/sparse/run_args.c: the buffer check every operator run makes: the output overlaps nothing it reads */
+/* src/op/run_args.c: the buffer check every operator run makes: the output overlaps nothing it reads */
 #include "core/core.h"
 #include "layer/layer_impl.h"
-#include "sparse/run_args.h"
+#include "op/run_args.h"
 
 sc_status sc_run_check_overlap(const char *who, const sc_layer *L, const sc_tensor *in_d,
                                const float *in, const char *in_name, const sc_tensor *out_d,
