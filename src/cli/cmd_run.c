@@ -244,10 +244,10 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const double macs = (double)sc_tensor_numel(tr ? &xd : &yd) * (double)info.wdesc.icg *
                             (double)(info.wdesc.kh * info.wdesc.kw) * (1.0 - info.sparsity);
         bool planned = false;
-        const double t0 = cli_now();
+        const double t0 = sc_now_s();
         sc_status st = tr ? convolve_transposed(top, &xd, x.data, &yd, y, macs, &planned)
                           : convolve(op, &xd, x.data, &yd, y, macs, &planned);
-        const double t1 = cli_now();
+        const double t1 = sc_now_s();
         if (planned && cli_flag(&a, O_VERBOSE)) {
             sc_conv_choice ch;
             if ((tr ? sc_conv_transpose_describe(top, &ch) : sc_conv_describe(op, &ch)) == SC_OK)

@@ -81,7 +81,7 @@ int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */
 int64_t sc_cpu_l2_bytes(void);
 
-/* Seconds on the monotonic clock (clock.c): differences only. */
+/* Seconds on the monotonic clock (clock.c): differences only; every timing reads it. */
 double sc_now_s(void);
 
 /* Other threads of the process (idle_wait.c). */
