@@ -25,19 +25,6 @@ static const bb_shape shapes[] = {
     {"res3_3x3_s2", 128, 128, 56, 56, 3, 2, 1},
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v; the median (the minimum is v[0] afterwards). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static uint64_t rng_state = 88172645463325252ull;
 static double uniform(void)
 {
@@ -260,13 +247,13 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
         }
 #endif
     }
-    const double t_sconv = median(ts, reps);
+    const double t_sconv = sc_median(ts, (size_t)reps);
     if (have_blk) {
-        t_blk = median(tb, reps);
+        t_blk = sc_median(tb, (size_t)reps);
         t_blk_min = tb[0];
     }
     if (have_dnnl) {
-        t_dnnl = median(td, reps);
+        t_dnnl = sc_median(td, (size_t)reps);
         t_dnnl_min = td[0];
         double dmax = 0.0, vmax = 0.0;
         for (int64_t i = 0; i < nx; ++i) {

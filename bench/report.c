@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "core/core.h"
 
 enum { MAX_N = 128 };
 
@@ -29,12 +30,6 @@ static const scb_row *find(const ctx *c, const char *layer, const char *layout, 
             return r;
     }
     return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* distinct values of a text column (in order of appearance) */
@@ -73,7 +68,7 @@ static int distinct_sparsity(const ctx *c, double *out, int max)
         for (int k = 0; k < n; k++) seen |= fabs(out[k] - c->rows[i].sparsity) < 1e-9;
         if (!seen && n < max) out[n++] = c->rows[i].sparsity;
     }
-    qsort(out, (size_t)n, sizeof out[0], cmp_double);
+    sc_sort_doubles(out, (size_t)n);
     return n;
 }
 

@@ -14,20 +14,13 @@
 /* OpenBLAS (pthread or OpenMP build) exports this; declared here to avoid cblas.h. */
 void openblas_set_num_threads(int num_threads);
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 void scb_stats(double *v, size_t n, double *median, double *min, double *max, double *sd)
 {
     if (n == 0) {
         *median = *min = *max = *sd = NAN;
         return;
     }
-    qsort(v, n, sizeof *v, cmp_double);
-    *median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    *median = sc_median(v, n);
     *min = v[0];
     *max = v[n - 1];
     double mean = 0, ss = 0;

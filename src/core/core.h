@@ -81,6 +81,12 @@ int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */
 int64_t sc_cpu_l2_bytes(void);
 
+/* Sort v ascending in place (median.c). */
+void sc_sort_doubles(double *v, size_t n);
+/* Sort v in place and return its median (the mean of the middle two for even n); NaN for
+ * n == 0. The minimum is v[0] afterwards. */
+double sc_median(double *v, size_t n);
+
 /* Seconds on the monotonic clock (clock.c): differences only; every timing reads it. */
 double sc_now_s(void);
 
