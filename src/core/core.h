@@ -64,22 +64,59 @@ size_t sc_tensor_bytes(const sc_tensor *t);
 /* SC_EINVAL naming `who` unless 0 <= threads <= SC_THREADS_MAX (threads.c). */
 sc_status sc_threads_check(const char *who, int threads);
 
-/* Instruction sets of the library's kernels, ordered: a CPU that runs one runs every lower
- * one. AVX2 means AVX2 and FMA; AVX512 means AVX-512 F, BW, DQ and VL on top of AVX2. */
-typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
+/* CPU features the kernels need, as a bit set: a kernel may run when the features it needs
+ * are a subset of the allowed set. x86 bits first; the arm bits are reserved for a port. */
+typedef uint32_t sc_cpu_set;
+enum {
+    SC_CPU_AVX2 = 1u << 0,
+    SC_CPU_FMA = 1u << 1,
+    SC_CPU_AVX512F = 1u << 2,
+    SC_CPU_AVX512BW = 1u << 3,
+    SC_CPU_AVX512DQ = 1u << 4,
+    SC_CPU_AVX512VL = 1u << 5,
+    SC_CPU_NEON = 1u << 16,
+    SC_CPU_SVE = 1u << 17,
+};
+/* The sets the x86 kernels are compiled for (-mavx2 -mfma; -mavx512{f,bw,dq,vl} on top). */
+#define SC_CPU_X86_AVX2 (SC_CPU_AVX2 | SC_CPU_FMA)
+#define SC_CPU_X86_AVX512 \
+    (SC_CPU_X86_AVX2 | SC_CPU_AVX512F | SC_CPU_AVX512BW | SC_CPU_AVX512DQ | SC_CPU_AVX512VL)
 
-/* The highest ISA this CPU runs, detected once (cpu.c). */
+/* Whether every feature of need is in have. */
+static inline bool sc_cpu_set_has(sc_cpu_set have, sc_cpu_set need)
+{
+    return (need & ~have) == 0;
+}
+
+/* The features this CPU has, detected once (cpu.c). */
+sc_cpu_set sc_cpu_features_hw(void);
+/* The features the library's kernels may use: sc_cpu_features_hw() capped by the SCONV_ISA
+ * environment variable, read once at the first call (isa_cap.c). Every kernel choice goes
+ * through it. */
+sc_cpu_set sc_cpu_features(void);
+/* The features SCONV_ISA text leaves of hw: "portable" none, "avx2" hw & SC_CPU_X86_AVX2,
+ * "avx512" hw & SC_CPU_X86_AVX512 (any case); NULL, "" or any other text leaves hw. */
+sc_cpu_set sc_cpu_features_cap(const char *text, sc_cpu_set hw);
+
+/* The named levels of SCONV_ISA and of the kernel choice (sconv/conv.h), each a feature set
+ * (sc_isa_features); a level is only a name, kernel lists pick by sets. */
+typedef enum sc_isa { SC_ISA_NONE = 0, SC_ISA_AVX2 = 1, SC_ISA_AVX512 = 2 } sc_isa;
+/* portable: none; avx2: SC_CPU_X86_AVX2; avx512: SC_CPU_X86_AVX512. */
+sc_cpu_set sc_isa_features(sc_isa isa);
+/* The highest level whose features are all in set. */
+sc_isa sc_isa_of(sc_cpu_set set);
+
+/* The highest level this CPU runs: sc_isa_of(sc_cpu_features_hw()). */
 sc_isa sc_cpu_isa_hw(void);
-/* The highest ISA the library uses: sc_cpu_isa_hw() capped by the SCONV_ISA environment
- * variable, read once at the first call (isa_cap.c). Every kernel choice goes through it. */
+/* The highest level the library uses: sc_isa_of(sc_cpu_features()). */
 sc_isa sc_cpu_isa(void);
-/* The level SCONV_ISA text asks for on a CPU that runs hw: "portable", "avx2" or "avx512"
- * (any case) give that level, lowered to hw when the CPU lacks it; NULL, "" or any other
- * text leaves hw (no cap). */
+/* The level SCONV_ISA text leaves on a CPU that runs hw (sc_cpu_features_cap on the level's
+ * features): "portable", "avx2" or "avx512" (any case) give that level, lowered to hw when
+ * the CPU lacks it; NULL, "" or any other text leaves hw (no cap). */
 sc_isa sc_isa_cap(const char *text, sc_isa hw);
 /* "portable", "avx2" or "avx512". */
 const char *sc_isa_name(sc_isa isa);
-/* Whether the library may use AVX2 + FMA, AVX-512 (F, BW, DQ and VL): sc_cpu_isa(). */
+/* Whether the library may use AVX2 + FMA, AVX-512 (F, BW, DQ and VL): sc_cpu_features(). */
 bool sc_cpu_has_avx2_fma(void);
 bool sc_cpu_has_avx512(void);
 /* L1 data cache of one core in bytes (32 KiB when the system does not say). */

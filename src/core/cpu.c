@@ -1,28 +1,36 @@
-/* src/core/cpu.c: the CPU's instruction-set level and L1/L2 cache sizes, detected once */
+/* src/core/cpu.c: the CPU's features (a bit set) and L1/L2 cache sizes, detected once */
 #include <unistd.h>
 
 #include "core/core.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-static sc_isa detect_isa(void)
+static sc_cpu_set detect_features(void)
 {
     __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return SC_ISA_NONE;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-        return SC_ISA_AVX512;
-    return SC_ISA_AVX2;
+    sc_cpu_set set = 0;  /* __builtin_cpu_supports takes a literal: one test per bit */
+    if (__builtin_cpu_supports("avx2")) set |= SC_CPU_AVX2;
+    if (__builtin_cpu_supports("fma")) set |= SC_CPU_FMA;
+    if (__builtin_cpu_supports("avx512f")) set |= SC_CPU_AVX512F;
+    if (__builtin_cpu_supports("avx512bw")) set |= SC_CPU_AVX512BW;
+    if (__builtin_cpu_supports("avx512dq")) set |= SC_CPU_AVX512DQ;
+    if (__builtin_cpu_supports("avx512vl")) set |= SC_CPU_AVX512VL;
+    return set;
 }
 #else
-static sc_isa detect_isa(void) { return SC_ISA_NONE; }
+static sc_cpu_set detect_features(void) { return 0; }
 #endif
+
+sc_cpu_set sc_cpu_features_hw(void)
+{
+    /* every thread computes the same value, so a racy first call only repeats the work */
+    static _Atomic int64_t set = -1;
+    if (set < 0) set = (int64_t)detect_features();
+    return (sc_cpu_set)set;
+}
 
 sc_isa sc_cpu_isa_hw(void)
 {
-    /* every thread computes the same value, so a racy first call only repeats the work */
-    static _Atomic int level = -1;
-    if (level < 0) level = (int)detect_isa();
-    return (sc_isa)level;
+    return sc_isa_of(sc_cpu_features_hw());
 }
 
 int64_t sc_cpu_l1d_bytes(void)

@@ -39,7 +39,7 @@ typedef struct sc_tconv_plan {
     uint32_t *nnz;           /* n_cb * n_rows counts */
     int64_t *w_start;        /* n_cb * n_rows stream starts in w */
     int64_t *off_start;      /* n_cb * n_rows starts in off_bytes */
-    const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
+    sc_spmm_kit kit;         /* the chain kernels only: tiles are cut at 64 pixels */
     sc_transpose8_fn tr;     /* 8x8 transposes for channel-contiguous dY and dX (NHWC) */
 } sc_tconv_plan;
 

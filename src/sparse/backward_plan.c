@@ -183,15 +183,15 @@ sc_status sc_tconv_plan_build(sc_tconv *t, const sc_tensor *in, const sc_tensor 
         sc_tconv_plan_clear(&tp);
         return st;
     }
-    const sc_isa isa = sc_kernel_isa(t->kernel);
-    static const size_t widths[4] = {64, 32, 16, 8};
-    for (int i = 0; i < 4; ++i) tp.kern[i] = sc_spmm_pick(isa, widths[i], 1);
-    tp.tr = isa >= SC_ISA_AVX2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
+    const sc_cpu_set allowed = sc_kernel_features(t->kernel);
+    tp.kit = sc_spmm_kit_pick(allowed, 1);
+    tp.kit.shrt = tp.kit.lng = NULL;
+    tp.tr = sc_transpose8_pick(allowed);
     sc_tconv_plan_clear(&t->tp);
     t->tp = tp;
     t->in = *in;
     t->out = *out;
-    t->kernel_name = tp.kern[0]->name;
+    t->kernel_name = tp.kit.chain[0]->name;
     snprintf(t->reason, sizeof t->reason, "sparse transposed conv: %lld phase(s), dY %s, "
              "%lld reduction block(s) of %lld channels, tiles %s", (long long)tp.n_phase,
              tp.in_place ? "read in place"

@@ -28,16 +28,8 @@ static void run_tile(const sc_tconv *t, const float *x, float *yt, size_t y_stri
             const int32_t *off = tp->off_bytes + tp->off_start[b];
             const uint32_t *nnz = tp->nnz + b;
             float *y = (float *)((char *)yt + (size_t)r0 * y_stride_bytes);
-            int64_t pos = 0;
-            for (int k = 0; k < 4; ++k) {
-                const int64_t width = (int64_t)tp->kern[k]->mr;
-                for (; m - pos >= width; pos += width)
-                    tp->kern[k]->fn((size_t)width, (size_t)(c1 - c0), xb + pos, w, off, nnz,
-                                    y + pos, y_stride_bytes, &prm);
-            }
-            if (pos < m)
-                tp->kern[3]->fn((size_t)(m - pos), (size_t)(c1 - c0), xb + pos, w, off, nnz,
-                                y + pos, y_stride_bytes, &prm);
+            sc_spmm_kit_run(&tp->kit, (size_t)m, (size_t)(c1 - c0), xb, w, off, nnz, y,
+                            y_stride_bytes, &prm);
         }
     }
 }

@@ -37,7 +37,7 @@ typedef struct sc_sparse_plan {
                               * takes a rest of 1..8 pixels, tile_floats 72), or
                               * OH * row_tiles */
     int64_t tile_floats;     /* row stride of panels and tile buffers: 64, or 72 when the
-                              * last flat tile has 65..72 pixels (kern72) */
+                              * last flat tile has 65..72 pixels (kit.lng) */
     int64_t row_tiles;       /* 0: tiles of 64 flat pixels (a tile may span output rows);
                               * > 0: each output row is cut into this many tiles of at most
                               * row_tile_w pixels, which skip the wq - OW columns and store
@@ -54,10 +54,7 @@ typedef struct sc_sparse_plan {
     int64_t *off_start;      /* n_cb * oc: start of (cb, o) in off_bytes */
     int direct_y;            /* 1: tiles are stored straight into y (pixels unit-stride, no
                               * garbage columns in any tile) */
-    const sc_spmm_info *kern[4];  /* widths 64, 32, 16, 8 (the last one partial) */
-    const sc_spmm_info *kern56;   /* width 56 for partial tiles of 49..56 pixels, or NULL */
-    const sc_spmm_info *kern72;   /* width 72 for a last tile of 65..72 pixels, or NULL (no
-                                   * such kernel for the plan's ISA or weight streams) */
+    sc_spmm_kit kit;         /* the kernels, their widths and tails (sc_spmm_kit_pick) */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn to_panel;    /* strips into a panel (runs tile_floats apart) */
     sc_transpose8xn_fn from_tile;   /* strips out of a tile buffer (rows tile_floats apart) */
@@ -119,7 +116,7 @@ void sc_sparse_plan_clear(sc_sparse_plan *sp);
 /* Build the sparse plan of op for x -> y (descriptors checked); SC_EUNSUPPORTED when the
  * per-image scratch is too large for 32-bit byte offsets. Leaves *sp cleared on failure. */
 sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               sc_isa isa, sc_sparse_plan *sp);
+                               sc_cpu_set allowed, sc_sparse_plan *sp);
 
 /* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
 void sc_pack_phase_planes(const sc_conv *op, const float *x, int64_t c0, int64_t c1, float *dst);

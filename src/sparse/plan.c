@@ -37,7 +37,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     sc_status st = sc_conv_check(&L->params, &L->wd, x, y);
     if (st != SC_OK) return st;
     const double sparsity = 1.0 - (double)L->nnz / (double)sc_wdesc_numel(&L->wd);
-    const sc_isa isa = sc_kernel_isa(op->opt.kernel);
+    const sc_cpu_set allowed = sc_kernel_features(op->opt.kernel);
     sc_engine engine = op->opt.engine;
     int measure = 0;  /* auto: time both engines on this shape before choosing */
     char reason[256];
@@ -67,7 +67,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
         sc_conv tmp = *op;  /* the plan builder reads the layer, bias and descriptors */
         tmp.x = *x;
         tmp.y = *y;
-        st = sc_sparse_plan_build(&tmp, x, y, isa, &sp);
+        st = sc_sparse_plan_build(&tmp, x, y, allowed, &sp);
         if (st == SC_EUNSUPPORTED && op->opt.engine == SC_ENGINE_AUTO) {
             engine = SC_ENGINE_DENSE;
             measure = 0;
@@ -116,7 +116,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     op->x = *x;
     op->y = *y;
     op->engine = engine;
-    op->kernel_name = engine == SC_ENGINE_DENSE ? "dense_im2col_sgemm" : sp.kern[0]->name;
+    op->kernel_name = engine == SC_ENGINE_DENSE ? "dense_im2col_sgemm" : sp.kit.chain[0]->name;
     memcpy(op->reason, reason, sizeof reason);
     op->planned = 1;
     return SC_OK;

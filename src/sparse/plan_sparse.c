@@ -162,7 +162,8 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     if (!sp->direct_y && y->strides[SC_W] == 1 && OW >= SC_ROW_TILE_MIN_OW) {
         /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per
          * output row, stored straight into y */
-        sp->row_tile_w = sp->rows == 1 && (OW + 55) / 56 == (OW + 63) / 64 ? 56 : 64;
+        const int64_t sw = sp->kit.shrt ? (int64_t)sp->kit.shrt->mr : 64;
+        sp->row_tile_w = (OW + sw - 1) / sw == (OW + 63) / 64 ? sw : 64;
         sp->row_tiles = (OW + sp->row_tile_w - 1) / sp->row_tile_w;
         sp->n_tiles = OH * sp->row_tiles;
         sp->direct_y = 1;
@@ -170,10 +171,11 @@ static sc_status plan_geometry(const sc_conv *op, const sc_tensor *x, const sc_t
     /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
      * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
     sp->tile_floats = 64;
-    if (!sp->row_tiles && sp->kern72 && sp->pixels > 64 && sp->pixels % 64 != 0 &&
-        sp->pixels % 64 <= 8) {
+    const sc_spmm_info *lng = sp->kit.lng;
+    if (!sp->row_tiles && lng && sp->pixels > 64 && sp->pixels % 64 != 0 &&
+        sp->pixels % 64 <= (int64_t)lng->mr - 64) {
         sp->n_tiles = sp->pixels / 64;
-        sp->tile_floats = 72;
+        sp->tile_floats = (int64_t)lng->mr;
     }
     /* a unit-stride 1x1 panel layer has its in-place geometry already (hq, wq, tiles): it
      * only changes how tiles are read */
@@ -303,30 +305,19 @@ done:
 }
 
 sc_status sc_sparse_plan_build(const sc_conv *op, const sc_tensor *x, const sc_tensor *y,
-                               sc_isa isa, sc_sparse_plan *out)
+                               sc_cpu_set allowed, sc_sparse_plan *out)
 {
     sc_sparse_plan sp;
     memset(&sp, 0, sizeof sp);
     sp.rows = has_4x1_blocks(op->layer) ? 4 : 1;
-    /* this ISA's own: on AVX-512 the rest stays with the 8-wide kernel */
-    sp.kern72 = sp.rows == 1 ? sc_spmm_find(isa, 72) : NULL;
+    sp.kit = sc_spmm_kit_pick(allowed, (size_t)sp.rows);
     sc_status st = plan_geometry(op, x, y, &sp);
     if (st == SC_OK) st = plan_streams(op, x, &sp);
     if (st == SC_OK) {
-        static const size_t widths[4] = {64, 32, 16, 8};
-        for (int i = 0; i < 4; ++i) sp.kern[i] = sc_spmm_pick(isa, widths[i], (size_t)sp.rows);
-        sp.kern56 = sc_spmm_pick(isa, 56, (size_t)sp.rows);
-        const int avx2 = isa >= SC_ISA_AVX2;  /* the transposes have no AVX-512 version */
-        sp.transpose8 = avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
-        const int t64 = sp.tile_floats == 64, t72 = sp.tile_floats == 72;
-        sp.to_panel = !avx2 ? sc_transpose8xn_f32__ref
-                      : t64 ? sc_transpose8xn_f32_to64__avx2
-                      : t72 ? sc_transpose8xn_f32_to72__avx2
-                            : sc_transpose8xn_f32__avx2;
-        sp.from_tile = !avx2 ? sc_transpose8xn_f32__ref
-                       : t64 ? sc_transpose8xn_f32_from64__avx2
-                       : t72 ? sc_transpose8xn_f32_from72__avx2
-                             : sc_transpose8xn_f32__avx2;
+        const size_t tf = (size_t)sp.tile_floats;
+        sp.transpose8 = sc_transpose8_pick(allowed);
+        sp.to_panel = sc_transpose8xn_pick(allowed, 0, tf);
+        sp.from_tile = sc_transpose8xn_pick(allowed, tf, 0);
         *out = sp;
         return SC_OK;
     }

@@ -9,9 +9,8 @@
 enum { PACK_CH = 16 };  /* channels per packing task */
 
 /* One (image, tile, output channels [o0, o0 + nb)): for each reduction block,
- * y_tile (+)= W_cb * X_cb through the 72 kernel (a last tile of 65..72 pixels), or the
- * 56/64/32/16 kernels and the partial 8 kernel for the tail; the activation on the last
- * block. yt points at row o0. */
+ * y_tile (+)= W_cb * X_cb through the plan's kit (sc_spmm_kit_run); the activation on the
+ * last block. yt points at row o0. */
 static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_stride_bytes,
                      int64_t m, int64_t o0, int64_t nb)
 {
@@ -24,24 +23,8 @@ static void run_tile(const sc_conv *op, const float *xt, float *yt, size_t y_str
         const float *w = sp->w + sp->w_start[cb * OC + o0];
         const int32_t *off = sp->off_bytes + sp->off_start[cb * OC + o0];
         const uint32_t *nnz = sp->nnz + cb * OC + o0;
-        int64_t pos = 0;
-        if (m > 64) {  /* a last tile of 65..72 pixels (plan: only with kern72) */
-            sp->kern72->fn((size_t)m, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes, &prm);
-            continue;
-        }
-        if (m == 56 && sp->kern56) {
-            sp->kern56->fn(56, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes, &prm);
-            pos = 56;
-        }
-        for (int k = 0; k < 4; ++k) {
-            const int64_t width = (int64_t)sp->kern[k]->mr;
-            for (; m - pos >= width; pos += width)
-                sp->kern[k]->fn((size_t)width, (size_t)nb, xt + pos, w, off, nnz, yt + pos,
-                                y_stride_bytes, &prm);
-        }
-        if (pos < m)
-            sp->kern[3]->fn((size_t)(m - pos), (size_t)nb, xt + pos, w, off, nnz, yt + pos,
-                            y_stride_bytes, &prm);
+        sc_spmm_kit_run(&sp->kit, (size_t)m, (size_t)nb, xt, w, off, nnz, yt, y_stride_bytes,
+                        &prm);
     }
 }
 
@@ -214,7 +197,7 @@ sc_status sc_sparse_run(const sc_conv *op, const float *x, float *y)
             const float *xt;
             int64_t mk = m;  /* pixels the kernels compute */
             if (!sp->in_place && !sp->row_tiles && m < 64)
-                mk = m > 56 ? 64 : m > 48 && sp->kern56 ? 56 : m > 32 ? 64 : m > 16 ? 32 : m > 8 ? 16 : 8;
+                mk = (int64_t)sc_spmm_kit_round(&sp->kit, (size_t)m);
             if (sp->panel) {
                 if (packed != tile) {
                     sc_pack_tile_panel(op, x + n * xsN, q0, m, panel);

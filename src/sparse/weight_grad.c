@@ -79,9 +79,9 @@ sc_status sc_conv_wgrad(const sc_layer *layer, const sc_wgrad_options *opt,
                          (H == 1 || xd->strides[SC_H] == W) && H == OH && W == OW;
     const int y_direct = dyd->strides[SC_W] == 1 && wq == OW &&
                          (OH == 1 || dyd->strides[SC_H] == OW);
-    const int use_avx2 = sc_kernel_isa(o.kernel) >= SC_ISA_AVX2;  /* no AVX-512 version */
-    const sc_wgrad_dot_fn dot = use_avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref;
-    const sc_transpose8_fn tr = use_avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref;
+    const sc_cpu_set allowed = sc_kernel_features(o.kernel);
+    const sc_wgrad_dot_fn dot = sc_wgrad_dot_pick(allowed);
+    const sc_transpose8_fn tr = sc_transpose8_pick(allowed);
     const int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
     int64_t plane, xfl, yfl, sfl, maxrow = 0;
     float *xp = NULL, *yp = NULL, *sums = NULL;

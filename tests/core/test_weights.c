@@ -2,23 +2,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
+#include "common/transpose.h"
 #include "sconv.h"
-
-/* numpy.transpose(a, perm) for a C-ordered 4-D array: the independent oracle. */
-static void transpose4(const float *a, const int64_t shape[4], const int perm[4], float *out)
-{
-    int64_t oshape[4], istride[4] = {shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1};
-    for (int d = 0; d < 4; ++d) oshape[d] = shape[perm[d]];
-    int64_t idx = 0, o[4];
-    for (o[0] = 0; o[0] < oshape[0]; ++o[0])
-        for (o[1] = 0; o[1] < oshape[1]; ++o[1])
-            for (o[2] = 0; o[2] < oshape[2]; ++o[2])
-                for (o[3] = 0; o[3] < oshape[3]; ++o[3]) {
-                    int64_t src = 0;
-                    for (int d = 0; d < 4; ++d) src += o[d] * istride[perm[d]];
-                    out[idx++] = a[src];
-                }
-}
 
 Test(weights, documented_permutations)
 {
@@ -47,7 +32,7 @@ Test(weights, convert_matches_transpose_and_round_trips)
         int perm[4];
         sc_wlayout_perm(SC_OIHW, all[t], perm);
         cr_assert_eq(sc_weights_convert(&oihw, w, all[t], a), SC_OK);
-        transpose4(w, shape, perm, b);
+        ct_transpose4(w, shape, perm, b);
         cr_expect_arr_eq(a, b, n * sizeof *a, "OIHW -> %s equals numpy.transpose", sc_wlayout_name(all[t]));
         for (int u = 0; u < 3; ++u) {  /* from every layout to every other, and back */
             sc_wdesc from = oihw;
@@ -56,7 +41,7 @@ Test(weights, convert_matches_transpose_and_round_trips)
             sc_wdesc_shape(&from, fshape);
             sc_wlayout_perm(all[t], all[u], perm);
             cr_assert_eq(sc_weights_convert(&from, a, all[u], b), SC_OK);
-            transpose4(a, fshape, perm, c);
+            ct_transpose4(a, fshape, perm, c);
             cr_expect_arr_eq(b, c, n * sizeof *b, "%s -> %s", sc_wlayout_name(all[t]), sc_wlayout_name(all[u]));
             sc_wdesc back = oihw;
             back.layout = all[u];

@@ -1,4 +1,4 @@
-/* tests/dense/dense_util.c: views in many layouts, RNG and tolerance helpers for dense tests */
+/* tests/dense/dense_util.c: views in many layouts and the tolerance rule of the dense tests */
 #include "dense_util.h"
 
 #include <criterion/criterion.h>
@@ -102,63 +102,9 @@ int64_t view_outside_changed(const view *v, float fill)
     return changed;
 }
 
-uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-int64_t rng_int(rng *r, int64_t lo, int64_t hi)
-{
-    return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
-}
-
-float rng_float(rng *r)
-{
-    return (float)((double)(rng_next(r) >> 40) / (double)(1ull << 23) - 1.0);
-}
-
-void transpose4(const float *a, const int64_t shape[4], const int perm[4], float *out)
-{
-    const int64_t istride[4] = {shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1};
-    int64_t oshape[4], o[4], idx = 0;
-    for (int d = 0; d < 4; ++d) oshape[d] = shape[perm[d]];
-    for (o[0] = 0; o[0] < oshape[0]; ++o[0])
-        for (o[1] = 0; o[1] < oshape[1]; ++o[1])
-            for (o[2] = 0; o[2] < oshape[2]; ++o[2])
-                for (o[3] = 0; o[3] < oshape[3]; ++o[3]) {
-                    int64_t src = 0;
-                    for (int d = 0; d < 4; ++d) src += o[d] * istride[perm[d]];
-                    out[idx++] = a[src];
-                }
-}
-
 int64_t compare_tol(const float *got, const float *ref, const float *absref, int64_t count,
                     int64_t kdim)
 {
-    for (int64_t i = 0; i < count; ++i) {
-        const double tol = (2.0 * (double)kdim + 2.0) * FLT_EPSILON * (double)absref[i] + FLT_MIN;
-        const double err = fabs((double)got[i] - (double)ref[i]);
-        if (!(err <= tol)) return i;  /* NaN in got fails */
-    }
-    return -1;
-}
-
-void abs_reference(const sc_conv_params *p, const sc_wdesc *wd, const float *w, const float *bias,
-                   const sc_tensor *xd, const float *x, const sc_tensor *yd, float *absy)
-{
-    const int64_t nx = sc_tensor_span(xd), nw = sc_wdesc_numel(wd);
-    float *ax = malloc((size_t)nx * sizeof *ax), *aw = malloc((size_t)nw * sizeof *aw);
-    float *ab = malloc((size_t)wd->oc * sizeof *ab);
-    cr_assert(ax && aw && ab);
-    for (int64_t i = 0; i < nx; ++i) ax[i] = fabsf(x[i]);
-    for (int64_t i = 0; i < nw; ++i) aw[i] = fabsf(w[i]);
-    for (int64_t i = 0; i < wd->oc; ++i) ab[i] = bias ? fabsf(bias[i]) : 0.0f;
-    cr_assert_eq(sc_conv_reference(p, wd, aw, ab, NULL, xd, ax, yd, absy), SC_OK, "%s",
-                 sc_last_message());
-    free(ax);
-    free(aw);
-    free(ab);
+    return ct_first_outside(got, ref, absref, count, (2.0 * (double)kdim + 2.0) * FLT_EPSILON,
+                            FLT_MIN);
 }

@@ -1,10 +1,13 @@
-/* tests/dense/dense_util.h: helpers for the dense tests: views in many layouts, RNG, oracles */
+/* tests/dense/dense_util.h: helpers for the dense tests: views in many layouts, oracles */
 #ifndef TEST_DENSE_UTIL_H
 #define TEST_DENSE_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/compare.h"
+#include "common/rng.h"
+#include "common/transpose.h"
 #include "sconv.h"
 
 /* Ways to lay out one (n, c, h, w) activation in memory. */
@@ -41,30 +44,13 @@ void view_to_nchw(const view *v, float *nchw);
 /* Count buffer elements outside the view that no longer equal fill. */
 int64_t view_outside_changed(const view *v, float fill);
 
-/* splitmix64: a reproducible stream from a printed seed. */
-typedef struct rng {
-    uint64_t s;
-} rng;
-uint64_t rng_next(rng *r);
-int64_t rng_int(rng *r, int64_t lo, int64_t hi);  /* uniform in [lo, hi] */
-float rng_float(rng *r);                           /* uniform in [-1, 1) */
-
-/* w (OIHW, numel floats) transposed by numpy.transpose(w, perm) into out, written here
- * with explicit index loops (independent of sc_weights_convert). */
-void transpose4(const float *a, const int64_t shape[4], const int perm[4], float *out);
-
 /* Compare got with the double-precision reference ref elementwise, allowing
  * tol = (2*kdim + 2) * FLT_EPSILON * absref + FLT_MIN, where absref is the reference
  * convolution of |w|, |bias| and |x| without activation (|b| + sum |w||x| per element):
  * a float dot product of length kdim errs by at most about kdim*FLT_EPSILON*sum|w||x|,
- * and the bias add by one more rounding. Returns the index of the first element outside
- * tolerance (a NaN in got counts as outside), or -1. */
+ * and the bias add by one more rounding (absref from ct_abs_reference). Returns the index
+ * of the first element outside tolerance (a NaN in got counts as outside), or -1. */
 int64_t compare_tol(const float *got, const float *ref, const float *absref, int64_t count,
                     int64_t kdim);
-
-/* absy = the reference convolution of |w|, |bias| and |x| with no activation: per output
- * element |b| + sum |w||x|, the scale compare_tol needs. absy is written through yd. */
-void abs_reference(const sc_conv_params *p, const sc_wdesc *wd, const float *w, const float *bias,
-                   const sc_tensor *xd, const float *x, const sc_tensor *yd, float *absy);
 
 #endif

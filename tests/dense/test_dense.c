@@ -38,7 +38,7 @@ static void check_problem(const problem *q, uint64_t seed)
 {
     char what[400];
     describe(q, what, sizeof what);
-    rng r = {seed};
+    ct_rng r = {seed};
     sc_conv_params p = q->p;
     p.groups = q->groups;
     const sc_wdesc wd_oihw = {SC_OIHW, q->oc, q->c / q->groups, q->kh, q->kw};
@@ -50,18 +50,18 @@ static void check_problem(const problem *q, uint64_t seed)
     float *ref = malloc(ny * sizeof *ref), *absy = malloc(ny * sizeof *absy);
     float *got1 = malloc(ny * sizeof *got1), *got2 = malloc(ny * sizeof *got2);
     cr_assert(w && wl && bias && ref && absy && got1 && got2);
-    for (int64_t i = 0; i < nw; ++i) w[i] = rng_float(&r);
-    for (int64_t i = 0; i < q->oc; ++i) bias[i] = rng_float(&r);
+    for (int64_t i = 0; i < nw; ++i) w[i] = ct_float(&r);
+    for (int64_t i = 0; i < q->oc; ++i) bias[i] = ct_float(&r);
     sc_wdesc wd = wd_oihw;
     wd.layout = q->wl;
     cr_assert_eq(sc_weights_convert(&wd_oihw, w, q->wl, wl), SC_OK);
     view xv = view_make(q->xk, q->n, q->c, q->h, q->w, 0.0f);
-    for (int64_t i = 0; i < xv.len; ++i) xv.buf[i] = rng_float(&r);  /* outside the view too */
+    for (int64_t i = 0; i < xv.len; ++i) xv.buf[i] = ct_float(&r);  /* outside the view too */
     view rv = view_make(VIEW_NCHW, q->n, q->oc, oh, ow, 0.0f);
     const float *b = q->bias ? bias : NULL;
     cr_assert_eq(sc_conv_reference(&p, &wd, wl, b, &q->act, &xv.d, xv.data, &rv.d, ref), SC_OK,
                  "%s", sc_last_message());
-    abs_reference(&p, &wd, wl, b, &xv.d, xv.data, &rv.d, absy);
+    ct_abs_reference(&p, &wd, wl, b, &xv.d, xv.data, &rv.d, absy);
     for (int t = 1; t <= 2; ++t) {
         /* y starts as NaN: a gemm with beta = 0 must not read it, and an element left
          * unwritten stays NaN and fails the comparison. */
@@ -87,9 +87,9 @@ static void check_problem(const problem *q, uint64_t seed)
     free(w); free(wl); free(bias); free(ref); free(absy); free(got1); free(got2);
 }
 
-static const sc_activation *pick_act(rng *r, sc_activation *store)
+static const sc_activation *pick_act(ct_rng *r, sc_activation *store)
 {
-    switch (rng_int(r, 0, 3)) {
+    switch (ct_int(r, 0, 3)) {
     case 0: *store = sc_activation_none(); break;
     case 1: *store = sc_activation_relu(); break;
     case 2: *store = sc_activation_relu6(); break;
@@ -101,43 +101,43 @@ static const sc_activation *pick_act(rng *r, sc_activation *store)
 /* A random problem: kernel 1..5, stride 1..3, dilation 1..2, asymmetric padding 0..2,
  * groups incl. depthwise, batch 1..3, every view kind in and out, every weight layout.
  * One in four is 1x1 / stride 1 / unpadded (the gemm-in-place input path). */
-static problem random_problem(rng *r)
+static problem random_problem(ct_rng *r)
 {
     problem q = {0};
     q.p = sc_conv_params_default();
-    const int shape = (int)rng_int(r, 0, 9);
+    const int shape = (int)ct_int(r, 0, 9);
     if (shape < 3) {  /* 1x1, stride 1, no padding */
         q.kh = q.kw = 1;
     } else {
-        q.kh = rng_int(r, 1, 5);
-        q.kw = rng_int(r, 1, 5);
-        q.p.stride_h = rng_int(r, 1, 3);
-        q.p.stride_w = rng_int(r, 1, 3);
-        q.p.dil_h = rng_int(r, 1, 2);
-        q.p.dil_w = rng_int(r, 1, 2);
-        q.p.pad_top = rng_int(r, 0, 2);
-        q.p.pad_left = rng_int(r, 0, 2);
-        q.p.pad_bottom = rng_int(r, 0, 2);
-        q.p.pad_right = rng_int(r, 0, 2);
+        q.kh = ct_int(r, 1, 5);
+        q.kw = ct_int(r, 1, 5);
+        q.p.stride_h = ct_int(r, 1, 3);
+        q.p.stride_w = ct_int(r, 1, 3);
+        q.p.dil_h = ct_int(r, 1, 2);
+        q.p.dil_w = ct_int(r, 1, 2);
+        q.p.pad_top = ct_int(r, 0, 2);
+        q.p.pad_left = ct_int(r, 0, 2);
+        q.p.pad_bottom = ct_int(r, 0, 2);
+        q.p.pad_right = ct_int(r, 0, 2);
     }
-    if (rng_int(r, 0, 4) == 0) {  /* depthwise, maybe with a channel multiplier */
-        q.groups = rng_int(r, 1, 6);
+    if (ct_int(r, 0, 4) == 0) {  /* depthwise, maybe with a channel multiplier */
+        q.groups = ct_int(r, 1, 6);
         q.c = q.groups;
-        q.oc = q.groups * rng_int(r, 1, 2);
+        q.oc = q.groups * ct_int(r, 1, 2);
     } else {
-        q.groups = rng_int(r, 1, 3);
-        q.c = q.groups * rng_int(r, 1, 5);
-        q.oc = q.groups * rng_int(r, 1, 5);
+        q.groups = ct_int(r, 1, 3);
+        q.c = q.groups * ct_int(r, 1, 5);
+        q.oc = q.groups * ct_int(r, 1, 5);
     }
-    q.n = rng_int(r, 1, 3);
+    q.n = ct_int(r, 1, 3);
     const int64_t eff_h = q.p.dil_h * (q.kh - 1) + 1, eff_w = q.p.dil_w * (q.kw - 1) + 1;
     const int64_t min_h = eff_h - q.p.pad_top - q.p.pad_bottom, min_w = eff_w - q.p.pad_left - q.p.pad_right;
-    q.h = (min_h > 1 ? min_h : 1) + rng_int(r, 0, shape == 9 ? 40 : 7);
-    q.w = (min_w > 1 ? min_w : 1) + rng_int(r, 0, shape == 9 ? 40 : 7);
-    q.xk = (view_kind)rng_int(r, 0, VIEW_COUNT - 1);
-    q.yk = (view_kind)rng_int(r, 0, VIEW_COUNT - 1);
-    q.wl = (sc_wlayout)rng_int(r, 0, 2);
-    q.bias = rng_int(r, 0, 1);
+    q.h = (min_h > 1 ? min_h : 1) + ct_int(r, 0, shape == 9 ? 40 : 7);
+    q.w = (min_w > 1 ? min_w : 1) + ct_int(r, 0, shape == 9 ? 40 : 7);
+    q.xk = (view_kind)ct_int(r, 0, VIEW_COUNT - 1);
+    q.yk = (view_kind)ct_int(r, 0, VIEW_COUNT - 1);
+    q.wl = (sc_wlayout)ct_int(r, 0, 2);
+    q.bias = ct_int(r, 0, 1);
     pick_act(r, &q.act);
     return q;
 }
@@ -145,10 +145,10 @@ static problem random_problem(rng *r)
 Test(dense, random_sweep_against_reference, .timeout = 100)
 {
     const uint64_t seed0 = 0x5C0417D0u;
-    rng r = {seed0};
+    ct_rng r = {seed0};
     for (int i = 0; i < 400; ++i) {
-        const uint64_t seed = rng_next(&r);
-        rng pr = {seed};
+        const uint64_t seed = ct_next(&r);
+        ct_rng pr = {seed};
         const problem q = random_problem(&pr);
         check_problem(&q, seed);
     }
@@ -204,13 +204,13 @@ Test(dense, many_tiles)
 /* threads = 0 means the OpenMP default; the result equals the 1-thread result. */
 Test(dense, default_thread_count)
 {
-    rng r = {5};
+    ct_rng r = {5};
     const sc_conv_params p = sc_conv_params_default();
     const sc_wdesc wd = {SC_OIHW, 8, 16, 3, 3};
     const sc_tensor xd = sc_tensor_nhwc(2, 16, 9, 9), yd = sc_tensor_nchw(2, 8, 7, 7);
     float x[2 * 16 * 81], w[8 * 16 * 9], y0[2 * 8 * 49], y1[2 * 8 * 49];
-    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = rng_float(&r);
-    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = ct_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = ct_float(&r);
     cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &xd, x, &yd, y0, 0), SC_OK);
     cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &xd, x, &yd, y1, 1), SC_OK);
     cr_expect_arr_eq(y0, y1, sizeof y0);
@@ -220,15 +220,15 @@ Test(dense, default_thread_count)
  * sanitizer build checks) until the call succeeds; the result then matches the reference. */
 Test(dense, allocation_failures)
 {
-    rng r = {11};
+    ct_rng r = {11};
     sc_conv_params p = sc_conv_params_default();
     p.stride_h = 2;
     p.pad_left = 1;
     const sc_wdesc wd = {SC_HWIO, 6, 4, 3, 2};  /* HWIO on NCHW input: converted weights */
     const sc_tensor xd = sc_tensor_nchw(1, 4, 8, 7), yd = sc_tensor_nhwc(1, 6, 3, 7);
     float x[4 * 56], w[6 * 4 * 6], y[6 * 21], ref[6 * 21], absy[6 * 21];
-    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = rng_float(&r);
-    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = ct_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = ct_float(&r);
     sc_status st = SC_ENOMEM;
     int failures = 0;
     for (uint64_t k = 1; k < 20 && st == SC_ENOMEM; ++k) {
@@ -240,7 +240,7 @@ Test(dense, allocation_failures)
     cr_assert_eq(st, SC_OK, "%s", sc_last_message());
     cr_expect_eq(failures, 2, "two allocations (weights, tile buffers) each failed once");
     cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, NULL, &xd, x, &yd, ref), SC_OK);
-    abs_reference(&p, &wd, w, NULL, &xd, x, &yd, absy);
+    ct_abs_reference(&p, &wd, w, NULL, &xd, x, &yd, absy);
     cr_expect_eq(compare_tol(y, ref, absy, 6 * 21, 24), -1);
 }
 
@@ -250,10 +250,10 @@ Test(dense, allocation_failures)
  * as the reference does. */
 Test(dense, broadcast_input_view)
 {
-    rng r = {99};
+    ct_rng r = {99};
     float buf[6 * 9 * 8], w[6 * 6 * 9], ref[2 * 6 * 9 * 8], got[2 * 6 * 9 * 8], absy[2 * 6 * 9 * 8];
-    for (size_t i = 0; i < sizeof buf / sizeof *buf; ++i) buf[i] = rng_float(&r);
-    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = rng_float(&r);
+    for (size_t i = 0; i < sizeof buf / sizeof *buf; ++i) buf[i] = ct_float(&r);
+    for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = ct_float(&r);
     const sc_tensor views[2] = {
         {.dims = {2, 6, 9, 8}, .strides = {0, 0, 8, 1}},   /* one plane for every (n, c) */
         {.dims = {2, 6, 9, 8}, .strides = {0, 72, 8, 1}},  /* one NCHW image for both n */
@@ -267,7 +267,7 @@ Test(dense, broadcast_input_view)
         for (int v = 0; v < 2; ++v) {
             cr_assert_eq(sc_conv_reference(&p, &wd, w, NULL, NULL, &views[v], buf, &yd, ref), SC_OK,
                          "%s", sc_last_message());
-            abs_reference(&p, &wd, w, NULL, &views[v], buf, &yd, absy);
+            ct_abs_reference(&p, &wd, w, NULL, &views[v], buf, &yd, absy);
             for (size_t i = 0; i < sizeof got / sizeof *got; ++i) got[i] = NAN;
             cr_assert_eq(sc_conv_dense(&p, &wd, w, NULL, NULL, &views[v], buf, &yd, got, 2), SC_OK,
                          "%s", sc_last_message());

@@ -158,7 +158,7 @@ Test(reference, nan_propagates_through_activations)
  * accumulates in a fixed order, so all agree bitwise with the NCHW -> NCHW result. */
 Test(reference, layout_invariance_bitwise)
 {
-    rng r = {20261123};
+    ct_rng r = {20261123};
     const int64_t n = 2, c = 6, h = 7, wi = 6, oc = 4, groups = 2, kh = 3, kw = 2;
     sc_conv_params p = sc_conv_params_default();
     p.groups = groups;
@@ -171,9 +171,9 @@ Test(reference, layout_invariance_bitwise)
     const int64_t nx = n * c * h * wi, ny = n * oc * oh * ow, nw = sc_wdesc_numel(&wd);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *bias = malloc(oc * sizeof *bias);
     float *base = malloc(ny * sizeof *base), *got = malloc(ny * sizeof *got);
-    for (int64_t i = 0; i < nx; ++i) x[i] = rng_float(&r);
-    for (int64_t i = 0; i < nw; ++i) w[i] = rng_float(&r);
-    for (int64_t i = 0; i < oc; ++i) bias[i] = rng_float(&r);
+    for (int64_t i = 0; i < nx; ++i) x[i] = ct_float(&r);
+    for (int64_t i = 0; i < nw; ++i) w[i] = ct_float(&r);
+    for (int64_t i = 0; i < oc; ++i) bias[i] = ct_float(&r);
     const sc_activation act = sc_activation_clamp(-0.5f, 0.75f);
     cr_assert_eq(ref_nchw(&p, &wd, w, bias, &act, n, c, h, wi, x, base, oh, ow), SC_OK);
     for (int xi = 0; xi < VIEW_COUNT; ++xi)
@@ -197,7 +197,7 @@ Test(reference, layout_invariance_bitwise)
  * OIHW result: the reference reads each weight through its layout's index. */
 Test(reference, weight_layouts_agree)
 {
-    rng r = {7};
+    ct_rng r = {7};
     const int64_t n = 1, c = 6, h = 5, wi = 6, oc = 9, groups = 3;
     sc_conv_params p = sc_conv_params_default();
     p.groups = groups;
@@ -208,8 +208,8 @@ Test(reference, weight_layouts_agree)
     const int64_t nx = n * c * h * wi, ny = n * oc * oh * ow, nw = sc_wdesc_numel(&wd);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *w2 = malloc(nw * sizeof *w2);
     float *base = malloc(ny * sizeof *base), *got = malloc(ny * sizeof *got);
-    for (int64_t i = 0; i < nx; ++i) x[i] = rng_float(&r);
-    for (int64_t i = 0; i < nw; ++i) w[i] = rng_float(&r);
+    for (int64_t i = 0; i < nx; ++i) x[i] = ct_float(&r);
+    for (int64_t i = 0; i < nw; ++i) w[i] = ct_float(&r);
     cr_assert_eq(ref_nchw(&p, &wd, w, NULL, NULL, n, c, h, wi, x, base, oh, ow), SC_OK);
     const sc_wlayout to[2] = {SC_OHWI, SC_HWIO};
     for (int t = 0; t < 2; ++t) {
@@ -231,7 +231,7 @@ Test(reference, weight_layouts_agree)
  * convolutions. */
 Test(reference, design_identity_oihw_nchw_equals_hwio_nhwc)
 {
-    rng r = {314159};
+    ct_rng r = {314159};
     const int64_t n = 2, c = 4, h = 6, wi = 5, oc = 6, kh = 3, kw = 3;
     sc_conv_params p = sc_conv_params_default();
     p.groups = 2;
@@ -244,12 +244,12 @@ Test(reference, design_identity_oihw_nchw_equals_hwio_nhwc)
     float *x = malloc(nx * sizeof *x), *xt = malloc(nx * sizeof *xt), *w = malloc(nw * sizeof *w);
     float *wt = malloc(nw * sizeof *wt), *y = malloc(ny * sizeof *y), *yt = malloc(ny * sizeof *yt);
     float *back = malloc(ny * sizeof *back);
-    for (int64_t i = 0; i < nx; ++i) x[i] = rng_float(&r);
-    for (int64_t i = 0; i < nw; ++i) w[i] = rng_float(&r);
+    for (int64_t i = 0; i < nx; ++i) x[i] = ct_float(&r);
+    for (int64_t i = 0; i < nw; ++i) w[i] = ct_float(&r);
     const int64_t xshape[4] = {n, c, h, wi}, wshape[4] = {oc, c / 2, kh, kw};
     const int to_nhwc[4] = {0, 2, 3, 1}, to_hwio[4] = {2, 3, 1, 0}, to_nchw[4] = {0, 3, 1, 2};
-    transpose4(x, xshape, to_nhwc, xt);
-    transpose4(w, wshape, to_hwio, wt);
+    ct_transpose4(x, xshape, to_nhwc, xt);
+    ct_transpose4(w, wshape, to_hwio, wt);
     const sc_tensor xd = sc_tensor_nchw(n, c, h, wi), yd = sc_tensor_nchw(n, oc, oh, ow);
     const sc_tensor xtd = sc_tensor_nhwc(n, c, h, wi), ytd = sc_tensor_nhwc(n, oc, oh, ow);
     const int64_t yshape_nhwc[4] = {n, oh, ow, oc};
@@ -259,11 +259,11 @@ Test(reference, design_identity_oihw_nchw_equals_hwio_nhwc)
         sc_status s2 = dense ? sc_conv_dense(&p, &hwio, wt, NULL, NULL, &xtd, xt, &ytd, yt, 1)
                              : sc_conv_reference(&p, &hwio, wt, NULL, NULL, &xtd, xt, &ytd, yt);
         cr_assert(s1 == SC_OK && s2 == SC_OK, "%s", sc_last_message());
-        transpose4(yt, yshape_nhwc, to_nchw, back);
+        ct_transpose4(yt, yshape_nhwc, to_nchw, back);
         if (dense) {  /* different gemm orders: equal to float rounding, both near the reference */
             float *ref = malloc(ny * sizeof *ref), *absy = malloc(ny * sizeof *absy);
             cr_assert_eq(sc_conv_reference(&p, &oihw, w, NULL, NULL, &xd, x, &yd, ref), SC_OK);
-            abs_reference(&p, &oihw, w, NULL, &xd, x, &yd, absy);
+            ct_abs_reference(&p, &oihw, w, NULL, &xd, x, &yd, absy);
             const int64_t kdim = oihw.icg * kh * kw;
             int64_t bad = compare_tol(y, ref, absy, ny, kdim);
             cr_expect(bad < 0, "dense nchw/oihw y[%lld] = %g, reference %g", (long long)bad,
@@ -384,11 +384,11 @@ Test(reference, invalid_arguments_return_their_status)
  * written out below as the oracle; sconv reads the same buffer with no data movement. */
 Test(reference, tensorflow_depthwise_kernel_is_hwio_with_groups)
 {
-    rng r = {2718};
+    ct_rng r = {2718};
     enum { B = 2, H = 6, W = 5, C = 3, M = 2, KH = 3, KW = 2, OH = H - KH + 1, OW = W - KW + 1 };
     float x[B * H * W * C], k[KH * KW * C * M], want[B * OH * OW * C * M], y[B * OH * OW * C * M];
-    for (int i = 0; i < B * H * W * C; ++i) x[i] = rng_float(&r);
-    for (int i = 0; i < KH * KW * C * M; ++i) k[i] = rng_float(&r);
+    for (int i = 0; i < B * H * W * C; ++i) x[i] = ct_float(&r);
+    for (int i = 0; i < KH * KW * C * M; ++i) k[i] = ct_float(&r);
     for (int b = 0; b < B; ++b)  /* the TensorFlow definition, NHWC in and out */
         for (int i = 0; i < OH; ++i)
             for (int j = 0; j < OW; ++j)

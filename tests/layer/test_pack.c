@@ -4,25 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "core/core.h"
 #include "sconv.h"
 #include "layer/csr_cs.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static uint64_t rng_state;
-static uint32_t rnd(void)  /* xorshift64*, fixed seeds: reproducible */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
-}
+static ct_rng rng_state;  /* random_oihw reseeds it */
+static uint32_t rnd(void) { return ct_u32(&rng_state); }
 
 /* OIHW weights where about `zero_pct` percent are exactly 0, others in +-[0.5, 8.5). */
 static float *random_oihw(const sc_wdesc *wd, int zero_pct, uint64_t seed)
 {
-    rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+    rng_state.s = seed * 0x9E3779B97F4A7C15ULL + 1;
     const int64_t n = wd->oc * wd->icg * wd->kh * wd->kw;
     float *w = malloc((size_t)n * sizeof *w);
     for (int64_t i = 0; i < n; ++i) {

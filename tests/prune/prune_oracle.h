@@ -7,36 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "sconv.h"
-
-/* xorshift64*: fixed seeds, same numbers everywhere */
-static inline uint64_t rng_next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * UINT64_C(2685821657736338717);
-}
 
 /* Weights with many exact ties: integers in [-levels, levels] scaled by 0.25. */
 static inline void fill_ties(float *w, int64_t n, int levels, uint64_t seed)
 {
-    uint64_t s = seed * 2654435761u + 1;
+    ct_rng r = {seed * 2654435761u + 1};
     for (int64_t i = 0; i < n; ++i)
-        w[i] = 0.25f * (float)((int64_t)(rng_next(&s) % (uint64_t)(2 * levels + 1)) - levels);
+        w[i] = 0.25f * (float)((int64_t)(ct_next(&r) % (uint64_t)(2 * levels + 1)) - levels);
 }
 
 /* Distinct magnitudes (no ties): a permutation of 1..n with random signs, scaled. */
 static inline void fill_distinct(float *w, int64_t n, uint64_t seed)
 {
-    uint64_t s = seed * 2654435761u + 7;
+    ct_rng r = {seed * 2654435761u + 7};
     for (int64_t i = 0; i < n; ++i) w[i] = (float)(i + 1) / 8.0f;
     for (int64_t i = n - 1; i > 0; --i) {  /* Fisher-Yates */
-        int64_t j = (int64_t)(rng_next(&s) % (uint64_t)(i + 1));
+        int64_t j = (int64_t)(ct_next(&r) % (uint64_t)(i + 1));
         float t = w[i]; w[i] = w[j]; w[j] = t;
     }
     for (int64_t i = 0; i < n; ++i)
-        if (rng_next(&s) & 1) w[i] = -w[i];
+        if (ct_next(&r) & 1) w[i] = -w[i];
 }
 
 /* Torch rule by counting: unit u is removed iff fewer than n_remove units come before it

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/layer.h"
+#include "common/rng.h"
 #include "core/core.h"
 #include "robust_util.h"
 
@@ -121,11 +123,11 @@ void rb_expect_file(const char *path, const void *data, size_t len)
 
 void rb_fill(float *w, int64_t n, double keep, unsigned seed)
 {
-    unsigned s = seed * 2654435761u + 1;
+    ct_rng r = {seed * 2654435761u + 1};
     for (int64_t i = 0; i < n; ++i) {
-        s = s * 1103515245u + 12345u;
-        const double u = (double)(s >> 8) / (double)(1u << 24);
-        w[i] = u < keep ? (float)((int)(s % 33) - 16) / 8.0f + 0.0625f : 0.0f;
+        const double u = ct_uniform(&r);
+        const int level = (int)(ct_next(&r) % 33);
+        w[i] = u < keep ? (float)(level - 16) / 8.0f + 0.0625f : 0.0f;
     }
 }
 
@@ -197,15 +199,10 @@ sc_layer *rb_layer(const char *name, sc_wlayout layout, int64_t oc, int64_t icg,
     cr_assert(w && b);
     rb_fill(w, n, keep, seed);
     rb_fill(b, oc, 1.0, seed + 100);
-    sc_pack_options po = sc_pack_options_default();
-    po.name = name;
-    po.params = p ? *p : sc_conv_params_default();
-    po.order = order;
-    po.bias = bias ? b : NULL;
-    po.method = "l1";
-    po.method_params = "amount=0.5";
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
+    sc_layer *l = ct_pack(&(ct_layer_spec){.wd = wd, .params = p, .order = order,
+                                           .bias = bias ? b : NULL, .name = name,
+                                           .method = "l1", .method_params = "amount=0.5"},
+                          w, NULL);
     free(w);
     free(b);
     return l;

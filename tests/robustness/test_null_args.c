@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/layer.h"
 #include "robust_util.h"
 #include "sconv.h"
 
@@ -50,11 +51,7 @@ static char dir[256], sconv_path[512], npy_path[512];
 
 static sc_layer *layer(void)
 {
-    sc_pack_options po = sc_pack_options_default();
-    po.params = prm;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
-    return l;
+    return ct_pack(&(ct_layer_spec){.wd = wd, .params = &prm}, w, NULL);
 }
 
 static void setup(void)

@@ -1,27 +1,44 @@
-/* tests/sparse/conv_test_util.h: shared helpers of the engine tests: random layers, layouts, tolerance */
+/* tests/sparse/conv_test_util.h: helpers of the engine tests: activation layouts, kernel sweeps */
 #ifndef CONV_TEST_UTIL_H
 #define CONV_TEST_UTIL_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/compare.h"
+#include "common/layer.h"
+#include "common/rng.h"
 #include "sconv.h"
 #include "sparse/ukernels/spmm.h"
 
-typedef struct ct_rng { uint64_t s; } ct_rng;
-
-static inline double ct_uniform(ct_rng *r)  /* [0, 1), xorshift64* */
+/* The random geometry the sweeps share, drawn in this order: kernel kh x kw in 1..k_max
+ * (square 60% of the time), strides 1..3 (equal 70%), dilations 1..2, padding 0..pad_max per
+ * side. Configuration idx % 7 == 3 is pointwise (1x1, stride 1, no padding), and with
+ * unpadded_turn idx % 7 == 5 has no padding. */
+static inline void ct_random_geometry(ct_rng *r, int idx, int64_t k_max, int64_t pad_max,
+                                      bool unpadded_turn, int64_t *kh, int64_t *kw,
+                                      sc_conv_params *p)
 {
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return (double)((r->s * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-static inline int64_t ct_int(ct_rng *r, int64_t lo, int64_t hi)  /* [lo, hi] */
-{
-    return lo + (int64_t)(ct_uniform(r) * (double)(hi - lo + 1));
+    *kh = ct_int(r, 1, k_max);
+    *kw = ct_uniform(r) < 0.6 ? *kh : ct_int(r, 1, k_max);
+    p->stride_h = ct_int(r, 1, 3);
+    p->stride_w = ct_uniform(r) < 0.7 ? p->stride_h : ct_int(r, 1, 3);
+    p->dil_h = ct_int(r, 1, 2);
+    p->dil_w = ct_int(r, 1, 2);
+    p->pad_top = ct_int(r, 0, pad_max);
+    p->pad_bottom = ct_int(r, 0, pad_max);
+    p->pad_left = ct_int(r, 0, pad_max);
+    p->pad_right = ct_int(r, 0, pad_max);
+    if (idx % 7 == 3) {  /* the in-place and direct-output paths */
+        *kh = *kw = 1;
+        p->stride_h = p->stride_w = 1;
+        p->pad_top = p->pad_bottom = p->pad_left = p->pad_right = 0;
+    } else if (unpadded_turn && idx % 7 == 5) {
+        p->pad_top = p->pad_bottom = p->pad_left = p->pad_right = 0;
+    }
 }
 
 /* Activation layouts the tests cross: dense NCHW, dense NHWC, a channel slice (2 channels
@@ -79,24 +96,6 @@ static inline sc_tensor ct_layout(int kind, int64_t n, int64_t c, int64_t h, int
     }
     *len = n * c * h * w;
     return t;
-}
-
-/* The per-element tolerance scale sum_j |w_j x_j| + |bias|, from the reference
- * convolution on absolute values (no activation). */
-static inline sc_status ct_scale(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
-                                 const float *bias, const sc_tensor *xd, const float *x,
-                                 int64_t xlen, const sc_tensor *yd, float *scale, int64_t ylen)
-{
-    const int64_t nw = wd->oc * wd->icg * wd->kh * wd->kw;
-    float *aw = malloc((size_t)nw * sizeof *aw), *ax = malloc((size_t)xlen * sizeof *ax);
-    float *ab = bias ? malloc((size_t)wd->oc * sizeof *ab) : NULL;
-    for (int64_t i = 0; i < nw; ++i) aw[i] = fabsf(w[i]);
-    for (int64_t i = 0; i < xlen; ++i) ax[i] = fabsf(x[i]);
-    for (int64_t i = 0; bias && i < wd->oc; ++i) ab[i] = fabsf(bias[i]);
-    (void)ylen;
-    sc_status st = sc_conv_reference(p, wd, aw, ab, NULL, xd, ax, yd, scale);
-    free(aw), free(ax), free(ab);
-    return st;
 }
 
 #endif

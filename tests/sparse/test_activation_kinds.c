@@ -19,25 +19,13 @@ static float clamp_by_hand(sc_act_kind kind, float v)
     return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
 }
 
+/* Weights uniform in [-4, 4), half of them pruned: outputs well above 6 and below 0. */
 static sc_layer *random_layer(const sc_wdesc *wd, const sc_conv_params *p, uint64_t seed,
                               float *bias)
 {
     ct_rng r = {seed};
-    const int64_t nw = sc_wdesc_numel(wd);
-    float *w = malloc((size_t)nw * sizeof *w);
-    uint8_t *mask = malloc((size_t)nw);
-    for (int64_t i = 0; i < nw; ++i) {
-        w[i] = (float)(8 * ct_uniform(&r) - 4);  /* outputs well above 6 and below 0 */
-        mask[i] = ct_uniform(&r) >= 0.5;
-    }
-    for (int64_t o = 0; o < wd->oc; ++o) bias[o] = (float)(ct_uniform(&r) - 0.5);
-    sc_pack_options po = sc_pack_options_default();
-    po.params = *p;
-    po.bias = bias;
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
-    free(w), free(mask);
-    return layer;
+    return ct_random_layer(&r, &(ct_layer_spec){.wd = *wd, .params = p, .sparsity = 0.5,
+                                                .w_max = 4, .draw_bias = bias});
 }
 
 /* Plan and run one forward operator; false when the kernel choice is not on this CPU. */

@@ -44,23 +44,7 @@ static bw_cfg random_cfg(ct_rng *r, int idx, int transpose)
     bw_cfg c;
     memset(&c, 0, sizeof c);
     c.p = sc_conv_params_default();
-    c.kh = ct_int(r, 1, 5);
-    c.kw = ct_uniform(r) < 0.6 ? c.kh : ct_int(r, 1, 5);
-    c.p.stride_h = ct_int(r, 1, 3);
-    c.p.stride_w = ct_uniform(r) < 0.7 ? c.p.stride_h : ct_int(r, 1, 3);
-    c.p.dil_h = ct_int(r, 1, 2);
-    c.p.dil_w = ct_int(r, 1, 2);
-    c.p.pad_top = ct_int(r, 0, 3);
-    c.p.pad_bottom = ct_int(r, 0, 3);
-    c.p.pad_left = ct_int(r, 0, 3);
-    c.p.pad_right = ct_int(r, 0, 3);
-    if (idx % 7 == 3) {  /* pointwise: dY read in place, direct stores */
-        c.kh = c.kw = 1;
-        c.p.stride_h = c.p.stride_w = 1;
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    } else if (idx % 7 == 5) {
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    }
+    ct_random_geometry(r, idx, 5, 3, true, &c.kh, &c.kw, &c.p);
     const int gk = (int)ct_int(r, 0, 4);
     int64_t icg = ct_int(r, 1, 6), ocg = ct_int(r, 1, 6);
     c.groups = gk <= 1 ? 1 : gk == 2 ? 2 : gk == 3 ? 3 : ct_int(r, 2, 6);
@@ -94,63 +78,14 @@ static bw_cfg random_cfg(ct_rng *r, int idx, int transpose)
     return c;
 }
 
-static float *rand_buf(ct_rng *r, int64_t len)
-{
-    float *b = malloc((size_t)len * sizeof *b);
-    for (int64_t i = 0; i < len; ++i) b[i] = (float)(2 * ct_uniform(r) - 1);
-    return b;
-}
-
-/* Compare the 1- and 2-thread outputs with the reference: tolerance 1e-5 on the scale
- * sum |w||in| (+|bias|), bitwise equality across thread counts, untouched outside the view
- * (scale < 0 there). Returns 1 on a mismatch. */
-static int compare(const char *what, int64_t len, const float *ref, const float *scale,
-                   const float *y1, const float *y2)
-{
-    for (int64_t i = 0; i < len; ++i) {
-        if (scale[i] < 0) {
-            if (y1[i] != -999.0f || y2[i] != -999.0f) {
-                cr_log_error("%s: element %lld outside the output view was written", what,
-                             (long long)i);
-                return 1;
-            }
-            continue;
-        }
-        const double tol = 1e-5 * scale[i] + 1e-6;
-        if (!(fabs((double)y1[i] - ref[i]) <= tol)) {
-            cr_log_error("%s: out[%lld] = %.9g, reference %.9g (scale %g)", what, (long long)i,
-                         (double)y1[i], (double)ref[i], (double)scale[i]);
-            return 1;
-        }
-        if (memcmp(&y1[i], &y2[i], sizeof(float)) != 0) {
-            cr_log_error("%s: 1 and 2 threads differ at %lld: %.9g vs %.9g", what, (long long)i,
-                         (double)y1[i], (double)y2[i]);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Random weights of wd pruned at the sparsity; w keeps the pruned dense copy. */
 static sc_layer *make_layer(ct_rng *r, const sc_wdesc *wd, const bw_cfg *c, float *w,
                             const char *what)
 {
-    const int64_t nw = sc_wdesc_numel(wd);
-    uint8_t *mask = malloc((size_t)nw);
-    float *full = rand_buf(r, nw);
-    for (int64_t i = 0; i < nw; ++i) {
-        mask[i] = ct_uniform(r) >= c->sparsity;
-        w[i] = mask[i] ? full[i] : 0.0f;
-    }
-    sc_pack_options po = sc_pack_options_default();
-    po.params = c->p;
-    po.order = c->order;
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(wd, full, mask, &po, &layer), SC_OK, "%s: %s", what,
-                 sc_last_message());
-    free(mask);
-    free(full);
-    return layer;
+    return ct_random_layer(r, &(ct_layer_spec){.wd = *wd, .params = &c->p, .order = c->order,
+                                               .sparsity = c->sparsity,
+                                               .masks_after_weights = true, .pruned = w,
+                                               .what = what});
 }
 
 static int run_bwd(const bw_cfg *c, int idx, ct_rng *r)
@@ -166,13 +101,13 @@ static int run_bwd(const bw_cfg *c, int idx, ct_rng *r)
     int64_t ioff, ilen, ooff, olen;
     const sc_tensor dyd = ct_layout(c->xl, c->n, c->oc, oh, ow, &ioff, &ilen);
     const sc_tensor dxd = ct_layout(c->yl, c->n, c->ic, c->h, c->w, &ooff, &olen);
-    float *dy = rand_buf(r, ilen), *ady = malloc((size_t)ilen * sizeof *ady);
+    float *dy = ct_float_buf(r, ilen), *ady = malloc((size_t)ilen * sizeof *ady);
     float *aw = malloc((size_t)sc_wdesc_numel(&wd) * sizeof *aw);
     for (int64_t i = 0; i < ilen; ++i) ady[i] = fabsf(dy[i]);
     for (int64_t i = 0; i < sc_wdesc_numel(&wd); ++i) aw[i] = fabsf(w[i]);
     float *ref = malloc((size_t)olen * sizeof *ref), *scale = malloc((size_t)olen * sizeof *ref);
     float *y1 = malloc((size_t)olen * sizeof *y1), *y2 = malloc((size_t)olen * sizeof *y2);
-    for (int64_t i = 0; i < olen; ++i) ref[i] = scale[i] = y1[i] = y2[i] = -999.0f;
+    for (int64_t i = 0; i < olen; ++i) ref[i] = scale[i] = y1[i] = y2[i] = CT_UNSET;
     cr_assert_eq(sc_conv_bwd_data_reference(&c->p, &wd, w, &dyd, dy + ioff, &dxd, ref + ooff),
                  SC_OK, "%s: %s", what, sc_last_message());
     cr_assert_eq(sc_conv_bwd_data_reference(&c->p, &wd, aw, &dyd, ady + ioff, &dxd,
@@ -189,7 +124,7 @@ static int run_bwd(const bw_cfg *c, int idx, ct_rng *r)
                      what, sc_last_message());
         sc_conv_bwd_destroy(op);
     }
-    const int bad = compare(what, olen, ref, scale, y1, y2);
+    const int bad = ct_check_runs(what, olen, ref, scale, y1, y2);
     sc_layer_destroy(layer);
     free(w), free(aw), free(dy), free(ady), free(ref), free(scale), free(y1), free(y2);
     return bad;
@@ -217,15 +152,15 @@ static int run_transpose(const bw_cfg *c, int idx, ct_rng *r)
     int64_t ioff, ilen, ooff, olen;
     const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &ioff, &ilen);
     const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &ooff, &olen);
-    float *x = rand_buf(r, ilen), *ax = malloc((size_t)ilen * sizeof *ax);
-    float *bias = rand_buf(r, c->oc), *ab = malloc((size_t)c->oc * sizeof *ab);
+    float *x = ct_float_buf(r, ilen), *ax = malloc((size_t)ilen * sizeof *ax);
+    float *bias = ct_float_buf(r, c->oc), *ab = malloc((size_t)c->oc * sizeof *ab);
     float *aw = malloc((size_t)sc_wdesc_numel(&wd) * sizeof *aw);
     for (int64_t i = 0; i < ilen; ++i) ax[i] = fabsf(x[i]);
     for (int64_t i = 0; i < c->oc; ++i) ab[i] = fabsf(bias[i]);
     for (int64_t i = 0; i < sc_wdesc_numel(&wd); ++i) aw[i] = fabsf(w[i]);
     float *ref = malloc((size_t)olen * sizeof *ref), *scale = malloc((size_t)olen * sizeof *ref);
     float *y1 = malloc((size_t)olen * sizeof *y1), *y2 = malloc((size_t)olen * sizeof *y2);
-    for (int64_t i = 0; i < olen; ++i) ref[i] = scale[i] = y1[i] = y2[i] = -999.0f;
+    for (int64_t i = 0; i < olen; ++i) ref[i] = scale[i] = y1[i] = y2[i] = CT_UNSET;
     const float *b = c->bias ? bias : NULL;
     cr_assert_eq(sc_conv_transpose_reference(&tp, &wd, w, b, &c->act, &xd, x + ioff, &yd,
                                              ref + ooff), SC_OK, "%s: %s", what,
@@ -247,7 +182,7 @@ static int run_transpose(const bw_cfg *c, int idx, ct_rng *r)
                      "%s: %s", what, sc_last_message());
         sc_conv_transpose_destroy(op);
     }
-    const int bad = compare(what, olen, ref, scale, y1, y2);
+    const int bad = ct_check_runs(what, olen, ref, scale, y1, y2);
     sc_layer_destroy(layer);
     free(w), free(aw), free(x), free(ax), free(bias), free(ab);
     free(ref), free(scale), free(y1), free(y2);

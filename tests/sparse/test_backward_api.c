@@ -11,11 +11,9 @@ static sc_layer *row_layer(float a, float b, int64_t stride_w)
 {
     const sc_wdesc wd = {SC_OIHW, 1, 1, 1, 2};
     const float w[2] = {a, b};
-    sc_pack_options po = sc_pack_options_default();
-    po.params.stride_w = stride_w;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
-    return l;
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_w = stride_w;
+    return ct_pack(&(ct_layer_spec){.wd = wd, .params = &p}, w, NULL);
 }
 
 Test(backward_api, hand_computed_backward_data_and_the_stride_ambiguity)
@@ -83,12 +81,7 @@ Test(backward_api, hand_computed_conv_transpose_with_bias_output_padding_and_rel
 Test(backward_api, hand_computed_masked_weight_gradient)
 {
     /* dW = [sum_j dy[j] x[2j], sum_j dy[j] x[2j+1]]; with b pruned only dW_a is returned */
-    const sc_wdesc wd = {SC_OIHW, 1, 1, 1, 2};
-    const float w[2] = {2.0f, 0.0f};
-    sc_pack_options po = sc_pack_options_default();
-    po.params.stride_w = 2;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK);
+    sc_layer *l = row_layer(2.0f, 0.0f, 2);
     const float x[4] = {1, 2, 3, 4}, dy[2] = {0.5f, -1.0f};
     const sc_tensor xd = sc_tensor_nchw(1, 1, 1, 4), dyd = sc_tensor_nchw(1, 1, 1, 2);
     float dw[2] = {9, 9};
@@ -176,11 +169,10 @@ Test(backward_api, every_allocation_failure_is_clean)
     const sc_wdesc wd = {SC_OIHW, 6, 4, 3, 3};
     float w[6 * 4 * 9];
     for (int i = 0; i < 6 * 4 * 9; ++i) w[i] = ct_uniform(&r) < 0.5 ? 0.0f : 1.0f + i % 5;
-    sc_pack_options po = sc_pack_options_default();
-    po.params.stride_h = po.params.stride_w = 2;
-    po.params.pad_top = po.params.pad_left = 1;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK);
+    sc_conv_params p = sc_conv_params_default();
+    p.stride_h = p.stride_w = 2;
+    p.pad_top = p.pad_left = 1;
+    sc_layer *l = ct_pack(&(ct_layer_spec){.wd = wd, .params = &p}, w, NULL);
     const sc_tensor xd = sc_tensor_nhwc(2, 4, 7, 6), yd = sc_tensor_nchw(2, 6, 3, 3);
     float x[2 * 4 * 7 * 6], dy[2 * 6 * 3 * 3], out[2 * 4 * 7 * 6], dw[6 * 4 * 9];
     for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = (float)ct_uniform(&r);

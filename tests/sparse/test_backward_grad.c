@@ -38,21 +38,7 @@ static g_cfg random_cfg(ct_rng *r, int idx, int tiny)
     g_cfg c;
     memset(&c, 0, sizeof c);
     c.p = sc_conv_params_default();
-    c.kh = ct_int(r, 1, tiny ? 3 : 5);
-    c.kw = ct_uniform(r) < 0.6 ? c.kh : ct_int(r, 1, tiny ? 3 : 5);
-    c.p.stride_h = ct_int(r, 1, 3);
-    c.p.stride_w = ct_uniform(r) < 0.7 ? c.p.stride_h : ct_int(r, 1, 3);
-    c.p.dil_h = ct_int(r, 1, 2);
-    c.p.dil_w = ct_int(r, 1, 2);
-    c.p.pad_top = ct_int(r, 0, 2);
-    c.p.pad_bottom = ct_int(r, 0, 2);
-    c.p.pad_left = ct_int(r, 0, 2);
-    c.p.pad_right = ct_int(r, 0, 2);
-    if (idx % 7 == 3) {  /* pointwise: x and dY read in place by the weight gradient */
-        c.kh = c.kw = 1;
-        c.p.stride_h = c.p.stride_w = 1;
-        c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = 0;
-    }
+    ct_random_geometry(r, idx, tiny ? 3 : 5, 2, false, &c.kh, &c.kw, &c.p);
     const int gk = (int)ct_int(r, 0, 3);
     int64_t icg = ct_int(r, 1, tiny ? 3 : 6), ocg = ct_int(r, 1, tiny ? 3 : 6);
     c.groups = gk <= 1 ? 1 : gk == 2 ? 2 : 3;
@@ -72,31 +58,12 @@ static g_cfg random_cfg(ct_rng *r, int idx, int tiny)
     return c;
 }
 
-static float *rand_buf(ct_rng *r, int64_t len)
-{
-    float *b = malloc((size_t)len * sizeof *b);
-    for (int64_t i = 0; i < len; ++i) b[i] = (float)(2 * ct_uniform(r) - 1);
-    return b;
-}
-
 /* A layer with random weights pruned at c's sparsity; w gets the pruned dense OIHW copy. */
 static sc_layer *make_layer(ct_rng *r, const g_cfg *c, const sc_wdesc *wd, float *w)
 {
-    const int64_t nw = sc_wdesc_numel(wd);
-    uint8_t *mask = malloc((size_t)nw);
-    float *full = rand_buf(r, nw);
-    for (int64_t i = 0; i < nw; ++i) {
-        mask[i] = ct_uniform(r) >= c->sparsity;
-        w[i] = mask[i] ? full[i] : 0.0f;
-    }
-    sc_pack_options po = sc_pack_options_default();
-    po.params = c->p;
-    po.order = c->order;
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(wd, full, mask, &po, &layer), SC_OK, "%s", sc_last_message());
-    free(mask);
-    free(full);
-    return layer;
+    return ct_random_layer(r, &(ct_layer_spec){.wd = *wd, .params = &c->p, .order = c->order,
+                                               .sparsity = c->sparsity,
+                                               .masks_after_weights = true, .pruned = w});
 }
 
 /* OIHW index of the layer's nonzero j (row o, column k in the pack order). */
@@ -123,7 +90,7 @@ static int run_wgrad(const g_cfg *c, int idx, ct_rng *r)
     int64_t xoff, xlen, yoff, ylen;
     const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
     const sc_tensor dyd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
-    float *x = rand_buf(r, xlen), *dy = rand_buf(r, ylen);
+    float *x = ct_float_buf(r, xlen), *dy = ct_float_buf(r, ylen);
     float *ax = malloc((size_t)xlen * sizeof *ax), *ady = malloc((size_t)ylen * sizeof *ady);
     for (int64_t i = 0; i < xlen; ++i) ax[i] = fabsf(x[i]);
     for (int64_t i = 0; i < ylen; ++i) ady[i] = fabsf(dy[i]);
@@ -214,7 +181,7 @@ static int run_adjoint(const g_cfg *c, int idx, ct_rng *r)
     int64_t xoff, xlen, yoff, ylen;
     const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
     const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
-    float *x = rand_buf(r, xlen), *dy = rand_buf(r, ylen);
+    float *x = ct_float_buf(r, xlen), *dy = ct_float_buf(r, ylen);
     float *y = calloc((size_t)ylen, sizeof *y), *dx = calloc((size_t)xlen, sizeof *dx);
     float *yr = calloc((size_t)ylen, sizeof *y), *dxr = calloc((size_t)xlen, sizeof *dx);
     /* sparse forward (conv.h) and sparse backward */
@@ -307,7 +274,7 @@ Test(backward_grad, weight_gradient_by_finite_differences)
         const sc_tensor xd = sc_tensor_nchw(c.n, c.ic, c.h, c.w);
         const sc_tensor yd = sc_tensor_nchw(c.n, c.oc, oh, ow);
         const int64_t ylen = sc_tensor_numel(&yd);
-        float *x = rand_buf(&r, sc_tensor_numel(&xd)), *dy = rand_buf(&r, ylen);
+        float *x = ct_float_buf(&r, sc_tensor_numel(&xd)), *dy = ct_float_buf(&r, ylen);
         float *y = malloc((size_t)ylen * sizeof *y);
         sc_csr_view v;
         sc_layer_get_csr(layer, &v);

@@ -15,23 +15,9 @@ static sc_layer *make_layer(const sc_wdesc *wd, const sc_conv_params *p, double 
                             sc_pack_order order, uint64_t seed, float *wpruned, float *bias)
 {
     ct_rng r = {seed};
-    const int64_t nw = sc_wdesc_numel(wd);
-    float *w = malloc((size_t)nw * sizeof *w);
-    uint8_t *mask = malloc((size_t)nw);
-    for (int64_t i = 0; i < nw; ++i) {
-        w[i] = (float)(2 * ct_uniform(&r) - 1);
-        mask[i] = ct_uniform(&r) >= sparsity;
-        wpruned[i] = mask[i] ? w[i] : 0.0f;
-    }
-    for (int64_t o = 0; bias && o < wd->oc; ++o) bias[o] = (float)(ct_uniform(&r) - 0.5);
-    sc_pack_options po = sc_pack_options_default();
-    po.params = *p;
-    po.order = order;
-    po.bias = bias;
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
-    free(w), free(mask);
-    return layer;
+    return ct_random_layer(&r, &(ct_layer_spec){.wd = *wd, .params = p, .order = order,
+                                                .sparsity = sparsity, .draw_bias = bias,
+                                                .pruned = wpruned});
 }
 
 /* Plan + run op on random x in the given descriptors and compare with the reference. */
@@ -48,23 +34,13 @@ static void check_against_reference(sc_conv *op, const sc_conv_params *p, const 
     float *ref = malloc((size_t)ylen * 4), *scale = malloc((size_t)ylen * 4);
     ct_rng r = {77};
     for (int64_t i = 0; i < xlen; ++i) x[i] = (float)(2 * ct_uniform(&r) - 1);
-    for (int64_t i = 0; i < ylen; ++i) y[i] = ref[i] = scale[i] = -999.0f;
+    for (int64_t i = 0; i < ylen; ++i) y[i] = ref[i] = scale[i] = CT_UNSET;
     cr_assert_eq(sc_conv_reference(p, wd, wpruned, bias, act, &xd, x + xoff, &yd, ref + yoff),
                  SC_OK, "%s", sc_last_message());
-    cr_assert_eq(ct_scale(p, wd, wpruned, bias, &xd, x + xoff, xlen - xoff, &yd, scale + yoff,
-                          ylen), SC_OK);
+    ct_abs_reference(p, wd, wpruned, bias, &xd, x + xoff, &yd, scale + yoff);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s: %s", what, sc_last_message());
     cr_assert_eq(sc_conv_run(op, x + xoff, y + yoff), SC_OK, "%s: %s", what, sc_last_message());
-    int bad = 0;
-    for (int64_t i = 0; i < ylen && bad < 3; ++i) {
-        const double tol = scale[i] < 0 ? 0.0 : 1e-5 * scale[i] + 1e-6;
-        if (!(fabs((double)y[i] - ref[i]) <= tol)) {
-            cr_log_error("%s: y[%lld] = %.9g, reference %.9g", what, (long long)i, (double)y[i],
-                         (double)ref[i]);
-            ++bad;
-        }
-    }
-    cr_expect_eq(bad, 0, "%s", what);
+    cr_expect_eq(ct_check_runs(what, ylen, ref, scale, y, y), 0, "%s", what);
     free(x), free(y), free(ref), free(scale);
 }
 
@@ -674,7 +650,7 @@ Test(conv_api, short_rest_joins_the_last_tile)
             if (cases[i].tiles == 0) {
                 cr_expect_eq(op->sp.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
-            } else if (sc_spmm_find(isa, 72)) {
+            } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
                 cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", whatk);
                 ++joined;
@@ -778,7 +754,7 @@ Test(conv_api, misaligned_channel_stride_in_place_on_threads)
         for (size_t k = 0; k < sizeof every_kernel / sizeof every_kernel[0]; ++k) {
             const sc_isa isa = sc_kernel_isa(every_kernel[k]);
             if (!sc_isa_available(isa)) continue;
-            const int64_t tiles = sc_spmm_find(isa, 72) ? 3 : 4;
+            const int64_t tiles = sc_spmm_find(sc_isa_features(isa), 72, 1) ? 3 : 4;
             char what[128];
             snprintf(what, sizeof what, "%lld -> %lld @14x14, sparsity %.2f, NCHW -> %s, "
                      "kernel %s", (long long)IC, (long long)OC, cases[i].sparsity,

@@ -77,12 +77,8 @@ Test(conv_csparse, sparse_engine_matches_cs_gaxpy)
         double *ref = malloc((size_t)yn * sizeof *ref);
         for (int64_t i = 0; i < xn; ++i) x[i] = (float)(2 * ct_uniform(&r) - 1);
         oracle(&p, &wd, w, bias, c->n, c->h, c->w, x, oh, ow, ref);
-        sc_pack_options po = sc_pack_options_default();
-        po.params = p;
-        po.order = c->order;
-        po.bias = bias;
-        sc_layer *layer = NULL;
-        cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &layer), SC_OK, "%s", sc_last_message());
+        sc_layer *layer = ct_pack(&(ct_layer_spec){.wd = wd, .params = &p, .order = c->order,
+                                                   .bias = bias}, w, NULL);
         for (int kern = 0; kern < 2; ++kern) {
             sc_conv_options opt = sc_conv_options_default();
             opt.engine = SC_ENGINE_SPARSE;

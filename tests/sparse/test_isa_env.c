@@ -32,20 +32,10 @@ static const char *suffix(sc_isa isa)
  * dense OIHW copy. */
 static sc_layer *make_layer(double sparsity, int blocks, float *wp)
 {
-    const sc_wdesc wd = {SC_OIHW, 16, 16, 1, 1};
-    float w[256];
-    uint8_t mask[256];
     ct_rng r = {7};
-    for (int i = 0; i < 256; ++i) {
-        w[i] = (float)(2 * ct_uniform(&r) - 1);
-        mask[i] = ct_uniform(&r) >= sparsity;
-    }
-    for (int i = 0; blocks && i < 256; ++i) mask[i] = mask[i % 16 + (i / 64) * 64];
-    for (int i = 0; i < 256; ++i) wp[i] = mask[i] ? w[i] : 0.0f;
-    sc_pack_options po = sc_pack_options_default();
-    sc_layer *layer = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, mask, &po, &layer), SC_OK, "%s", sc_last_message());
-    return layer;
+    return ct_random_layer(&r, &(ct_layer_spec){.wd = {SC_OIHW, 16, 16, 1, 1},
+                                                .sparsity = sparsity, .block = blocks ? 4 : 0,
+                                                .pruned = wp});
 }
 
 Test(isa_env, the_process_level_is_the_capped_one)
@@ -77,8 +67,10 @@ Test(isa_env, auto_plans_use_the_capped_family)
     char name[64];
     snprintf(name, sizeof name, "spmm_f32_64%s", suffix(want));
     cr_expect_str_eq(ch.kernel, name);
-    for (int k = 0; k < 4; ++k)
-        cr_expect_eq(op->sp.kern[k]->isa, want, "kernel %s", op->sp.kern[k]->name);
+    cr_expect_eq(op->sp.kit.n_chain, 4, "widths 64, 32, 16, 8");
+    for (int k = 0; k < op->sp.kit.n_chain; ++k)
+        cr_expect_eq(op->sp.kit.chain[k]->need, sc_isa_features(want), "kernel %s",
+                     op->sp.kit.chain[k]->name);
     /* the transposes have an AVX2 version only: AVX-512 plans take it too */
     cr_expect(op->sp.transpose8 == (want >= SC_ISA_AVX2 ? sc_transpose8_f32__avx2
                                                        : sc_transpose8_f32__ref));

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "common/layer.h"
 #include "sconv.h"
 #include "sparse/backward_impl.h"
 #include "sparse/conv_impl.h"
@@ -16,11 +17,9 @@ static sc_layer *make_layer(void)
     const sc_wdesc wd = {SC_OIHW, C, C, 3, 3};
     float w[C * C * 9];
     for (int i = 0; i < C * C * 9; ++i) w[i] = (i % 3) ? (float)(i % 7) - 3.0f : 0.0f;
-    sc_pack_options po = sc_pack_options_default();
-    po.params.pad_top = po.params.pad_left = po.params.pad_bottom = po.params.pad_right = 1;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
-    return l;
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    return ct_pack(&(ct_layer_spec){.wd = wd, .params = &p}, w, NULL);
 }
 
 static void fill(float *a, int n)

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "common/layer.h"
 #include "sconv.h"
 
 /* A dense 4 -> 4 3x3 layer (144 stored values) with a bias, pad 1, on 1 x 4 x 6 x 6: x, y,
@@ -14,12 +15,9 @@ static sc_layer *make_layer(void)
     const sc_wdesc wd = {SC_OIHW, C, C, 3, 3};
     float w[N_W], bias[C] = {0.5f, -0.25f, 1.0f, 2.0f};
     for (int i = 0; i < N_W; ++i) w[i] = (float)((i * 7) % 13 + 1) / 8.0f;  /* no zeros */
-    sc_pack_options po = sc_pack_options_default();
-    po.params.pad_top = po.params.pad_left = po.params.pad_bottom = po.params.pad_right = 1;
-    po.bias = bias;
-    sc_layer *l = NULL;
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK, "%s", sc_last_message());
-    return l;
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    return ct_pack(&(ct_layer_spec){.wd = wd, .params = &p, .bias = bias}, w, NULL);
 }
 
 static void fill(float *a, int n, int seed)

@@ -1,20 +1,15 @@
-/* tests/sparse/test_ukernel_spmm.c: every SpMM kernel of spmm_list.inc against a double-precision oracle */
+/* tests/sparse/test_ukernel_spmm.c: every SpMM kernel of spmm_rows.inc and spmm_blocks.inc against a double-precision oracle */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "sparse/ukernels/spmm.h"
 
-static uint64_t rng_state;
-static double rnd(void)  /* uniform [0, 1), xorshift64* */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
+static ct_rng rng_state;  /* the cases reseed it */
+static double rnd(void) { return ct_uniform(&rng_state); }
 
 static int n_skipped;
 
@@ -22,9 +17,9 @@ static int n_skipped;
  * the planner use. */
 static int usable(const sc_spmm_info *k)
 {
-    if (k->isa <= sc_cpu_isa_hw()) return 1;
+    if (sc_cpu_set_has(sc_cpu_features_hw(), k->need)) return 1;
     ++n_skipped;
-    fprintf(stderr, "test_ukernel_spmm: skipping %s (CPU lacks the ISA), %d skipped so far\n",
+    fprintf(stderr, "test_ukernel_spmm: skipping %s (CPU lacks its features), %d skipped so far\n",
             k->name, n_skipped);
     return 0;
 }
@@ -69,7 +64,7 @@ static float start_y(const spmm_case *c, size_t o, size_t p)
  * untouched padding. Returns the number of failures (also reported). */
 static int check_case(const sc_spmm_info *kern, const spmm_case *c)
 {
-    rng_state = c->seed * 0x9E3779B97F4A7C15ull + 1;
+    rng_state.s = c->seed * 0x9E3779B97F4A7C15ull + 1;
     /* block kernels (rows 4) take channels in groups of 4 sharing their columns */
     const size_t R = kern->rows, n_oc = (c->n_oc + R - 1) / R * R;
     const size_t ld = c->mr;  /* input rows packed back to back: no slack after the last */
@@ -266,8 +261,8 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
 {
     int pairs = 0;
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
-        if (kern->isa == SC_ISA_NONE || !usable(kern)) continue;
-        const sc_spmm_info *twin = sc_spmm_find_rows(SC_ISA_NONE, kern->mr, kern->rows);
+        if (kern->need == 0 || !usable(kern)) continue;
+        const sc_spmm_info *twin = sc_spmm_find(0, kern->mr, kern->rows);
         cr_assert_not_null(twin, "%s has no portable twin", kern->name);
         cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
         enum { K = 40, OCMAX = 4, TW = 72 };  /* TW: the widest kernel */
@@ -275,7 +270,7 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
         float x[K * TW], w[OCMAX * (K + 1)], y1[OCMAX * TW], y2[OCMAX * TW];
         int32_t off[OCMAX * K];
         uint32_t nnz[OCMAX];
-        rng_state = 99;
+        rng_state.s = 99;
         for (int i = 0; i < K * TW; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int g = 0; g < OC; g += R) {
@@ -312,15 +307,15 @@ Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
 {
     int pairs = 0;
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
-        if (kern->isa != SC_ISA_AVX512 || !usable(kern)) continue;
-        const sc_spmm_info *twin = sc_spmm_find_rows(SC_ISA_AVX2, kern->mr, kern->rows);
+        if (kern->need != SC_CPU_X86_AVX512 || !usable(kern)) continue;
+        const sc_spmm_info *twin = sc_spmm_find(SC_CPU_X86_AVX2, kern->mr, kern->rows);
         cr_assert_not_null(twin, "%s has no AVX2 twin", kern->name);
         cr_assert_eq(twin->partial, kern->partial, "%s: twin differs in partial", kern->name);
         enum { K = 37, OC = 5, YS = 72 };  /* YS: row stride with 8 guard floats */
         float x[K * 64], w[OC * (K + 1)], y1[OC * YS], y2[OC * YS];
         int32_t off[OC * K];
         uint32_t nnz[OC];
-        rng_state = 4242 + kern->mr;
+        rng_state.s = 4242 + kern->mr;
         for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int o = 0; o < OC; ++o) {
@@ -357,13 +352,13 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
     int pairs = 0;
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
         if (kern->rows != 4 || !usable(kern)) continue;
-        const sc_spmm_info *row = sc_spmm_find(kern->isa, kern->mr);
+        const sc_spmm_info *row = sc_spmm_find(kern->need, kern->mr, 1);
         cr_assert_not_null(row, "%s has no row kernel of its width", kern->name);
         enum { K = 33, OC = 8 };
         float x[K * 64], wb[OC * (K + 1)], wr[OC * (K + 1)], yb[OC * 64], yr[OC * 64];
         int32_t offb[OC * K], offr[OC * K];
         uint32_t nnzb[OC], nnzr[OC];
-        rng_state = 1234 + kern->mr;
+        rng_state.s = 1234 + kern->mr;
         for (int i = 0; i < K * 64; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int g = 0; g < OC; g += 4) {  /* block streams */
@@ -412,17 +407,17 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
  * because the accumulation order per pixel is fixed. */
 Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
 {
-    static const sc_isa isas[] = {SC_ISA_NONE, SC_ISA_AVX2, SC_ISA_AVX512};
+    static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512};
     int merged = 0;  /* P with a 72-wide last tile checked (the portable one always has it) */
     for (int ii = 0; ii < 3; ++ii) {
-        const sc_spmm_info *k64 = sc_spmm_find(isas[ii], 64);
+        const sc_spmm_info *k64 = sc_spmm_find(sets[ii], 64, 1);
         if (!k64 || !usable(k64)) continue;
         const size_t widths[4] = {64, 32, 16, 8};
         enum { K = 12, OC = 2, PMAX = 200 };
         static float x[K * PMAX], w[OC * (K + 1)], yfull[OC * 256], ysplit[OC * PMAX];
         int32_t off[OC * K];
         uint32_t nnz[OC];
-        rng_state = 5;
+        rng_state.s = 5;
         for (int i = 0; i < K * PMAX; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
         for (int o = 0; o < OC; ++o) {
@@ -440,15 +435,15 @@ Test(ukernel_spmm, pixel_counts_around_the_tile_bitwise_consistent)
             const size_t P = counts[ci];
             size_t pos = 0;
             for (int k = 0; k < 4; ++k) {
-                const sc_spmm_info *kern = sc_spmm_find(isas[ii], widths[k]);
+                const sc_spmm_info *kern = sc_spmm_find(sets[ii], widths[k], 1);
                 for (; P - pos >= widths[k]; pos += widths[k])
                     kern->fn(widths[k], OC, x + pos, w, off, nnz, ysplit + pos, PMAX * 4, &prm);
             }
             if (pos < P)
-                sc_spmm_find(isas[ii], 8)->fn(P - pos, OC, x + pos, w, off, nnz, ysplit + pos,
-                                              PMAX * 4, &prm);
+                sc_spmm_find(sets[ii], 8, 1)->fn(P - pos, OC, x + pos, w, off, nnz, ysplit + pos,
+                                                 PMAX * 4, &prm);
             /* a last tile of 65..72 pixels in one 72-wide call: the bits of 64 + masked 8 */
-            const sc_spmm_info *k72 = sc_spmm_find(isas[ii], 72);
+            const sc_spmm_info *k72 = sc_spmm_find(sets[ii], 72, 1);
             if (k72 && P > 64 && P % 64 != 0 && P % 64 <= 8) {
                 static float y72[OC * PMAX];
                 const size_t last = P - P % 64 - 64;

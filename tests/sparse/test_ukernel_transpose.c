@@ -1,4 +1,4 @@
-/* tests/sparse/test_ukernel_transpose.c: the 8x8 transpose kernels against index arithmetic */
+/* tests/sparse/test_ukernel_transpose.c: every transpose of transpose_list.inc against index arithmetic */
 #include <criterion/criterion.h>
 
 #include "core/core.h"
@@ -24,13 +24,19 @@ static void check(sc_transpose8_fn fn, const char *name)
 
 /* The kernels are called directly: every one the CPU runs is tested, whatever SCONV_ISA lets
  * the planner use. */
-Test(ukernel_transpose, both_isas_match_the_definition)
+static int usable(const char *name, sc_cpu_set need)
 {
-    check(sc_transpose8_f32__ref, "transpose8_f32__ref");
-    if (sc_cpu_isa_hw() >= SC_ISA_AVX2)
-        check(sc_transpose8_f32__avx2, "transpose8_f32__avx2");
-    else
-        cr_log_warn("transpose8_f32__avx2 skipped: the CPU lacks AVX2");
+    if (sc_cpu_set_has(sc_cpu_features_hw(), need)) return 1;
+    cr_log_warn("%s skipped: the CPU lacks its features", name);
+    return 0;
+}
+
+Test(ukernel_transpose, every_8x8_kernel_matches_the_definition)
+{
+    int n = 0;
+    for (const sc_transpose8_info *k = sc_transpose8_table; k->fn; ++k, ++n)
+        if (usable(k->name, k->need)) check(k->fn, k->name);
+    cr_expect_geq(n, 2, "the list holds the portable and the AVX2 kernel");
 }
 
 /* Strips of n 8x8 blocks from rows ss apart into runs ds apart, guard values around every
@@ -56,30 +62,27 @@ static void check_strip(sc_transpose8xn_fn fn, const char *name, size_t ss, size
     }
 }
 
-Test(ukernel_transpose, strips_match_the_definition)
+/* Kernels fixing no stride with a wide and a narrow one; kernels fixing one (a tile row)
+ * with that one and a narrow, a wide and an odd other stride. */
+Test(ukernel_transpose, every_strip_kernel_matches_the_definition)
 {
-    check_strip(sc_transpose8xn_f32__ref, "transpose8xn_f32__ref", 45, 11);
-    if (sc_cpu_isa_hw() >= SC_ISA_AVX2)
-        check_strip(sc_transpose8xn_f32__avx2, "transpose8xn_f32__avx2", 45, 11);
-    else
-        cr_log_warn("transpose8xn_f32__avx2 skipped: the CPU lacks AVX2");
-}
-
-/* The tile-stride strips: the stride they fix at 64 or 72, the other one free (a wide and
- * a narrow one). */
-Test(ukernel_transpose, tile_stride_strips_match_the_definition)
-{
-    if (sc_cpu_isa_hw() < SC_ISA_AVX2) {
-        cr_log_warn("tile-stride strips skipped: the CPU lacks AVX2");
-        return;
-    }
-    static const size_t other[] = {11, 45, 80};
-    for (size_t k = 0; k < 3; ++k) {
-        if (other[k] >= 43) {  /* as a source stride it must cover 5 blocks + the offset */
-            check_strip(sc_transpose8xn_f32_to64__avx2, "transpose8xn_f32_to64__avx2", other[k], 64);
-            check_strip(sc_transpose8xn_f32_to72__avx2, "transpose8xn_f32_to72__avx2", other[k], 72);
+    int n = 0, fixed = 0;
+    for (const sc_transpose8xn_info *k = sc_transpose8xn_table; k->fn; ++k, ++n) {
+        if (!usable(k->name, k->need)) continue;
+        cr_assert(k->src_stride == 0 || k->dst_stride == 0, "%s fixes both strides", k->name);
+        if (k->src_stride == 0 && k->dst_stride == 0) {
+            check_strip(k->fn, k->name, 45, 11);
+            continue;
         }
-        check_strip(sc_transpose8xn_f32_from64__avx2, "transpose8xn_f32_from64__avx2", 64, other[k]);
-        check_strip(sc_transpose8xn_f32_from72__avx2, "transpose8xn_f32_from72__avx2", 72, other[k]);
+        static const size_t other[] = {11, 45, 80};
+        for (size_t i = 0; i < 3; ++i) {
+            if (k->src_stride)
+                check_strip(k->fn, k->name, k->src_stride, other[i]);
+            else if (other[i] >= 43)  /* as a source stride it must cover 5 blocks + offset */
+                check_strip(k->fn, k->name, other[i], k->dst_stride);
+        }
+        ++fixed;
     }
+    cr_expect_geq(n, 2, "the list holds the portable and the AVX2 kernel");
+    cr_log_info("%d tile-stride strips checked", fixed);
 }

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/core.h"  /* sc_isa */
+#include "core/core.h"  /* sc_cpu_set */
 #include "core/epilogue.h"
 
 /* What a kernel does besides the products:
@@ -47,26 +47,38 @@ typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
                            const uint32_t *restrict nnz, float *restrict y,
                            size_t y_stride_bytes, const sc_spmm_params *prm);
 
-/* Block kernels (rows == 4 in the list: 4x1 block sparsity): output channels come in groups
+/* Block kernels (rows == 4, spmm_blocks.inc: 4x1 block sparsity): output channels come in groups
  * of 4 consecutive channels that share their columns, so each input vector loaded serves 4
  * channels. For n_oc (a multiple of 4) channels and each group g: nnz[4g] is its column
  * count (nnz[4g+1..4g+3] are not read), w holds the 4 bias slots then, per column, the 4
  * channels' values, off_bytes one offset per column. Each output is the same sum, in the
  * same j order, as a row kernel computes for that channel's row. */
-#define SC_SPMM(name, isa, mr, partial, rows)                                            \
+#define SC_SPMM(name, need, mr, partial, rows, role)                                      \
     void name(size_t mr_, size_t n_oc, const float *restrict x, const float *restrict w, \
               const int32_t *restrict off_bytes, const uint32_t *restrict nnz,           \
               float *restrict y, size_t y_stride_bytes, const sc_spmm_params *prm);
-#include "sparse/ukernels/spmm_list.inc"
+#include "sparse/ukernels/spmm_rows.inc"
+#include "sparse/ukernels/spmm_blocks.inc"
 #undef SC_SPMM
+
+/* How the driver uses a kernel's width (the role column of the lists):
+ *   CHAIN  a tile is cut into calls of the chain's widths, widest first; the narrowest one
+ *          is partial (any 1..mr) and takes the rest. The widest is the tile width.
+ *   SHORT  one call for a tile of exactly mr pixels (a row tile that wide, or a short tile
+ *          of mr - 7..mr pixels padded to mr) instead of the chain's cuts.
+ *   LONG   one call for a last tile of mr - 7..mr pixels (partial 2), above the tile width:
+ *          the plan then lets the last flat tile take that rest.
+ * A SHORT or LONG kernel joins only a chain whose widest kernel needs the same features. */
+typedef enum sc_tile_role { SC_TILE_CHAIN, SC_TILE_SHORT, SC_TILE_LONG } sc_tile_role;
 
 typedef struct sc_spmm_info {
     const char *name;  /* without the "sc_" prefix, e.g. "spmm_f32_64__avx2" */
-    sc_isa isa;
+    sc_cpu_set need;   /* CPU features it needs */
     size_t mr;
     int partial;       /* 0: mr only; 1: any 1..mr; 2: mr - 7..mr (sc_spmm_min_mr) */
     sc_spmm_fn fn;
     size_t rows;       /* output channels per stream: 1 (row kernels) or 4 (block kernels) */
+    sc_tile_role role;
 } sc_spmm_info;
 
 /* The smallest mr a kernel accepts (its partial field: 0 exact, 1 any, 2 a masked last
@@ -76,22 +88,70 @@ static inline size_t sc_spmm_min_mr(const sc_spmm_info *k)
     return k->partial == 1 ? 1 : k->partial == 2 ? k->mr - 7 : k->mr;
 }
 
-/* Every kernel of the list, then an entry with fn == NULL. */
+/* Every kernel of the lists (rows, then blocks), then an entry with fn == NULL. */
 extern const sc_spmm_info sc_spmm_table[];
 
-/* The row kernel (rows == 1) with this isa and tile width, or NULL. */
-const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr);
+/* The kernel that needs exactly these features, of this width and rows per stream, or
+ * NULL (tests look up twins with it). */
+const sc_spmm_info *sc_spmm_find(sc_cpu_set need, size_t mr, size_t rows);
 
-/* The kernel with this isa, tile width and rows per stream (1 or 4), or NULL. */
-const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows);
+enum { SC_SPMM_CHAIN_MAX = 8 };
 
-/* The best kernel of this width and rows per stream at or below isa (the 4x1 block kernels
- * have no AVX-512 version: an AVX-512 plan takes their AVX2 ones). Never NULL for the widths
- * and rows the list holds for SC_ISA_NONE. */
-const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows);
+/* The kernels one plan calls, all from the lists. */
+typedef struct sc_spmm_kit {
+    const sc_spmm_info *chain[SC_SPMM_CHAIN_MAX];  /* widest first, the last partial */
+    int n_chain;
+    const sc_spmm_info *shrt;  /* the SHORT kernel, or NULL */
+    const sc_spmm_info *lng;   /* the LONG kernel, or NULL */
+} sc_spmm_kit;
 
-/* Whether the library may run kernels of that isa: this CPU runs it and SCONV_ISA allows
- * it (sc_cpu_isa). */
+/* For weight streams of `rows` channels: each chain width's first kernel whose needs the
+ * allowed features cover, and the SHORT / LONG kernels of the widest one's features. The
+ * portable lines need nothing, so the chain is never empty for rows 1 or 4. */
+sc_spmm_kit sc_spmm_kit_pick(sc_cpu_set allowed, size_t rows);
+
+/* The tile width: the widest chain kernel's. */
+static inline size_t sc_spmm_kit_tile(const sc_spmm_kit *k)
+{
+    return k->chain[0]->mr;
+}
+
+/* The pixels one call computes for a short tile of m < tile pixels read from padded input:
+ * the SHORT width for its last 8 pixels, else the narrowest chain width >= m. */
+static inline size_t sc_spmm_kit_round(const sc_spmm_kit *k, size_t m)
+{
+    if (k->shrt && m <= k->shrt->mr && m + 8 > k->shrt->mr) return k->shrt->mr;
+    size_t w = k->chain[0]->mr;
+    for (int i = 1; i < k->n_chain; ++i)
+        if (k->chain[i]->mr >= m) w = k->chain[i]->mr;
+    return w;
+}
+
+/* One tile of m pixels through the kit (the arguments as sc_spmm_fn): the LONG kernel for a
+ * tile above the tile width, the SHORT one for exactly its width, else the chain. */
+static inline void sc_spmm_kit_run(const sc_spmm_kit *k, size_t m, size_t n_oc,
+                                   const float *x, const float *w, const int32_t *off,
+                                   const uint32_t *nnz, float *y, size_t y_stride_bytes,
+                                   const sc_spmm_params *prm)
+{
+    if (k->lng && m > k->chain[0]->mr) {
+        k->lng->fn(m, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
+        return;
+    }
+    if (k->shrt && m == k->shrt->mr) {
+        k->shrt->fn(m, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
+        return;
+    }
+    size_t pos = 0;
+    for (int i = 0; i < k->n_chain; ++i)
+        for (const size_t width = k->chain[i]->mr; m - pos >= width; pos += width)
+            k->chain[i]->fn(width, n_oc, x + pos, w, off, nnz, y + pos, y_stride_bytes, prm);
+    if (pos < m)
+        k->chain[k->n_chain - 1]->fn(m - pos, n_oc, x + pos, w, off, nnz, y + pos,
+                                     y_stride_bytes, prm);
+}
+
+/* Whether the library may run kernels of that level: sc_cpu_features() holds its set. */
 int sc_isa_available(sc_isa isa);
 
 #endif

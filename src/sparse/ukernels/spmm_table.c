@@ -1,37 +1,69 @@
-/* src/sparse/ukernels/spmm_table.c: the planner's table of SpMM kernels, from spmm_list.inc */
+/* src/sparse/ukernels/spmm_table.c: the planner's table of SpMM kernels and its pick, from the lists */
 #include "sparse/ukernels/spmm.h"
+
+#include <assert.h>
 
 #include "core/core.h"
 
 const sc_spmm_info sc_spmm_table[] = {
-#define SC_SPMM(name, isa, mr, partial, rows) {#name + 3, isa, mr, partial, name, rows},
-#include "sparse/ukernels/spmm_list.inc"
+#define SC_SPMM(name, need, mr, partial, rows, role) {#name + 3, need, mr, partial, name, rows, role},
+#include "sparse/ukernels/spmm_rows.inc"
+#include "sparse/ukernels/spmm_blocks.inc"
 #undef SC_SPMM
-    {NULL, SC_ISA_NONE, 0, 0, NULL, 0}
+    {NULL, 0, 0, 0, NULL, 0, SC_TILE_CHAIN}
 };
 
-const sc_spmm_info *sc_spmm_find_rows(sc_isa isa, size_t mr, size_t rows)
+const sc_spmm_info *sc_spmm_find(sc_cpu_set need, size_t mr, size_t rows)
 {
     for (const sc_spmm_info *k = sc_spmm_table; k->fn; ++k)
-        if (k->isa == isa && k->mr == mr && k->rows == rows) return k;
+        if (k->need == need && k->mr == mr && k->rows == rows) return k;
     return NULL;
 }
 
-const sc_spmm_info *sc_spmm_find(sc_isa isa, size_t mr)
+/* The first kernel of this role, width and rows whose needs `allowed` covers, or NULL. */
+static const sc_spmm_info *first_fit(sc_cpu_set allowed, sc_tile_role role, size_t mr,
+                                     size_t rows)
 {
-    return sc_spmm_find_rows(isa, mr, 1);
+    for (const sc_spmm_info *k = sc_spmm_table; k->fn; ++k)
+        if (k->role == role && k->mr == mr && k->rows == rows && sc_cpu_set_has(allowed, k->need))
+            return k;
+    return NULL;
 }
 
-const sc_spmm_info *sc_spmm_pick(sc_isa isa, size_t mr, size_t rows)
+/* The first kernel of this role and rows that needs exactly `need`, or NULL. */
+static const sc_spmm_info *same_need(sc_cpu_set need, sc_tile_role role, size_t rows)
 {
-    for (int i = (int)isa; i >= (int)SC_ISA_NONE; --i) {
-        const sc_spmm_info *k = sc_spmm_find_rows((sc_isa)i, mr, rows);
-        if (k) return k;
+    for (const sc_spmm_info *k = sc_spmm_table; k->fn; ++k)
+        if (k->role == role && k->rows == rows && k->need == need) return k;
+    return NULL;
+}
+
+sc_spmm_kit sc_spmm_kit_pick(sc_cpu_set allowed, size_t rows)
+{
+    sc_spmm_kit kit = {{NULL}, 0, NULL, NULL};
+    /* the chain's widths, widest first: each width of the lists once */
+    size_t widths[SC_SPMM_CHAIN_MAX];
+    int n = 0;
+    for (const sc_spmm_info *k = sc_spmm_table; k->fn; ++k) {
+        if (k->role != SC_TILE_CHAIN || k->rows != rows) continue;
+        int i = 0;
+        while (i < n && widths[i] > k->mr) ++i;
+        if (i < n && widths[i] == k->mr) continue;
+        assert(n < SC_SPMM_CHAIN_MAX);
+        for (int j = n++; j > i; --j) widths[j] = widths[j - 1];
+        widths[i] = k->mr;
     }
-    return NULL;
+    for (int i = 0; i < n; ++i) {
+        const sc_spmm_info *k = first_fit(allowed, SC_TILE_CHAIN, widths[i], rows);
+        if (k) kit.chain[kit.n_chain++] = k;
+    }
+    assert(kit.n_chain > 0 && kit.chain[kit.n_chain - 1]->partial == 1);
+    kit.shrt = same_need(kit.chain[0]->need, SC_TILE_SHORT, rows);
+    kit.lng = same_need(kit.chain[0]->need, SC_TILE_LONG, rows);
+    return kit;
 }
 
 int sc_isa_available(sc_isa isa)
 {
-    return (unsigned)isa <= (unsigned)sc_cpu_isa();
+    return sc_cpu_set_has(sc_cpu_features(), sc_isa_features(isa));
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "sconv.h"
 
 /* format_driver OUTDIR
@@ -37,14 +38,8 @@ static const spec specs[] = {
 };
 #define N_LAYERS 4
 
-static uint64_t rng = 12345;
-static uint32_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return (uint32_t)((rng * 0x2545F4914F6CDD1DULL) >> 32);
-}
+static ct_rng rng = {12345};
+static uint32_t rnd(void) { return ct_u32(&rng); }
 
 static int fail(const char *what, sc_status st)
 {
