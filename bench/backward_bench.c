@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/core.h"
 #include "sconv.h"
 
 #ifdef SCB_HAVE_ONEDNN
@@ -24,26 +24,6 @@ static const bb_shape shapes[] = {
     {"res3_3x3", 128, 128, 28, 28, 3, 1, 1},     {"res4_3x3", 256, 256, 14, 14, 3, 1, 1},
     {"res3_3x3_s2", 128, 128, 56, 56, 3, 2, 1},
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v; the median (the minimum is v[0] afterwards). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static uint64_t rng_state = 88172645463325252ull;
 static double uniform(void)
@@ -248,32 +228,32 @@ static int bench_point(const bb_shape *sh, int nhwc, double sparsity, int thread
      * for the cache lines another one evicted. Two warm-up rounds first. */
     for (int r = -2; r < reps; ++r) {
         sc_conv_bwd_run(op, dy, dx);
-        double t0 = now();
+        double t0 = sc_now_s();
         sc_conv_bwd_run(op, dy, dx);
-        const double t1 = now();
+        const double t1 = sc_now_s();
         if (r >= 0) ts[r] = t1 - t0;
 #ifdef SCB_HAVE_ONEDNN
         if (have_dnnl) {
             dnnl_bwd_run(&dn);
-            t0 = now();
+            t0 = sc_now_s();
             dnnl_bwd_run(&dn);
-            if (r >= 0) td[r] = now() - t0;
+            if (r >= 0) td[r] = sc_now_s() - t0;
         }
         if (have_blk) {
             dnnl_bwd_run(&db);
-            t0 = now();
+            t0 = sc_now_s();
             dnnl_bwd_run(&db);
-            if (r >= 0) tb[r] = now() - t0;
+            if (r >= 0) tb[r] = sc_now_s() - t0;
         }
 #endif
     }
-    const double t_sconv = median(ts, reps);
+    const double t_sconv = sc_median(ts, (size_t)reps);
     if (have_blk) {
-        t_blk = median(tb, reps);
+        t_blk = sc_median(tb, (size_t)reps);
         t_blk_min = tb[0];
     }
     if (have_dnnl) {
-        t_dnnl = median(td, reps);
+        t_dnnl = sc_median(td, (size_t)reps);
         t_dnnl_min = td[0];
         double dmax = 0.0, vmax = 0.0;
         for (int64_t i = 0; i < nx; ++i) {

@@ -142,7 +142,6 @@ double scb_xnnpack_probe(void);
 
 /* ---- timing and progress ---- */
 
-double scb_now(void);  /* seconds, monotonic */
 /* log2 of the TSC ticks OpenBLAS's idle workers spin; sconv-bench sets it when unset */
 #define SCB_OPENBLAS_THREAD_TIMEOUT "18"
 /* Wait (at most max_s) until no thread of this process runs: the peers' idle workers have

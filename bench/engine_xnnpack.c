@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "core/core.h"
 
 #ifdef SCB_HAVE_XNNPACK
 #include <pthreadpool.h>
@@ -148,9 +149,9 @@ double scb_xnnpack_probe(void)
         }
         double best = INFINITY;
         for (int r = 0; r < 20; r++) {
-            double t0 = scb_now();
+            double t0 = sc_now_s();
             xnn_run_operator(op, NULL);
-            double dt = scb_now() - t0;
+            double dt = sc_now_s() - t0;
             if (dt < best) best = dt;
         }
         t[pass] = best;

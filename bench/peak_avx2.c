@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include "bench.h"
+#include "core/core.h"
 
 /* 12 independent accumulators: more than latency (4-5 cycles) x FMA pipes (2), so the
  * chains never wait on each other; each iteration is 12 FMAs = 12 * 8 * 2 FLOPs. */
@@ -53,11 +54,11 @@ double scb_fma_peak(int threads)
         {
 #pragma omp barrier
 #pragma omp master
-            t0 = scb_now();
+            t0 = sc_now_s();
             part += fma_chains(iters, (float)omp_get_thread_num());
 #pragma omp barrier
 #pragma omp master
-            t1 = scb_now();
+            t1 = sc_now_s();
         }
         sink += part;
         double flops = (double)iters * N_ACC * 8 * 2 * threads;

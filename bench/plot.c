@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "core/core.h"
 
 enum { MAX_ITEMS = 64, MAX_PLOT_THREADS = 64 };
 
@@ -19,12 +20,6 @@ static int name_index(names *ns, const char *s)
     if (ns->n == MAX_ITEMS) return -1;
     snprintf(ns->v[ns->n], sizeof ns->v[0], "%s", s);
     return ns->n++;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static int usable(const scb_row *r)
@@ -81,7 +76,7 @@ static int plot_threads(const scb_row *rows, size_t nr, const char *dir, int thr
         if (!seen && nsp < MAX_ITEMS) sp[nsp++] = r->sparsity;
     }
     if (fam.n == 0) return 0;
-    qsort(sp, (size_t)nsp, sizeof sp[0], cmp_double);
+    sc_sort_doubles(sp, (size_t)nsp);
 
     char path[1200];
     snprintf(path, sizeof path, "%s/speedup_t%d.dat", dir, threads);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "core/core.h"
 
 enum { MAX_N = 128 };
 
@@ -29,12 +30,6 @@ static const scb_row *find(const ctx *c, const char *layer, const char *layout, 
             return r;
     }
     return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* distinct values of a text column (in order of appearance) */
@@ -73,7 +68,7 @@ static int distinct_sparsity(const ctx *c, double *out, int max)
         for (int k = 0; k < n; k++) seen |= fabs(out[k] - c->rows[i].sparsity) < 1e-9;
         if (!seen && n < max) out[n++] = c->rows[i].sparsity;
     }
-    qsort(out, (size_t)n, sizeof out[0], cmp_double);
+    sc_sort_doubles(out, (size_t)n);
     return n;
 }
 
@@ -156,17 +151,25 @@ static void machine(FILE *f, const ctx *c, const int *thr, int nthr)
     fprintf(f, "\n");
 }
 
-/* Geometric means at one sparsity, per family, layout and thread count, one column per engine. */
-static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int neng,
-                         const int *thr, int nthr)
+/* One column of a speedup table: the rows of `engine` at sparsity `sp`, headed `head`. */
+typedef struct col {
+    const char *engine;
+    double sp;
+    char head[64];
+} col;
+
+/* Geometric mean speedup over oneDNN per family, layout and thread count, one cell per column;
+ * rows without any measured cell are left out. */
+static void speedup_table(FILE *f, const ctx *c, const col *cols, int ncols, const int *thr,
+                          int nthr)
 {
     char fam[MAX_N][64], lay[4][64];
     int nf = distinct(c, offsetof(scb_row, family), fam, MAX_N);
     int nl = distinct(c, offsetof(scb_row, layout), lay, 4);
     fprintf(f, "| family | layout | threads |");
-    for (int e = 0; e < neng; e++) fprintf(f, " %s |", eng[e]);
+    for (int k = 0; k < ncols; k++) fprintf(f, " %s |", cols[k].head);
     fprintf(f, "\n|---|---|---|");
-    for (int e = 0; e < neng; e++) fprintf(f, "---|");
+    for (int k = 0; k < ncols; k++) fprintf(f, "---|");
     fprintf(f, "\n");
     for (int fi = 0; fi < nf; fi++)
         for (int li = 0; li < nl; li++)
@@ -174,14 +177,14 @@ static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int n
                 int any = 0;
                 char line[2048];
                 int len = snprintf(line, sizeof line, "| %s | %s | %d |", fam[fi], lay[li], thr[ti]);
-                for (int e = 0; e < neng; e++) {
+                for (int k = 0; k < ncols; k++) {
                     double s = 0;
                     int n = 0;
                     for (size_t i = 0; i < c->n; i++) {
                         const scb_row *r = &c->rows[i];
-                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - sp) > 1e-9 ||
+                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - cols[k].sp) > 1e-9 ||
                             strcmp(r->family, fam[fi]) || strcmp(r->layout, lay[li]) ||
-                            strcmp(r->engine, eng[e]) || !isfinite(r->speedup_vs_onednn))
+                            strcmp(r->engine, cols[k].engine) || !isfinite(r->speedup_vs_onednn))
                             continue;
                         s += log(r->speedup_vs_onednn);
                         n++;
@@ -196,44 +199,30 @@ static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int n
     fprintf(f, "\n");
 }
 
-/* Geometric mean speedup of one engine per family, layout and threads, one column per sparsity. */
+/* At one sparsity, one column per engine. */
+static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int neng,
+                         const int *thr, int nthr)
+{
+    col cols[MAX_N];
+    if (neng > MAX_N) neng = MAX_N;
+    for (int e = 0; e < neng; e++) {
+        cols[e] = (col){.engine = eng[e], .sp = sp};
+        memcpy(cols[e].head, eng[e], sizeof cols[e].head);
+    }
+    speedup_table(f, c, cols, neng, thr, nthr);
+}
+
+/* One engine, one column per sparsity. */
 static void sweep_table(FILE *f, const ctx *c, const char *engine, const double *sp, int nsp,
                         const int *thr, int nthr)
 {
-    char fam[MAX_N][64], lay[4][64];
-    int nf = distinct(c, offsetof(scb_row, family), fam, MAX_N);
-    int nl = distinct(c, offsetof(scb_row, layout), lay, 4);
-    fprintf(f, "| family | layout | threads |");
-    for (int k = 0; k < nsp; k++) fprintf(f, " %g |", sp[k]);
-    fprintf(f, "\n|---|---|---|");
-    for (int k = 0; k < nsp; k++) fprintf(f, "---|");
-    fprintf(f, "\n");
-    for (int fi = 0; fi < nf; fi++)
-        for (int li = 0; li < nl; li++)
-            for (int ti = 0; ti < nthr; ti++) {
-                int any = 0;
-                char line[2048];
-                int len = snprintf(line, sizeof line, "| %s | %s | %d |", fam[fi], lay[li], thr[ti]);
-                for (int k = 0; k < nsp; k++) {
-                    double s = 0;
-                    int n = 0;
-                    for (size_t i = 0; i < c->n; i++) {
-                        const scb_row *r = &c->rows[i];
-                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - sp[k]) > 1e-9 ||
-                            strcmp(r->family, fam[fi]) || strcmp(r->layout, lay[li]) ||
-                            strcmp(r->engine, engine) || !isfinite(r->speedup_vs_onednn))
-                            continue;
-                        s += log(r->speedup_vs_onednn);
-                        n++;
-                    }
-                    char v[32];
-                    fmt(v, sizeof v, "%.2f×", n ? exp(s / n) : NAN);
-                    any |= n > 0;
-                    len += snprintf(line + len, sizeof line - (size_t)len, " %s |", v);
-                }
-                if (any) fprintf(f, "%s\n", line);
-            }
-    fprintf(f, "\n");
+    col cols[MAX_N];
+    if (nsp > MAX_N) nsp = MAX_N;
+    for (int k = 0; k < nsp; k++) {
+        cols[k] = (col){.engine = engine, .sp = sp[k]};
+        snprintf(cols[k].head, sizeof cols[k].head, "%g", sp[k]);
+    }
+    speedup_table(f, c, cols, nsp, thr, nthr);
 }
 
 /* ---- the issue-6 scoreboard: each target with the measured figure ---- */

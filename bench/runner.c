@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "data.h"
 #include "runner.h"
 
@@ -118,13 +119,13 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
             continue;
         }
         /* calibrate: one more (warm) run */
-        double t0 = scb_now();
+        double t0 = sc_now_s();
         if (s->e->run(s->state, msg, sizeof msg) != 0) {
             set_status(&s->row, "error", msg);
             bad++;
             continue;
         }
-        double t1 = scb_now() - t0;
+        double t1 = sc_now_s() - t0;
         if (t1 <= 0) t1 = 1e-9;
         s->inner = (int)ceil(cfg->min_sample / t1);
         if (s->inner < 1) s->inner = 1;
@@ -157,13 +158,13 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
             if (s != last) scb_quiesce(QUIESCE_MAX_S);
             last = s;
             int rc = 0;
-            const double warm_start = scb_now();
+            const double warm_start = sc_now_s();
             if (s->warm)  /* untimed */
                 do rc = s->e->run(s->state, msg, sizeof msg);
-                while (rc == 0 && scb_now() - warm_start < WARM_MIN_S);
-            const double t0 = scb_now();
+                while (rc == 0 && sc_now_s() - warm_start < WARM_MIN_S);
+            const double t0 = sc_now_s();
             for (int k = 0; k < s->inner && rc == 0; k++) rc = s->e->run(s->state, msg, sizeof msg);
-            double dt = (scb_now() - t0) / s->inner;
+            double dt = (sc_now_s() - t0) / s->inner;
             if (rc != 0) {
                 set_status(&s->row, "error", msg);
                 s->ok = 0;

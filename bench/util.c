@@ -1,9 +1,8 @@
-/* bench/util.c: clock, waiting for idle workers, statistics, aligned buffers, threads, progress */
+/* bench/util.c: waiting for idle workers, statistics, aligned buffers, threads, progress */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -15,27 +14,13 @@
 /* OpenBLAS (pthread or OpenMP build) exports this; declared here to avoid cblas.h. */
 void openblas_set_num_threads(int num_threads);
 
-double scb_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 void scb_stats(double *v, size_t n, double *median, double *min, double *max, double *sd)
 {
     if (n == 0) {
         *median = *min = *max = *sd = NAN;
         return;
     }
-    qsort(v, n, sizeof *v, cmp_double);
-    *median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    *median = sc_median(v, n);
     *min = v[0];
     *max = v[n - 1];
     double mean = 0, ss = 0;
@@ -116,7 +101,7 @@ void scb_progress_start(scb_progress *p, size_t total)
     p->enabled = isatty(STDERR_FILENO);
     p->done = 0;
     p->total = total;
-    p->t0 = scb_now();
+    p->t0 = sc_now_s();
 }
 
 void scb_progress_update(scb_progress *p, const char *label)
@@ -128,7 +113,7 @@ void scb_progress_update(scb_progress *p, const char *label)
     char bar[WIDTH + 1];
     for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : '.';
     bar[WIDTH] = '\0';
-    double el = scb_now() - p->t0;
+    double el = sc_now_s() - p->t0;
     char eta[32] = "--";
     if (p->done > 0) {
         double rem = el / (double)p->done * (double)(p->total - p->done);
@@ -142,5 +127,5 @@ void scb_progress_update(scb_progress *p, const char *label)
 void scb_progress_finish(scb_progress *p)
 {
     if (!p->enabled) return;
-    fprintf(stderr, "\r\033[K%zu points in %.1f s\n", p->total, scb_now() - p->t0);
+    fprintf(stderr, "\r\033[K%zu points in %.1f s\n", p->total, sc_now_s() - p->t0);
 }

@@ -178,9 +178,6 @@ void cli_progress_start(cli_progress *p, const char *label, int64_t total);
 void cli_progress_update(cli_progress *p, int64_t done);
 void cli_progress_end(cli_progress *p);
 
-/* Monotonic seconds. */
-double cli_now(void);
-
 /* ---- random data (sweep, demo) ---- */
 
 typedef struct cli_rng {

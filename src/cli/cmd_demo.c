@@ -370,7 +370,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     int64_t steps = 0;
     cli_rng r;
     cli_rng_seed(&r, (uint64_t)seed);
-    const double t0 = cli_now();
+    const double t0 = sc_now_s();
     for (int L = 0; code == CLI_OK && L < N_LAYERS; ++L)
         code = run_layer(cmd, &cfg, &layers[L], &r, rows[L], &bar, &steps);
     cli_progress_end(&bar);
@@ -405,7 +405,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         code = write_outputs(cmd, dir, !cli_flag(&a, O_NO_PLOT), &cfg, rows, png, sizeof png);
     if (code == CLI_OK) {
         printf("wrote %s/demo.csv%s%s in %.1f s\n", dir, png[0] ? " and " : "", png,
-               cli_now() - t0);
+               sc_now_s() - t0);
         if (failed)
             code = cli_error(cmd, CLI_NUMERIC, "%d check%s above the relative error %g (marked "
                              "!)", failed, failed == 1 ? "" : "s", CLI_CHECK_TOLERANCE);

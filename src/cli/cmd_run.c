@@ -62,41 +62,36 @@ static int input_desc(const cli_cmd *cmd, const char *path, const sc_array *x, b
     return CLI_OK;
 }
 
-/* y = conv(x): one call, or image by image with a progress bar for long work. */
-static sc_status convolve(sc_conv *op, const sc_tensor *xd, const float *x, const sc_tensor *yd,
-                          float *y, double macs, bool *planned_whole)
+/* The layer's operator: exactly one of the two is set. */
+typedef struct run_op {
+    sc_conv *conv;
+    sc_conv_transpose *tr;  /* sc_conv_transpose_*, sparse only */
+} run_op;
+
+static sc_status op_plan(const run_op *op, const sc_tensor *xd, const sc_tensor *yd)
 {
-    cli_progress bar;
-    cli_progress_start(&bar, "run", xd->dims[SC_N]);
-    const bool split = bar.tty && macs > PROGRESS_MACS && xd->dims[SC_N] > 1;
-    sc_tensor x1 = *xd, y1 = *yd;
-    if (split) x1.dims[SC_N] = y1.dims[SC_N] = 1;
-    sc_status st = sc_conv_plan(op, &x1, &y1);
-    *planned_whole = st == SC_OK;
-    if (st != SC_OK || !split) return st == SC_OK ? sc_conv_run(op, x, y) : st;
-    for (int64_t n = 0; st == SC_OK && n < xd->dims[SC_N]; ++n) {
-        st = sc_conv_run(op, x + n * xd->strides[SC_N], y + n * yd->strides[SC_N]);
-        cli_progress_update(&bar, n + 1);
-    }
-    cli_progress_end(&bar);
-    return st;
+    return op->tr ? sc_conv_transpose_plan(op->tr, xd, yd) : sc_conv_plan(op->conv, xd, yd);
 }
 
-/* The same for a transposed layer (sc_conv_transpose_*, sparse only). */
-static sc_status convolve_transposed(sc_conv_transpose *op, const sc_tensor *xd, const float *x,
-                                     const sc_tensor *yd, float *y, double macs,
-                                     bool *planned_whole)
+static sc_status op_run(const run_op *op, const float *x, float *y)
+{
+    return op->tr ? sc_conv_transpose_run(op->tr, x, y) : sc_conv_run(op->conv, x, y);
+}
+
+/* y = conv(x): one call, or image by image with a progress bar for long work. */
+static sc_status convolve(const run_op *op, const sc_tensor *xd, const float *x,
+                          const sc_tensor *yd, float *y, double macs, bool *planned_whole)
 {
     cli_progress bar;
     cli_progress_start(&bar, "run", xd->dims[SC_N]);
     const bool split = bar.tty && macs > PROGRESS_MACS && xd->dims[SC_N] > 1;
     sc_tensor x1 = *xd, y1 = *yd;
     if (split) x1.dims[SC_N] = y1.dims[SC_N] = 1;
-    sc_status st = sc_conv_transpose_plan(op, &x1, &y1);
+    sc_status st = op_plan(op, &x1, &y1);
     *planned_whole = st == SC_OK;
-    if (st != SC_OK || !split) return st == SC_OK ? sc_conv_transpose_run(op, x, y) : st;
+    if (st != SC_OK || !split) return st == SC_OK ? op_run(op, x, y) : st;
     for (int64_t n = 0; st == SC_OK && n < xd->dims[SC_N]; ++n) {
-        st = sc_conv_transpose_run(op, x + n * xd->strides[SC_N], y + n * yd->strides[SC_N]);
+        st = op_run(op, x + n * xd->strides[SC_N], y + n * yd->strides[SC_N]);
         cli_progress_update(&bar, n + 1);
     }
     cli_progress_end(&bar);
@@ -244,10 +239,10 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const double macs = (double)sc_tensor_numel(tr ? &xd : &yd) * (double)info.wdesc.icg *
                             (double)(info.wdesc.kh * info.wdesc.kw) * (1.0 - info.sparsity);
         bool planned = false;
-        const double t0 = cli_now();
-        sc_status st = tr ? convolve_transposed(top, &xd, x.data, &yd, y, macs, &planned)
-                          : convolve(op, &xd, x.data, &yd, y, macs, &planned);
-        const double t1 = cli_now();
+        const double t0 = sc_now_s();
+        const run_op rop = {.conv = op, .tr = top};  /* the one created */
+        sc_status st = convolve(&rop, &xd, x.data, &yd, y, macs, &planned);
+        const double t1 = sc_now_s();
         if (planned && cli_flag(&a, O_VERBOSE)) {
             sc_conv_choice ch;
             if ((tr ? sc_conv_transpose_describe(top, &ch) : sc_conv_describe(op, &ch)) == SC_OK)

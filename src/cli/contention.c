@@ -9,14 +9,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/core.h"
 
 #define MAX_SAMPLES 64
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 void cli_times_summarize(const double *ms, int n, cli_times *out)
 {
@@ -27,8 +22,7 @@ void cli_times_summarize(const double *ms, int n, cli_times *out)
         return;
     }
     memcpy(v, ms, (size_t)n * sizeof *v);
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    const double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    const double median = sc_median(v, (size_t)n);
     *out = (cli_times){v[0], median, v[0] > 0 ? (median - v[0]) / v[0] : 0};
 }
 

@@ -1,31 +1,24 @@
-/* src/cli/progress.c: a progress bar on stderr for long work, only on a terminal; a clock */
+/* src/cli/progress.c: a progress bar on stderr for long work, only on a terminal */
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/core.h"
 
 #define BAR_WIDTH 30
 #define SHOW_AFTER 1.0   /* seconds: quick work draws nothing */
 #define REDRAW_EVERY 0.1 /* seconds */
 
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void cli_progress_start(cli_progress *p, const char *label, int64_t total)
 {
-    *p = (cli_progress){.label = label, .total = total > 0 ? total : 1, .start = cli_now(),
+    *p = (cli_progress){.label = label, .total = total > 0 ? total : 1, .start = sc_now_s(),
                         .tty = isatty(STDERR_FILENO) == 1};
 }
 
 void cli_progress_update(cli_progress *p, int64_t done)
 {
     if (!p->tty) return;
-    const double now = cli_now();
+    const double now = sc_now_s();
     if (now - p->start < SHOW_AFTER || now - p->last_draw < REDRAW_EVERY) return;
     p->last_draw = now;
     if (done > p->total) done = p->total;

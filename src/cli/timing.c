@@ -1,5 +1,6 @@
 /* src/cli/timing.c: run times of two operators, measured alternately, with their spread */
 #include "cli/cli.h"
+#include "core/core.h"
 
 #define MAX_REPEATS 50
 #define MIN_REPEATS 3
@@ -9,11 +10,11 @@ sc_status cli_time_pair(const sc_conv *a, const sc_conv *b, const float *x, floa
                         int repeats, cli_contention *c, cli_times *ta, cli_times *tb)
 {
     double ms_a[MAX_REPEATS], ms_b[MAX_REPEATS];
-    double t0 = cli_now();
+    double t0 = sc_now_s();
     sc_status st = sc_conv_run(a, x, y);  /* warm-up: caches, OpenMP threads */
-    double t1 = cli_now();
+    double t1 = sc_now_s();
     if (st == SC_OK) st = sc_conv_run(b, x, y);
-    const double t2 = cli_now();
+    const double t2 = sc_now_s();
     if (st != SC_OK) return st;
     if (repeats <= 0) {
         const double pair = (t1 - t0) + (t2 - t1);
@@ -22,12 +23,12 @@ sc_status cli_time_pair(const sc_conv *a, const sc_conv *b, const float *x, floa
     }
     if (repeats > MAX_REPEATS) repeats = MAX_REPEATS;
     for (int r = 0; r < repeats && st == SC_OK; ++r) {
-        t0 = cli_now();
+        t0 = sc_now_s();
         st = sc_conv_run(a, x, y);
-        t1 = cli_now();
+        t1 = sc_now_s();
         if (st == SC_OK) st = sc_conv_run(b, x, y);
         ms_a[r] = 1e3 * (t1 - t0);
-        ms_b[r] = 1e3 * (cli_now() - t1);
+        ms_b[r] = 1e3 * (sc_now_s() - t1);
     }
     if (st != SC_OK) return st;
     cli_times_summarize(ms_a, repeats, ta);

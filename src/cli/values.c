@@ -9,14 +9,21 @@
 #include "cli/cli.h"
 #include "core/core.h"
 
+/* [s, end) as a string in buf (cap bytes); false when empty or too long for it. */
+static bool copy_span(char *buf, size_t cap, const char *s, const char *end)
+{
+    const size_t len = (size_t)(end - s);
+    if (len == 0 || len >= cap) return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return true;
+}
+
 /* strtoll on the whole of [s, end) only; false on junk, empty text or overflow. */
 static bool to_int(const char *s, const char *end, int64_t *out)
 {
     char buf[32];
-    size_t len = (size_t)(end - s);
-    if (len == 0 || len >= sizeof buf) return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
+    if (!copy_span(buf, sizeof buf, s, end)) return false;
     char *stop;
     errno = 0;
     long long v = strtoll(buf, &stop, 10);
@@ -41,10 +48,7 @@ int cli_parse_int(const cli_cmd *cmd, const char *opt, const char *s, int64_t lo
 static bool to_double(const char *s, const char *end, double *out)
 {
     char buf[64];
-    size_t len = (size_t)(end - s);
-    if (len == 0 || len >= sizeof buf) return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
+    if (!copy_span(buf, sizeof buf, s, end)) return false;
     char *stop;
     errno = 0;
     double v = strtod(buf, &stop);

@@ -1,4 +1,4 @@
-/* src/core/clock.c: the monotonic clock the plan-time measurements read */
+/* src/core/clock.c: the one monotonic clock: plan-time measurements, CLI and bench timings */
 #include <time.h>
 
 #include "core/core.h"

@@ -1,4 +1,6 @@
 /* src/core/conv_shapes.c: shape rules of backward data, transposed convolution and weight gradients */
+#include <stdio.h>
+
 #include "core/core.h"
 #include "sconv/conv_params.h"
 
@@ -49,24 +51,35 @@ static sc_status check_dims(const char *who, const char *what, const sc_tensor *
     return SC_OK;
 }
 
+/* `in` is the forward conv's input (ic channels in all) and dY its output: in's channels
+ * must match the weights and dY's dims the forward conv of in's shape. */
+static sc_status check_forward_out(const char *who, const sc_conv_params *p, const sc_wdesc *wd,
+                                   int64_t ic, const sc_tensor *in, const char *in_name,
+                                   const sc_tensor *dy)
+{
+    if (in->dims[SC_C] != ic)
+        return sc_fail(SC_EINVAL, "%s: %s has %lld channels, the weights expect %lld per group x "
+                       "%lld groups", who, in_name, (long long)in->dims[SC_C],
+                       (long long)wd->icg, (long long)p->groups);
+    int64_t oh = 0, ow = 0;  /* set by the rule; zeroed for -Wmaybe-uninitialized */
+    sc_status st = sc_conv_output_hw(p, wd->kh, wd->kw, in->dims[SC_H], in->dims[SC_W], &oh, &ow);
+    if (st != SC_OK) return st;
+    const int64_t want[4] = {in->dims[SC_N], wd->oc, oh, ow};
+    char rule[64];
+    snprintf(rule, sizeof rule, "the forward conv of %s's shape", in_name);
+    return check_dims(who, "dY", dy, want, rule);
+}
+
 sc_status sc_conv_bwd_check(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *dy,
                             const sc_tensor *dx)
 {
     static const char who[] = "backward data";
-    int64_t ic = 0, oh = 0, ow = 0;  /* set by the checks; zeroed for -Wmaybe-uninitialized */
+    int64_t ic = 0;  /* set by the check; zeroed for -Wmaybe-uninitialized */
     sc_status st = check_weights(who, p, wd, &ic);
     if (st != SC_OK) return st;
     if ((st = sc_tensor_check(dy, 0, "backward data: dY")) != SC_OK) return st;
     if ((st = sc_tensor_check(dx, 1, "backward data: dX")) != SC_OK) return st;
-    if (dx->dims[SC_C] != ic)
-        return sc_fail(SC_EINVAL, "%s: dX has %lld channels, the weights expect %lld per group x "
-                       "%lld groups", who, (long long)dx->dims[SC_C], (long long)wd->icg,
-                       (long long)p->groups);
-    if ((st = sc_conv_output_hw(p, wd->kh, wd->kw, dx->dims[SC_H], dx->dims[SC_W], &oh, &ow)) !=
-        SC_OK)
-        return st;
-    const int64_t want[4] = {dx->dims[SC_N], wd->oc, oh, ow};
-    return check_dims(who, "dY", dy, want, "the forward conv of dX's shape");
+    return check_forward_out(who, p, wd, ic, dx, "dX", dy);
 }
 
 bool sc_out_pad_ok(int64_t out_pad, int64_t stride, int64_t dil)
@@ -146,18 +159,10 @@ sc_status sc_conv_wgrad_check(const sc_conv_params *p, const sc_wdesc *wd, const
                               const sc_tensor *dy)
 {
     static const char who[] = "weight gradient";
-    int64_t ic = 0, oh = 0, ow = 0;  /* set by the checks; zeroed for -Wmaybe-uninitialized */
+    int64_t ic = 0;  /* set by the check; zeroed for -Wmaybe-uninitialized */
     sc_status st = check_weights(who, p, wd, &ic);
     if (st != SC_OK) return st;
     if ((st = sc_tensor_check(x, 0, "weight gradient: x")) != SC_OK) return st;
     if ((st = sc_tensor_check(dy, 0, "weight gradient: dY")) != SC_OK) return st;
-    if (x->dims[SC_C] != ic)
-        return sc_fail(SC_EINVAL, "%s: x has %lld channels, the weights expect %lld per group x "
-                       "%lld groups", who, (long long)x->dims[SC_C], (long long)wd->icg,
-                       (long long)p->groups);
-    if ((st = sc_conv_output_hw(p, wd->kh, wd->kw, x->dims[SC_H], x->dims[SC_W], &oh, &ow)) !=
-        SC_OK)
-        return st;
-    const int64_t want[4] = {x->dims[SC_N], wd->oc, oh, ow};
-    return check_dims(who, "dY", dy, want, "the forward conv of x's shape");
+    return check_forward_out(who, p, wd, ic, x, "x", dy);
 }

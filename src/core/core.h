@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sconv/tensor.h"
+#include "sconv/weights.h"
 
 /* Record a formatted message for sc_last_message() on this thread and return st. */
 sc_status sc_fail(sc_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -32,6 +33,11 @@ void sc_alloc_set_limit(size_t bytes);  /* 0 restores the default */
 /* Test hook: make the n-th allocation from now fail (n >= 1), 0 disables.
  * Returns how many allocations happened since the last call. */
 uint64_t sc_alloc_fail_at(uint64_t n);
+
+/* Element strides of the logical weight axes (o, i, h, w) in wd's layout: weight (o, i, h, w)
+ * sits at o*s[0] + i*s[1] + h*s[2] + w*s[3] (weights.c). Zeros for a NULL wd or an unknown
+ * layout. */
+void sc_wdesc_strides(const sc_wdesc *wd, int64_t strides[4]);
 
 /* Overflow-checked arithmetic on int64_t: return true on overflow. */
 static inline bool sc_mul_ovf(int64_t a, int64_t b, int64_t *out)
@@ -118,7 +124,13 @@ int64_t sc_cpu_l1d_bytes(void);
 /* L2 cache of one core in bytes (512 KiB when the system does not say). */
 int64_t sc_cpu_l2_bytes(void);
 
-/* Seconds on the monotonic clock (clock.c): differences only. */
+/* Sort v ascending in place (median.c). */
+void sc_sort_doubles(double *v, size_t n);
+/* Sort v in place and return its median (the mean of the middle two for even n); NaN for
+ * n == 0. The minimum is v[0] afterwards. */
+double sc_median(double *v, size_t n);
+
+/* Seconds on the monotonic clock (clock.c): differences only; every timing reads it. */
 double sc_now_s(void);
 
 /* Other threads of the process (idle_wait.c). */

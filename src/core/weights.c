@@ -93,14 +93,26 @@ int64_t sc_wdesc_numel(const sc_wdesc *wd)
     return sc_checked_product(dims, 4);
 }
 
+void sc_wdesc_strides(const sc_wdesc *wd, int64_t strides[4])
+{
+    if (!wd || !layout_valid(wd->layout)) {
+        for (int d = 0; d < 4; ++d) strides[d] = 0;
+        return;
+    }
+    int64_t shape[4], step = 1;  /* C order: the last position of the layout is unit-stride */
+    sc_wdesc_shape(wd, shape);
+    for (int d = 3; d >= 0; --d) {
+        strides[axes_of[wd->layout][d]] = step;
+        step *= shape[d];
+    }
+}
+
 int64_t sc_wdesc_index(const sc_wdesc *wd, int64_t o, int64_t i, int64_t h, int64_t w)
 {
     if (!wd || !layout_valid(wd->layout)) return -1;
-    int64_t shape[4], coord[4];
-    const int64_t logical[4] = {o, i, h, w};
-    sc_wdesc_shape(wd, shape);
-    for (int d = 0; d < 4; ++d) coord[d] = logical[axes_of[wd->layout][d]];
-    return ((coord[0] * shape[1] + coord[1]) * shape[2] + coord[2]) * shape[3] + coord[3];
+    int64_t s[4];
+    sc_wdesc_strides(wd, s);
+    return o * s[0] + i * s[1] + h * s[2] + w * s[3];
 }
 
 void sc_wlayout_perm(sc_wlayout from, sc_wlayout to, int perm[4])

@@ -5,17 +5,6 @@
 #include "core/epilogue.h"
 #include "sconv/backward.h"
 
-/* Weight (o, i, kh, kw) sits at o*ws[0] + i*ws[1] + kh*ws[2] + kw*ws[3] in every layout
- * (sc_wdesc_index is linear in each index). */
-static void weight_steps(const sc_wdesc *wd, int64_t ws[4])
-{
-    const int64_t w0 = sc_wdesc_index(wd, 0, 0, 0, 0);
-    ws[0] = sc_wdesc_index(wd, 1, 0, 0, 0) - w0;
-    ws[1] = sc_wdesc_index(wd, 0, 1, 0, 0) - w0;
-    ws[2] = sc_wdesc_index(wd, 0, 0, 1, 0) - w0;
-    ws[3] = sc_wdesc_index(wd, 0, 0, 0, 1) - w0;
-}
-
 static int overlaps(const float *a, int64_t na, const float *b, int64_t nb)
 {
     const uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
@@ -32,7 +21,7 @@ static void gather(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                    const float *in, const sc_tensor *outd, float *out)
 {
     int64_t ws[4];
-    weight_steps(wd, ws);
+    sc_wdesc_strides(wd, ws);
     const int64_t ocg = wd->oc / p->groups, icg = wd->icg;
     const int64_t OH = ind->dims[SC_H], OW = ind->dims[SC_W];
     const int64_t *is = ind->strides, *os = outd->strides;
@@ -121,7 +110,7 @@ sc_status sc_conv_wgrad_reference(const sc_conv_params *p, const sc_wdesc *wd,
     if (overlaps(dw, nw, x, sc_tensor_span(xd)) || overlaps(dw, nw, dy, sc_tensor_span(dyd)))
         return sc_fail(SC_EINVAL, "weight gradient reference: dW overlaps x or dY");
     int64_t ws[4];
-    weight_steps(wd, ws);
+    sc_wdesc_strides(wd, ws);
     const int64_t ocg = wd->oc / p->groups, icg = wd->icg;
     const int64_t H = xd->dims[SC_H], W = xd->dims[SC_W];
     const int64_t *xs = xd->strides, *ys = dyd->strides;

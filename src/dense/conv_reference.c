@@ -20,11 +20,8 @@ sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, const f
     const int64_t oc_n = yd->dims[SC_C], oh_n = yd->dims[SC_H], ow_n = yd->dims[SC_W];
     const int64_t icg = wd->icg, ocg = wd->oc / p->groups;
     const int64_t *xs = xd->strides, *ys = yd->strides;
-    /* Weight (o, i, kh, kw) sits at o*ws[0] + i*ws[1] + kh*ws[2] + kw*ws[3] in every layout
-     * (sc_wdesc_index is linear in each index); the steps are read off it once. */
-    const int64_t w0 = sc_wdesc_index(wd, 0, 0, 0, 0);
-    const int64_t ws[4] = {sc_wdesc_index(wd, 1, 0, 0, 0) - w0, sc_wdesc_index(wd, 0, 1, 0, 0) - w0,
-                           sc_wdesc_index(wd, 0, 0, 1, 0) - w0, sc_wdesc_index(wd, 0, 0, 0, 1) - w0};
+    int64_t ws[4];  /* weight (o, i, kh, kw) sits at o*ws[0] + i*ws[1] + kh*ws[2] + kw*ws[3] */
+    sc_wdesc_strides(wd, ws);
     for (int64_t n = 0; n < nb; ++n)
         for (int64_t o = 0; o < oc_n; ++o) {
             const int64_t c0 = (o / ocg) * icg;  /* first input channel of o's group */

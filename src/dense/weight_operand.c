@@ -25,10 +25,9 @@ sc_status sc_dense_weight_operand(const sc_wdesc *wd, const float *w, int64_t gr
     sc_status st = sc_alloc_array((void **)&m, (size_t)wd->oc, (size_t)kdim * sizeof *m, false,
                                   "dense conv: converted weights");
     if (st != SC_OK) return st;
-    /* Source strides of the logical axes (o, i, h, w): the index is linear in each. */
-    const int64_t base = sc_wdesc_index(wd, 0, 0, 0, 0);
-    const int64_t so = sc_wdesc_index(wd, 1, 0, 0, 0) - base, si = sc_wdesc_index(wd, 0, 1, 0, 0) - base;
-    const int64_t sh = sc_wdesc_index(wd, 0, 0, 1, 0) - base, sw = sc_wdesc_index(wd, 0, 0, 0, 1) - base;
+    int64_t s[4];  /* source strides of the logical axes (o, i, h, w) */
+    sc_wdesc_strides(wd, s);
+    const int64_t so = s[0], si = s[1], sh = s[2], sw = s[3];
     const int64_t icg = wd->icg, kh_n = wd->kh, kw_n = wd->kw;
     for (int64_t o = 0; o < wd->oc; ++o) {
         float *row = m + o * kdim;

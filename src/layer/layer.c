@@ -134,15 +134,6 @@ static inline bool kept(const float *w, const uint8_t *mask, int64_t idx)
     return (mask == NULL || mask[idx] != 0) && w[idx] != 0.0f;
 }
 
-/* Element strides of o, i, h, w in wd's layout (sc_wdesc_index is linear in each). */
-static void wstrides(const sc_wdesc *wd, int64_t st[4])
-{
-    st[0] = sc_wdesc_index(wd, 1, 0, 0, 0);
-    st[1] = sc_wdesc_index(wd, 0, 1, 0, 0);
-    st[2] = sc_wdesc_index(wd, 0, 0, 1, 0);
-    st[3] = sc_wdesc_index(wd, 0, 0, 0, 1);
-}
-
 /* W = CSR of the kept weights: count (a first pass over the dense weights gives nnz and
  * the energies), allocate, then scatter each row walking k in increasing order, so
  * columns come out sorted and row_ptr is the running count. */
@@ -199,7 +190,7 @@ sc_status sc_layer_pack(const sc_wdesc *wd, const float *w, const uint8_t *mask,
         return st;
     }
     int64_t stv[4], j = 0;
-    wstrides(wd, stv);
+    sc_wdesc_strides(wd, stv);
     for (int64_t o = 0; o < oc; ++o) {
         l->row_ptr[o] = j;
         for (int64_t k = 0; k < l->cols; ++k) {
@@ -231,7 +222,7 @@ sc_status sc_layer_unpack(const sc_layer *l, sc_wlayout layout, float *dst)
     sc_csr_view v;
     sc_layer_get_csr(l, &v);
     int64_t stv[4];
-    wstrides(&wd, stv);
+    sc_wdesc_strides(&wd, stv);
     for (int64_t o = 0; o < l->rows; ++o)
         for (int64_t j = v.row_ptr[o]; j < v.row_ptr[o + 1]; ++j) {
             int64_t i, h, x;

@@ -9,9 +9,9 @@
 void sc_prune_walk(const sc_wdesc *wd, sc_pack_order order, const float *w,
                    sc_prune_keep_fn keep, void *ctx, uint8_t *mask)
 {
-    /* the index is linear in (o, i, h, w) with index(0, 0, 0, 0) = 0: read off its strides */
-    const int64_t s_o = sc_wdesc_index(wd, 1, 0, 0, 0), s_i = sc_wdesc_index(wd, 0, 1, 0, 0);
-    const int64_t s_h = sc_wdesc_index(wd, 0, 0, 1, 0), s_w = sc_wdesc_index(wd, 0, 0, 0, 1);
+    int64_t s[4];
+    sc_wdesc_strides(wd, s);
+    const int64_t s_o = s[0], s_i = s[1], s_h = s[2], s_w = s[3];
     const int64_t icg = wd->icg, kh = wd->kh, kw = wd->kw, n_k = icg * kh * kw;
     for (int64_t oc = 0; oc < wd->oc; ++oc) {
         for (int64_t k = 0; k < n_k; ++k) {
