@@ -125,12 +125,13 @@ int main(int argc, char **argv)
     write_seed(d, "valid-pad-2e40.sconv", l, 1);
     l[0] = make("all40", SC_OIHW, 2, 2, 2, 2, 2, t40, t40, t40, SC_PACK_HWC, true, 0.7, 12);
     write_seed(d, "valid-stride-pad-dilation-2e40.sconv", l, 1);
-    /* kernel extents whose products come near, or past, the int64 limit (65537 columns
-     * per kernel element, so 65537 * kh * kw) */
-    static const char *const near[3][2] = {{"near-dims-2e56.sconv", "1048576"},
+    /* kernel extents whose products come near the 2^32 columns of 32-bit indices and near,
+     * or past, the int64 limit (65537 columns per kernel element, so 65537 * kh * kw) */
+    static const char *const near[4][2] = {{"near-dims-2e32-columns.sconv", "255"},
+                                           {"near-dims-2e56.sconv", "1048576"},
                                            {"near-dims-2e62.sconv", "8388608"},
                                            {"near-dims-overflow.sconv", "1099511627776"}};
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         char dims[128];
         snprintf(dims, sizeof dims, "\"wide.kh\":\"%s\",\"wide.kw\":\"%s\"", near[i][1],
                  near[i][1]);
