@@ -10,10 +10,10 @@ NAN, INF = float("nan"), float("inf")
 
 def seed(labels, speed, error, cap=255, on_disk=False):
     """labels: title, note, then one per curve; speed/error: lists of [(x_byte, y), ...];
-    on_disk: first byte >= 128 (same count modulo 9), so the data files are written too."""
+    on_disk: first byte >= 247 (same count modulo 9), so the data files are written too."""
     curves = speed + error
     n = len(curves[0]) if curves else 0
-    first = 128 + (len(speed) - 128) % 9 if on_disk else len(speed)
+    first = 247 + (len(speed) - 247) % 9 if on_disk else len(speed)
     data = bytes([first, len(error), n, cap])
     data += b"".join(lab + b"\0" for lab in labels)
     for c in curves:
