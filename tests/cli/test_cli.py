@@ -69,6 +69,25 @@ def save(d, name, a):
     return name
 
 
+def run_tests(tests, prefix):
+    """Runs each test in a fresh scratch directory, one line each; returns the exit code."""
+    passed = failed = 0
+    for fn in tests:
+        with tempfile.TemporaryDirectory(prefix=f"{prefix}-{fn.__name__}-") as d:
+            try:
+                fn(d)
+                passed += 1
+                print(f"ok    {fn.__name__}")
+            except Exception as e:  # noqa: BLE001 - every failure is reported, none hidden
+                failed += 1
+                print(f"FAIL  {fn.__name__}: {e}")
+                if not isinstance(e, AssertionError):
+                    traceback.print_exc(file=sys.stdout)
+            sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 # ---------------------------------------------------------------- general behaviour
 
 @test
@@ -1079,23 +1098,5 @@ def docs_cli_examples_run(d):
 COMMANDS = ["prune", "info", "unpack", "run", "convert", "sweep", "demo"]
 
 
-def main():
-    passed = failed = 0
-    for fn in TESTS:
-        with tempfile.TemporaryDirectory(prefix=f"sconv-cli-{fn.__name__}-") as d:
-            try:
-                fn(d)
-                passed += 1
-                print(f"ok    {fn.__name__}")
-            except Exception as e:  # noqa: BLE001 - every failure is reported, none hidden
-                failed += 1
-                print(f"FAIL  {fn.__name__}: {e}")
-                if not isinstance(e, AssertionError):
-                    traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(TESTS, "sconv-cli"))

@@ -7,11 +7,9 @@ import json
 import os
 import struct
 import sys
-import tempfile
-import traceback
 import zipfile
 
-from test_cli import np, ok, save, sconv  # the driver and helpers of the main CLI test
+from test_cli import np, ok, run_tests, save, sconv  # the main CLI test's driver and helpers
 
 TESTS = []
 
@@ -305,23 +303,5 @@ def output_too_large_for_int64_names_the_model(d):
     assert not os.path.exists(os.path.join(d, "y.npy"))
 
 
-def main():
-    passed = failed = 0
-    for fn in TESTS:
-        with tempfile.TemporaryDirectory(prefix=f"sconv-cli-msg-{fn.__name__}-") as d:
-            try:
-                fn(d)
-                passed += 1
-                print(f"ok    {fn.__name__}")
-            except Exception as e:  # noqa: BLE001 - every failure is reported, none hidden
-                failed += 1
-                print(f"FAIL  {fn.__name__}: {e}")
-                if not isinstance(e, AssertionError):
-                    traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(TESTS, "sconv-cli-msg"))

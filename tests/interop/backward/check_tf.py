@@ -18,16 +18,16 @@ Last line: "N passed, M failed"; exit 1 on failure.
 import os
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 from tensorflow.python.util import _pywrap_util_port
 
-DRIVER = sys.argv[1]
-TMP = tempfile.mkdtemp(prefix="sconv-backward-tf-")
+from driver_checks import Checks
+
+CHECKS = Checks(sys.argv[1], "sconv-backward-tf-")
+save, drive, check = CHECKS.save, CHECKS.drive, CHECKS.check
 rng = np.random.default_rng(20261123)
-passed = failed = 0
 
 # (N, Cin, Cout, H, W, KH, KW, stride, (pad_top, pad_left, pad_bottom, pad_right), dil)
 # Explicit padding: TensorFlow's CPU Conv2DBackpropInput takes no dilation > 1 ("Current CPU
@@ -40,30 +40,6 @@ CASES = [
     (1, 5, 3, 12, 9, 5, 3, 3, (2, 1, 0, 1), 1),
     (2, 4, 5, 11, 10, 3, 2, 1, (2, 1, 2, 0), 1),
 ]
-
-
-def save(name, arr):
-    path = os.path.join(TMP, name)
-    np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
-    return path
-
-
-def drive(mode, layout, args):
-    out = os.path.join(TMP, f"out_{mode}_{layout}.npy")
-    subprocess.run([DRIVER, mode, f"layout={layout}", f"out={out}", *args], check=True)
-    return np.load(out)
-
-
-def check(name, expect, got, scale):
-    global passed, failed
-    tol = 1e-5 * max(scale, 1.0)
-    if expect.shape == got.shape and np.abs(expect - got).max(initial=0.0) <= tol:
-        passed += 1
-    else:
-        failed += 1
-        err = np.abs(expect - got).max() if expect.shape == got.shape else "shape"
-        print(f"FAIL {name}: max |diff| {err} (tolerance {tol}), shapes {expect.shape} vs "
-              f"{got.shape}")
 
 
 def backprop_input(sizes, filt, dy, strides, pads, dil, fmt="NHWC"):
@@ -184,7 +160,7 @@ for ci, (n, cin, cout, h, w, kh, kw, s, padding, d) in enumerate(NAMED):
                              "NCHW").numpy()
     elif not refuses(lambda: backprop_input([n, cin, h, w], hwio, dy, [1, 1, s, s], padding,
                                             [1, 1, d, d], "NCHW")):
-        failed += 1
+        CHECKS.failed += 1
         print(f"FAIL {padding} case {ci}: NCHW accepted with oneDNN off")
     got = drive("bwd", "nchw", [f"w={save('w.npy', wt)}", f"in={save('dy.npy', dy)}",
                                 f"xshape={n},{cin},{h},{w}", f"stride={s},{s}",
@@ -201,9 +177,9 @@ for what, refused in [
             [1, 6, 6, 2], filt, np.ones((1, 4, 4, 3), np.float32), [1, 1, 1, 1],
             [[0, 0], [1, 1], [1, 1], [0, 0]], [1, 2, 2, 1])))]:
     if refused:
-        passed += 1
+        CHECKS.passed += 1
     else:
-        failed += 1
+        CHECKS.failed += 1
         print(f"FAIL TensorFlow {tf.__version__} accepted {what}: docs/backward.md says it refuses")
 # exit 0: accepted, 3: refused (the variable is read once, when TensorFlow starts)
 CHILD = """import sys, numpy as np, tensorflow as tf
@@ -218,11 +194,10 @@ for setting, expect_rc in (("1", 0), ("0", 3)):
     rc = subprocess.run([sys.executable, "-c", CHILD],
                         env=dict(os.environ, TF_ENABLE_ONEDNN_OPTS=setting)).returncode
     if rc == expect_rc:
-        passed += 1
+        CHECKS.passed += 1
     else:
-        failed += 1
+        CHECKS.failed += 1
         print(f"FAIL TF_ENABLE_ONEDNN_OPTS={setting}: NCHW SAME dilation-2 backprop-input "
               f"exited {rc}, expected {expect_rc} (0 accepted, 3 refused)")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+CHECKS.finish()

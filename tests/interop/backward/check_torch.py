@@ -9,18 +9,16 @@ For pruned random weights (half the positions zero), on NCHW and channels_last t
 channels_last tensors are handed to the driver as their NHWC memory and its NHWC output is
 compared with torch's channels_last result. Last line: "N passed, M failed"; exit 1 on failure.
 """
-import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-DRIVER = sys.argv[1]
-TMP = tempfile.mkdtemp(prefix="sconv-backward-torch-")
-passed = failed = 0
+from driver_checks import Checks
+
+CHECKS = Checks(sys.argv[1], "sconv-backward-torch-")
+save, drive, check = CHECKS.save, CHECKS.drive, CHECKS.check
 torch.manual_seed(20261123)
 
 # (N, Cin, Cout, H, W, K, stride, pad, dil, groups, output_padding)
@@ -40,30 +38,6 @@ def to_np(t, nhwc):
     if nhwc:
         a = a.permute(0, 2, 3, 1)
     return np.ascontiguousarray(a.numpy(), dtype=np.float32)
-
-
-def save(name, arr):
-    path = os.path.join(TMP, name)
-    np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
-    return path
-
-
-def drive(mode, layout, args):
-    out = os.path.join(TMP, f"out_{mode}.npy")
-    subprocess.run([DRIVER, mode, f"layout={layout}", f"out={out}", *args], check=True)
-    return np.load(out)
-
-
-def check(name, expect, got, scale):
-    global passed, failed
-    tol = 1e-5 * max(scale, 1.0)
-    if expect.shape == got.shape and np.abs(expect - got).max(initial=0.0) <= tol:
-        passed += 1
-    else:
-        failed += 1
-        err = np.abs(expect - got).max() if expect.shape == got.shape else "shape"
-        print(f"FAIL {name}: max |diff| {err} (tolerance {tol}), shapes {expect.shape} vs "
-              f"{got.shape}")
 
 
 def pruned(shape):
@@ -108,5 +82,4 @@ for ci, (n, cin, cout, h, w, k, s, p, d, g, op) in enumerate(CASES):
         scale = float(F.conv_transpose2d(xt.abs(), wtt.abs(), bias.abs(), s, p, opad, g, d).max())
         check(f"{tag} conv_transpose2d", to_np(yt, layout == "nhwc"), got, scale)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+CHECKS.finish()
