@@ -359,6 +359,37 @@ static void c_conv_destroy(int nul) { sc_conv_destroy(A(0, (sc_conv *)NULL)); }
 /* ---- backward.h: dY (1, 4, 5, 5) -> dX (1, 2, 5, 5); the transposed conv maps the layer's
  * oc = Cin = 4 channels to icg = Cout = 2, the same extents ---- */
 
+/* plan, run and describe of an operator sc_P (made by MAKE(layer, planned)) from dY-shaped
+ * input to dX-shaped output; SEED fills the input. */
+#define OP_CASES(P, MAKE, SEED)                                          \
+    static void c_##P##_plan(int nul)                                    \
+    {                                                                    \
+        sc_layer *l = layer();                                           \
+        sc_##P *op = MAKE(l, 0);                                         \
+        EINVAL(sc_##P##_plan(A(0, op), A(1, &yd), A(2, &xd)));           \
+        sc_##P##_destroy(op);                                            \
+        sc_layer_destroy(l);                                             \
+    }                                                                    \
+    static void c_##P##_run(int nul)                                     \
+    {                                                                    \
+        sc_layer *l = layer();                                           \
+        sc_##P *op = MAKE(l, 1);                                         \
+        float in[NY], out[NX];                                           \
+        rb_fill(in, NY, 1.0, SEED);                                      \
+        EINVAL(sc_##P##_run(A(0, op), A(1, in), A(2, out)));             \
+        sc_##P##_destroy(op);                                            \
+        sc_layer_destroy(l);                                             \
+    }                                                                    \
+    static void c_##P##_describe(int nul)                                \
+    {                                                                    \
+        sc_layer *l = layer();                                           \
+        sc_##P *op = MAKE(l, 1);                                         \
+        sc_conv_choice ch;                                               \
+        EINVAL(sc_##P##_describe(A(0, op), A(1, &ch)));                  \
+        sc_##P##_destroy(op);                                            \
+        sc_layer_destroy(l);                                             \
+    }
+
 static sc_conv_transpose_params tprm(void)
 {
     sc_conv_transpose_params p = sc_conv_transpose_params_default();
@@ -381,33 +412,7 @@ static sc_conv_bwd *bwd_op(sc_layer *l, int planned)
     if (planned) cr_assert_eq(sc_conv_bwd_plan(op, &yd, &xd), SC_OK, "%s", sc_last_message());
     return op;
 }
-static void c_conv_bwd_plan(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_bwd *op = bwd_op(l, 0);
-    EINVAL(sc_conv_bwd_plan(A(0, op), A(1, &yd), A(2, &xd)));
-    sc_conv_bwd_destroy(op);
-    sc_layer_destroy(l);
-}
-static void c_conv_bwd_run(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_bwd *op = bwd_op(l, 1);
-    float dy[NY], dx[NX];
-    rb_fill(dy, NY, 1.0, 6);
-    EINVAL(sc_conv_bwd_run(A(0, op), A(1, dy), A(2, dx)));
-    sc_conv_bwd_destroy(op);
-    sc_layer_destroy(l);
-}
-static void c_conv_bwd_describe(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_bwd *op = bwd_op(l, 1);
-    sc_conv_choice ch;
-    EINVAL(sc_conv_bwd_describe(A(0, op), A(1, &ch)));
-    sc_conv_bwd_destroy(op);
-    sc_layer_destroy(l);
-}
+OP_CASES(conv_bwd, bwd_op, 6)
 static void c_conv_bwd_destroy(int nul) { sc_conv_bwd_destroy(A(0, (sc_conv_bwd *)NULL)); }
 static void c_conv_transpose_output_hw(int nul)
 {
@@ -441,33 +446,7 @@ static void c_conv_transpose_create(int nul)
     sc_conv_transpose_destroy(op);
     sc_layer_destroy(l);
 }
-static void c_conv_transpose_plan(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_transpose *op = tconv_op(l, 0);
-    EINVAL(sc_conv_transpose_plan(A(0, op), A(1, &yd), A(2, &xd)));
-    sc_conv_transpose_destroy(op);
-    sc_layer_destroy(l);
-}
-static void c_conv_transpose_run(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_transpose *op = tconv_op(l, 1);
-    float in[NY], out[NX];
-    rb_fill(in, NY, 1.0, 7);
-    EINVAL(sc_conv_transpose_run(A(0, op), A(1, in), A(2, out)));
-    sc_conv_transpose_destroy(op);
-    sc_layer_destroy(l);
-}
-static void c_conv_transpose_describe(int nul)
-{
-    sc_layer *l = layer();
-    sc_conv_transpose *op = tconv_op(l, 1);
-    sc_conv_choice ch;
-    EINVAL(sc_conv_transpose_describe(A(0, op), A(1, &ch)));
-    sc_conv_transpose_destroy(op);
-    sc_layer_destroy(l);
-}
+OP_CASES(conv_transpose, tconv_op, 7)
 static void c_conv_transpose_destroy(int nul)
 {
     sc_conv_transpose_destroy(A(0, (sc_conv_transpose *)NULL));
