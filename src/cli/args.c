@@ -32,8 +32,17 @@ static const char *spelled(const cli_opt *o, char *buf, size_t cap)
     return buf;
 }
 
-int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, char **argv,
-              cli_args *args, bool *done)
+static void args_free(cli_args *args)
+{
+    sc_free(args->hits);
+    args->hits = NULL;
+    args->n_hits = 0;
+}
+
+/* CLI_OK with *done false and args filled (free with args_free), or the exit code with *done
+ * set after printing the help or a usage error. */
+static int parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, char **argv,
+                 cli_args *args, bool *done)
 {
     *done = true;
     *args = (cli_args){.cmd = cmd, .opts = opts, .n_opts = n_opts};
@@ -41,7 +50,7 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, cha
     if (!args->hits) return cli_error(cmd, CLI_IO, "out of memory parsing the command line");
     int *seen = sc_calloc((size_t)(n_opts > 0 ? n_opts : 1), sizeof *seen);
     if (!seen) {
-        cli_args_free(args);
+        args_free(args);
         return cli_error(cmd, CLI_IO, "out of memory parsing the command line");
     }
     int code = CLI_OK;
@@ -59,7 +68,7 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, cha
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
             fputs(cmd->help, stdout);
             sc_free(seen);
-            cli_args_free(args);
+            args_free(args);
             return CLI_OK;
         }
         int o;
@@ -115,18 +124,22 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, cha
     }
     sc_free(seen);
     if (code != CLI_OK) {
-        cli_args_free(args);
+        args_free(args);
         return code;
     }
     *done = false;
     return CLI_OK;
 }
 
-void cli_args_free(cli_args *args)
+int cli_run_command(const cli_cmd *cmd, int argc, char **argv)
 {
-    sc_free(args->hits);
-    args->hits = NULL;
-    args->n_hits = 0;
+    cli_args a;
+    bool done;
+    int code = parse(cmd, cmd->opts, cmd->n_opts, argc, argv, &a, &done);
+    if (done) return code;
+    code = cmd->main(cmd, &a);
+    args_free(&a);
+    return code;
 }
 
 const char *cli_get(const cli_args *a, int opt)

@@ -20,12 +20,16 @@ enum {
 
 /* ---- subcommands ---- */
 
+struct cli_args;
+
 typedef struct cli_cmd {
     const char *name;     /* "prune" */
     const char *summary;  /* one line for `sconv --help` */
     const char *usage;    /* the synopsis, printed after a usage error */
     const char *help;     /* the manual page, printed by --help */
-    int (*main)(const struct cli_cmd *cmd, int argc, char **argv);
+    const struct cli_opt *opts;  /* its option table */
+    int n_opts;
+    int (*main)(const struct cli_cmd *cmd, const struct cli_args *a);  /* on parsed options */
 } cli_cmd;
 
 /* ---- options ---- */
@@ -50,12 +54,10 @@ typedef struct cli_args {
     int n_hits;
 } cli_args;
 
-/* Parse argv[1..argc) against opts. "--help"/"-h" prints the help and returns CLI_OK with
- * *done set; a usage error prints the reason and usage and returns CLI_USAGE with *done set.
- * Otherwise returns CLI_OK with *done false and args filled (free with cli_args_free). */
-int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int n_opts, int argc, char **argv,
-              cli_args *args, bool *done);
-void cli_args_free(cli_args *args);
+/* Parse argv[1..argc) against cmd's options and return cmd->main on them. "--help"/"-h"
+ * prints the help and returns CLI_OK; a usage error prints the reason and usage and returns
+ * CLI_USAGE; neither runs cmd->main. */
+int cli_run_command(const cli_cmd *cmd, int argc, char **argv);
 
 /* The last value of option `opt` (NULL when absent); count; the i-th value. */
 const char *cli_get(const cli_args *a, int opt);

@@ -13,24 +13,21 @@ static const cli_opt opts[N_OPTS] = {
     [O_OUT] = {"output", 'o', true, false},
 };
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
-    const char *in = cli_get(&a, O_IN), *out = cli_get(&a, O_OUT);
+    int code = CLI_OK;
+    const char *in = cli_get(a, O_IN), *out = cli_get(a, O_OUT);
     sc_wlayout from = SC_OIHW, to = SC_OIHW;
     sc_array w = {0};
     float *dst = NULL;
-    if (cli_n_positional(&a) > 0)
-        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(&a, 0));
+    if (cli_n_positional(a) > 0)
+        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(a, 0));
     else if (!in) code = cli_usage_error(cmd, "missing -i W.npy (the weights to convert)");
-    else if (!cli_get(&a, O_FROM)) code = cli_usage_error(cmd, "missing --from LAYOUT");
-    else if (!cli_get(&a, O_TO)) code = cli_usage_error(cmd, "missing --to LAYOUT");
+    else if (!cli_get(a, O_FROM)) code = cli_usage_error(cmd, "missing --from LAYOUT");
+    else if (!cli_get(a, O_TO)) code = cli_usage_error(cmd, "missing --to LAYOUT");
     else if (!out) code = cli_usage_error(cmd, "missing -o OUT.npy");
-    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--from", cli_get(&a, O_FROM), &from);
-    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--to", cli_get(&a, O_TO), &to);
+    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--from", cli_get(a, O_FROM), &from);
+    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--to", cli_get(a, O_TO), &to);
     if (code == CLI_OK) code = cli_check_output(cmd, "-o", out, &in, 1);
     sc_wdesc wd;
     if (code == CLI_OK) code = cli_read_weights(cmd, in, from, &w, &wd);
@@ -49,7 +46,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     }
     sc_free(dst);
     sc_array_release(&w);
-    cli_args_free(&a);
     return code;
 }
 
@@ -88,5 +84,7 @@ const cli_cmd cli_cmd_convert = {
         "\n"
         "EXAMPLE\n"
         "    sconv convert -i conv1_oihw.npy --from oihw --to hwio -o conv1_hwio.npy\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

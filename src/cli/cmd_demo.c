@@ -319,32 +319,29 @@ static int write_outputs(const cli_cmd *cmd, const char *dir, bool plot, const d
     return code;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
+    int code = CLI_OK;
     demo_cfg cfg = {.hw = 56};
     double *sparsity = NULL;
     int64_t v = 1, seed = 2024;  /* one thread: timings that other work disturbs least */
-    const char *dir = cli_get(&a, O_OUT) ? cli_get(&a, O_OUT) : "out";
-    if (cli_n_positional(&a) > 0)
-        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(&a, 0));
-    if (code == CLI_OK && cli_get(&a, O_THREADS))
-        code = cli_parse_int(cmd, "--threads", cli_get(&a, O_THREADS), 0, 1024, &v);
+    const char *dir = cli_get(a, O_OUT) ? cli_get(a, O_OUT) : "out";
+    if (cli_n_positional(a) > 0)
+        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(a, 0));
+    if (code == CLI_OK && cli_get(a, O_THREADS))
+        code = cli_parse_int(cmd, "--threads", cli_get(a, O_THREADS), 0, 1024, &v);
     cfg.threads = cli_resolve_threads((int)v);
     v = 0;
-    if (code == CLI_OK && cli_get(&a, O_REPEAT))
-        code = cli_parse_int(cmd, "--repeat", cli_get(&a, O_REPEAT), 1, 50, &v);
+    if (code == CLI_OK && cli_get(a, O_REPEAT))
+        code = cli_parse_int(cmd, "--repeat", cli_get(a, O_REPEAT), 1, 50, &v);
     cfg.repeats = (int)v;
-    if (code == CLI_OK && cli_get(&a, O_HW))
-        code = cli_parse_int(cmd, "--hw", cli_get(&a, O_HW), 1, 1024, &cfg.hw);
-    if (code == CLI_OK && cli_get(&a, O_SEED))
-        code = cli_parse_int(cmd, "--seed", cli_get(&a, O_SEED), 0, INT64_MAX, &seed);
+    if (code == CLI_OK && cli_get(a, O_HW))
+        code = cli_parse_int(cmd, "--hw", cli_get(a, O_HW), 1, 1024, &cfg.hw);
+    if (code == CLI_OK && cli_get(a, O_SEED))
+        code = cli_parse_int(cmd, "--seed", cli_get(a, O_SEED), 0, INT64_MAX, &seed);
     if (code == CLI_OK)
-        code = cli_parse_double_list(cmd, "--sparsity", cli_get(&a, O_SPARSITY)
-                                     ? cli_get(&a, O_SPARSITY) : "0.5,0.7,0.8,0.9,0.95",
+        code = cli_parse_double_list(cmd, "--sparsity", cli_get(a, O_SPARSITY)
+                                     ? cli_get(a, O_SPARSITY) : "0.5,0.7,0.8,0.9,0.95",
                                      0, 1, &sparsity, &cfg.n_sparsity);
     if (code == CLI_OK && cfg.n_sparsity > MAX_SPARSITIES)
         code = cli_usage_error(cmd, "--sparsity: at most %d values", MAX_SPARSITIES);
@@ -402,7 +399,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     }
     char png[4200] = "";
     if (code == CLI_OK)
-        code = write_outputs(cmd, dir, !cli_flag(&a, O_NO_PLOT), &cfg, rows, png, sizeof png);
+        code = write_outputs(cmd, dir, !cli_flag(a, O_NO_PLOT), &cfg, rows, png, sizeof png);
     if (code == CLI_OK) {
         printf("wrote %s/demo.csv%s%s in %.1f s\n", dir, png[0] ? " and " : "", png,
                sc_now_s() - t0);
@@ -413,7 +410,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
             printf("all %d checks passed\n", N_LAYERS * cfg.n_sparsity * 2);
     }
     sc_free(sparsity);
-    cli_args_free(&a);
     return code;
 }
 
@@ -463,5 +459,7 @@ const cli_cmd cli_cmd_demo = {
         "\n"
         "EXAMPLE\n"
         "    sconv demo --out out\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

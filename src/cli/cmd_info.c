@@ -202,22 +202,19 @@ static void print_layer(const sc_layer *layer, int64_t h, int64_t w, int threads
     }
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
+    int code = CLI_OK;
     int64_t h = 56, w = 56, threads = 0;
-    const char *path = cli_positional(&a, 0);
+    const char *path = cli_positional(a, 0);
     if (!path) code = cli_usage_error(cmd, "missing the .sconv file");
-    else if (cli_n_positional(&a) > 1)
+    else if (cli_n_positional(a) > 1)
         code = cli_usage_error(cmd, "unexpected argument '%s' (one file at a time)",
-                               cli_positional(&a, 1));
-    if (code == CLI_OK && cli_get(&a, O_INPUT_HW))
-        code = cli_parse_pair(cmd, "--input-hw", cli_get(&a, O_INPUT_HW), 1, 1 << 20, &h, &w);
-    if (code == CLI_OK && cli_get(&a, O_THREADS))
-        code = cli_parse_int(cmd, "--threads", cli_get(&a, O_THREADS), 0, 1024, &threads);
+                               cli_positional(a, 1));
+    if (code == CLI_OK && cli_get(a, O_INPUT_HW))
+        code = cli_parse_pair(cmd, "--input-hw", cli_get(a, O_INPUT_HW), 1, 1 << 20, &h, &w);
+    if (code == CLI_OK && cli_get(a, O_THREADS))
+        code = cli_parse_int(cmd, "--threads", cli_get(a, O_THREADS), 0, 1024, &threads);
     sc_layer **layers = NULL;
     size_t n = 0;
     if (code == CLI_OK) {
@@ -226,7 +223,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     }
     struct stat sb;
     const long long file_bytes = code == CLI_OK && stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
-    if (code == CLI_OK && cli_flag(&a, O_JSON)) {
+    if (code == CLI_OK && cli_flag(a, O_JSON)) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; ++i)
             json_array_append_new(arr, layer_json(layers[i], h, w, (int)threads));
@@ -244,7 +241,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     if (code == CLI_OK && fflush(stdout) != 0)
         code = cli_error(cmd, CLI_IO, "cannot write to standard output");
     sc_layers_destroy(layers, n);
-    cli_args_free(&a);
     return code;
 }
 
@@ -285,5 +281,7 @@ const cli_cmd cli_cmd_info = {
         "EXAMPLES\n"
         "    sconv info conv1.sconv\n"
         "    sconv info model.sconv --json --input-hw 28x28\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

@@ -245,22 +245,19 @@ static int compute_masks(const cli_cmd *cmd, const sc_prune_spec *spec, layer_in
     return CLI_OK;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
-    const int n = cli_count(&a, O_W);
-    const char *out = cli_get(&a, O_OUT);
+    int code = CLI_OK;
+    const int n = cli_count(a, O_W);
+    const char *out = cli_get(a, O_OUT);
     sc_prune_spec spec = sc_prune_spec_default();
     sc_wlayout layout = SC_OIHW;
     sc_conv_params params;
     sc_pack_order order = SC_PACK_CHW;
     layer_in *in = NULL;
     sc_pack_options kind = sc_pack_options_default();
-    code = parse_options(cmd, &a, n, &spec, &layout, &params, &order);
-    if (code == CLI_OK) code = parse_kind(cmd, &a, &params, &kind);
+    code = parse_options(cmd, a, n, &spec, &layout, &params, &order);
+    if (code == CLI_OK) code = parse_kind(cmd, a, &params, &kind);
     if (code == CLI_OK) {
         in = sc_calloc((size_t)n, sizeof *in);
         if (!in) code = cli_error(cmd, CLI_DATA, "out of memory");
@@ -269,18 +266,18 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const char *inputs[3 * MAX_LAYERS];
         int n_inputs = 0;
         for (int i = 0; i < n; ++i) {
-            in[i].w_path = inputs[n_inputs++] = cli_value(&a, O_W, i);
-            in[i].bias_path = inputs[n_inputs++] = cli_value(&a, O_BIAS, i);
-            in[i].mask_path = inputs[n_inputs++] = cli_value(&a, O_MASK, i);
+            in[i].w_path = inputs[n_inputs++] = cli_value(a, O_W, i);
+            in[i].bias_path = inputs[n_inputs++] = cli_value(a, O_BIAS, i);
+            in[i].mask_path = inputs[n_inputs++] = cli_value(a, O_MASK, i);
         }
-        code = assign_names(cmd, &a, in, n);
+        code = assign_names(cmd, a, in, n);
         if (code == CLI_OK) code = cli_check_output(cmd, "-o", out, inputs, n_inputs);
     }
     for (int i = 0; code == CLI_OK && i < n; ++i) {
         code = cli_read_weights(cmd, in[i].w_path, layout, &in[i].w, &in[i].wd);
         if (code == CLI_OK) code = read_extras(cmd, &in[i]);
     }
-    const bool given_mask = cli_flag(&a, O_MASK);
+    const bool given_mask = cli_flag(a, O_MASK);
     if (code == CLI_OK && !given_mask) code = compute_masks(cmd, &spec, in, n);
     char method_params[SC_METHOD_MAX] = "";
     if (code == CLI_OK && !given_mask &&
@@ -315,7 +312,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         sc_status st = sc_file_write(out, layers, (size_t)n);
         if (st != SC_OK) code = cli_fail_status(cmd, st, out);
     }
-    for (int i = 0; code == CLI_OK && !cli_flag(&a, O_QUIET) && i < n; ++i) {
+    for (int i = 0; code == CLI_OK && !cli_flag(a, O_QUIET) && i < n; ++i) {
         sc_layer_info info;
         sc_layer_get_info(in[i].packed, &info);
         printf("%s: %s %lldx%lldx%lldx%lld -> %slayer '%s': %s, sparsity %.4f (%lld of %lld "
@@ -326,7 +323,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                info.sparsity, (long long)info.nnz, (long long)sc_wdesc_numel(&in[i].wd),
                sc_pack_order_name(info.order));
     }
-    if (code == CLI_OK && !cli_flag(&a, O_QUIET)) printf("wrote %s (%d layer%s)\n", out, n,
+    if (code == CLI_OK && !cli_flag(a, O_QUIET)) printf("wrote %s (%d layer%s)\n", out, n,
                                                           n == 1 ? "" : "s");
     for (int i = 0; in && i < n; ++i) {
         sc_array_release(&in[i].w);
@@ -336,7 +333,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         sc_layer_destroy(in[i].packed);
     }
     sc_free(in);
-    cli_args_free(&a);
     return code;
 }
 
@@ -441,5 +437,7 @@ const cli_cmd cli_cmd_prune = {
         "    sconv prune -w w.npy --layout oihw --method block:4x1 --count 10 -o w.sconv\n"
         "    sconv prune -w up.npy --layout oihw --transposed --stride 2 --pad 1 \\\n"
         "                --output-padding 1 --sparsity 0.8 -o up.sconv\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

@@ -164,16 +164,13 @@ static int parse(const cli_cmd *cmd, const cli_args *a, bool *in_nhwc, bool *out
     return code;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
+    int code = CLI_OK;
     bool in_nhwc = false, out_nhwc = false;
     sc_conv_options opt;
-    code = parse(cmd, &a, &in_nhwc, &out_nhwc, &opt);
-    const char *model = cli_get(&a, O_MODEL), *in = cli_get(&a, O_IN), *out = cli_get(&a, O_OUT);
+    code = parse(cmd, a, &in_nhwc, &out_nhwc, &opt);
+    const char *model = cli_get(a, O_MODEL), *in = cli_get(a, O_IN), *out = cli_get(a, O_OUT);
     sc_layer *layer = NULL;
     sc_conv *op = NULL;
     sc_conv_transpose *top = NULL;
@@ -187,7 +184,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const char *inputs[2] = {model, in};
         code = cli_check_output(cmd, "-o", out, inputs, 2);
     }
-    if (code == CLI_OK) code = cli_load_layer(cmd, model, cli_get(&a, O_NAME), &layer);
+    if (code == CLI_OK) code = cli_load_layer(cmd, model, cli_get(a, O_NAME), &layer);
     if (code == CLI_OK) {
         sc_layer_get_info(layer, &info);
         tr = info.kind == SC_LAYER_CONV_TRANSPOSE;
@@ -243,7 +240,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         const run_op rop = {.conv = op, .tr = top};  /* the one created */
         sc_status st = convolve(&rop, &xd, x.data, &yd, y, macs, &planned);
         const double t1 = sc_now_s();
-        if (planned && cli_flag(&a, O_VERBOSE)) {
+        if (planned && cli_flag(a, O_VERBOSE)) {
             sc_conv_choice ch;
             if ((tr ? sc_conv_transpose_describe(top, &ch) : sc_conv_describe(op, &ch)) == SC_OK)
                 fprintf(stderr, "layer '%s': %s engine, kernel %s: %s\n", info.name,
@@ -257,7 +254,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         }
         if (st != SC_OK && code == CLI_OK) code = cli_fail_status(cmd, st, model);
     }
-    if (code == CLI_OK && cli_flag(&a, O_CHECK))
+    if (code == CLI_OK && cli_flag(a, O_CHECK))
         code = check(cmd, model, layer, &opt.act, &xd, x.data, &yd, y);
     if (code == CLI_OK) {
         const int64_t n = yd.dims[SC_N], c = yd.dims[SC_C];
@@ -270,7 +267,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     sc_layer_destroy(layer);
     sc_array_release(&x);
     sc_free(y);
-    cli_args_free(&a);
     return code;
 }
 
@@ -335,5 +331,7 @@ const cli_cmd cli_cmd_run = {
         "    sconv run -m conv1.sconv -i x.npy --in-layout nchw --check -o y.npy\n"
         "    sconv run -m model.sconv --name conv2 -i x_nhwc.npy --in-layout nhwc \\\n"
         "              --out-layout nchw --threads 2 --verbose -o y.npy\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

@@ -318,23 +318,20 @@ static int report(const cli_cmd *cmd, const cli_args *a, const sweep *s)
     return code;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
+    int code = CLI_OK;
     sweep s = {0};
     int64_t h = 56, w = 56, batch = 1, seed = 1;
     uint8_t *mask = NULL;
     float *y = NULL;
-    code = parse(cmd, &a, &s, &h, &w, &batch, &seed);
+    code = parse(cmd, a, &s, &h, &w, &batch, &seed);
     if (code == CLI_OK) code = cli_read_weights(cmd, s.w_path, s.wd.layout, &s.w, &s.wd);
-    if (code == CLI_OK && cli_get(&a, O_BIAS)) {
-        code = cli_read_npy(cmd, cli_get(&a, O_BIAS), &s.bias);
+    if (code == CLI_OK && cli_get(a, O_BIAS)) {
+        code = cli_read_npy(cmd, cli_get(a, O_BIAS), &s.bias);
         if (code == CLI_OK && (s.bias.ndim != 1 || s.bias.shape[0] != s.wd.oc))
             code = cli_error(cmd, CLI_DATA, "%s: the bias must be 1-D with %lld values (O of %s)",
-                             cli_get(&a, O_BIAS), (long long)s.wd.oc, s.w_path);
+                             cli_get(a, O_BIAS), (long long)s.wd.oc, s.w_path);
     }
     if (code == CLI_OK && s.wd.oc % s.params.groups != 0)
         code = cli_error(cmd, CLI_DATA, "%s: --groups %lld does not divide the %lld output "
@@ -364,7 +361,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
         cli_progress_update(&bar, k + 1);
     }
     cli_progress_end(&bar);
-    if (code == CLI_OK) code = report(cmd, &a, &s);
+    if (code == CLI_OK) code = report(cmd, a, &s);
     sc_free(mask);
     sc_free(y);
     sc_free(s.y_full);
@@ -374,7 +371,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     sc_array_release(&s.w);
     sc_array_release(&s.bias);
     sc_array_release(&s.x);
-    cli_args_free(&a);
     return code;
 }
 
@@ -440,5 +436,7 @@ const cli_cmd cli_cmd_sweep = {
         "\n"
         "EXAMPLE\n"
         "    sconv sweep -w conv1.npy --layout oihw --pad 1 --csv sweep.csv --plot sweep.png\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

@@ -15,23 +15,20 @@ static const cli_opt opts[N_OPTS] = {
     [O_BIAS_OUT] = {"bias-output", 0, true, false},
 };
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_cmd *cmd, const cli_args *a)
 {
-    cli_args a;
-    bool done;
-    int code = cli_parse(cmd, opts, N_OPTS, argc, argv, &a, &done);
-    if (done) return code;
-    const char *model = cli_get(&a, O_MODEL), *out = cli_get(&a, O_OUT);
-    const char *bias_out = cli_get(&a, O_BIAS_OUT);
+    int code = CLI_OK;
+    const char *model = cli_get(a, O_MODEL), *out = cli_get(a, O_OUT);
+    const char *bias_out = cli_get(a, O_BIAS_OUT);
     sc_wlayout layout = SC_OIHW;
     sc_layer *layer = NULL;
     float *w = NULL;
-    if (cli_n_positional(&a) > 0)
-        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(&a, 0));
+    if (cli_n_positional(a) > 0)
+        code = cli_usage_error(cmd, "unexpected argument '%s'", cli_positional(a, 0));
     else if (!model) code = cli_usage_error(cmd, "missing -m FILE.sconv");
-    else if (!cli_get(&a, O_LAYOUT)) code = cli_usage_error(cmd, "missing --layout oihw|hwio|ohwi");
+    else if (!cli_get(a, O_LAYOUT)) code = cli_usage_error(cmd, "missing --layout oihw|hwio|ohwi");
     else if (!out) code = cli_usage_error(cmd, "missing -o OUT.npy");
-    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--layout", cli_get(&a, O_LAYOUT), &layout);
+    if (code == CLI_OK) code = cli_parse_wlayout(cmd, "--layout", cli_get(a, O_LAYOUT), &layout);
     if (code == CLI_OK) code = cli_check_output(cmd, "-o", out, &model, 1);
     if (code == CLI_OK && bias_out) {
         const char *inputs[2] = {model, out};
@@ -39,7 +36,7 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
                    ? cli_usage_error(cmd, "-o and --bias-output both name %s", out)
                    : cli_check_output(cmd, "--bias-output", bias_out, inputs, 2);
     }
-    if (code == CLI_OK) code = cli_load_layer(cmd, model, cli_get(&a, O_NAME), &layer);
+    if (code == CLI_OK) code = cli_load_layer(cmd, model, cli_get(a, O_NAME), &layer);
     sc_layer_info info;
     if (code == CLI_OK) {
         sc_layer_get_info(layer, &info);
@@ -64,7 +61,6 @@ static int run(const cli_cmd *cmd, int argc, char **argv)
     if (code == CLI_OK && bias_out) code = cli_write_npy(cmd, bias_out, 1, &wd.oc, info.bias);
     sc_free(w);
     sc_layer_destroy(layer);
-    cli_args_free(&a);
     return code;
 }
 
@@ -101,5 +97,7 @@ const cli_cmd cli_cmd_unpack = {
         "\n"
         "EXAMPLE\n"
         "    sconv unpack -m conv1.sconv --layout oihw -o conv1_pruned.npy\n",
+    .opts = opts,
+    .n_opts = N_OPTS,
     .main = run,
 };

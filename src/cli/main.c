@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < N_COMMANDS; ++i)
         if (strcmp(name, commands[i]->name) == 0)
-            return commands[i]->main(commands[i], argc - 1, argv + 1);
+            return cli_run_command(commands[i], argc - 1, argv + 1);
     char hint[160];
     if (cli_suggest(name, strlen(name), command_name, commands, (int)N_COMMANDS, "", hint,
                     sizeof hint))
