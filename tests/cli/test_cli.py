@@ -556,6 +556,23 @@ def info_reports_the_packed_layer(d):
 
 # ---------------------------------------------------------------- run
 
+def expect_runs(d, model, engines, ref, pack):
+    """`run --check` of x.npy (NCHW) and of xh.npy (NHWC, 2 threads, batch 2, 6 output
+    channels) on each engine gives ref."""
+    for engine in engines:
+        _, err = ok("run", "-m", model, "-i", "x.npy", "--in-layout", "nchw", "--check",
+                    "--engine", engine, "-o", "y.npy", cwd=d)
+        assert "check: max abs error" in err and ": ok" in err, err
+        y = load(d, "y.npy")
+        assert y.shape == ref.shape and rel_err(y, ref) < 1e-5, (pack, engine, rel_err(y, ref))
+        _, err = ok("run", "-m", model, "-i", "xh.npy", "--in-layout", "nhwc", "--check",
+                    "--engine", engine, "--threads", "2", "-o", "yh.npy", cwd=d)
+        assert ": ok" in err, err
+        yh = load(d, "yh.npy")
+        assert yh.shape == (2, ref.shape[2], ref.shape[3], 6), yh.shape
+        assert rel_err(np.transpose(yh, (0, 3, 1, 2)), ref) < 1e-5, (pack, engine)
+
+
 @test
 def run_check_nchw_and_nhwc(d):
     w = weights(90, (6, 4, 3, 3))
@@ -571,18 +588,7 @@ def run_check_nchw_and_nhwc(d):
            "-o", "p.sconv", "-q", cwd=d)
         ok("unpack", "-m", "p.sconv", "--layout", "oihw", "-o", "u.npy", cwd=d)
         ref = conv_ref(x, load(d, "u.npy"), b, (2, 1), (1, 0, 2, 1), (1, 2))
-        for engine in ("auto", "sparse", "dense"):
-            _, err = ok("run", "-m", "p.sconv", "-i", "x.npy", "--in-layout", "nchw", "--check",
-                        "--engine", engine, "-o", "y.npy", cwd=d)
-            assert "check: max abs error" in err and ": ok" in err, err
-            y = load(d, "y.npy")
-            assert y.shape == ref.shape and rel_err(y, ref) < 1e-5, (pack, engine, rel_err(y, ref))
-            _, err = ok("run", "-m", "p.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--check",
-                        "--engine", engine, "--threads", "2", "-o", "yh.npy", cwd=d)
-            assert ": ok" in err, err
-            yh = load(d, "yh.npy")
-            assert yh.shape == (2, ref.shape[2], ref.shape[3], 6), yh.shape
-            assert rel_err(np.transpose(yh, (0, 3, 1, 2)), ref) < 1e-5, (pack, engine)
+        expect_runs(d, "p.sconv", ("auto", "sparse", "dense"), ref, pack)
         # --out-layout, 3-D input (batch 1 -> 3-D output), --act relu, --verbose
         _, err = ok("run", "-m", "p.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout",
                     "nchw", "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)
@@ -711,18 +717,7 @@ def run_transposed_nchw_and_nhwc(d):
         ref = conv_transpose_ref(x, u, (2, 3), (1, 0, 2, 1), (1, 2), (1, 2), 2)
         # (in-1)*stride - pads + dil*(k-1) + out_pad + 1: 8-3+2+1+1 = 9, 9-1+2+2+1 = 13
         assert ref.shape == (2, 6, 9, 13), ref.shape
-        for engine in ("auto", "sparse"):
-            _, err = ok("run", "-m", "t.sconv", "-i", "x.npy", "--in-layout", "nchw", "--check",
-                        "--engine", engine, "-o", "y.npy", cwd=d)
-            assert "check: max abs error" in err and ": ok" in err, err
-            y = load(d, "y.npy")
-            assert y.shape == ref.shape and rel_err(y, ref) < 1e-5, (pack, engine, rel_err(y, ref))
-            _, err = ok("run", "-m", "t.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--check",
-                        "--engine", engine, "--threads", "2", "-o", "yh.npy", cwd=d)
-            assert ": ok" in err, err
-            yh = load(d, "yh.npy")
-            assert yh.shape == (2, ref.shape[2], ref.shape[3], 6), yh.shape
-            assert rel_err(np.transpose(yh, (0, 3, 1, 2)), ref) < 1e-5, (pack, engine)
+        expect_runs(d, "t.sconv", ("auto", "sparse"), ref, pack)
         # --out-layout, --act relu, --verbose, 3-D input
         _, err = ok("run", "-m", "t.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout",
                     "nchw", "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)

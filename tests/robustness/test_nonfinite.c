@@ -123,9 +123,8 @@ Test(nonfinite, extreme_finite_values_are_fine)
     sc_layer_destroy(l);
 }
 
-/* Activations are not checked: a NaN or Inf in x reaches exactly the outputs whose window
- * covers it through a stored weight (IEEE arithmetic); all others stay finite. */
-static void propagate(sc_engine engine)
+/* y = a 2 x 1 x 1 x 2 conv of x = {1, NaN, 3, 4} (1 x 1 x 1 x 4) on `engine`, one thread. */
+static void run_over_nan(sc_engine engine, float y[6])
 {
     const sc_wdesc wd = {SC_OIHW, 2, 1, 1, 2};
     const float w[4] = {1.0f, 0.0f,   /* channel 0 uses only the left tap */
@@ -134,7 +133,7 @@ static void propagate(sc_engine engine)
     sc_pack_options po = sc_pack_options_default();
     cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK);
     const sc_tensor xd = sc_tensor_nchw(1, 1, 1, 4), yd = sc_tensor_nchw(1, 2, 1, 3);
-    float x[4] = {1.0f, NAN, 3.0f, 4.0f}, y[6];
+    float x[4] = {1.0f, NAN, 3.0f, 4.0f};
     sc_conv_options opt = sc_conv_options_default();
     opt.engine = engine;
     opt.threads = 1;
@@ -142,6 +141,16 @@ static void propagate(sc_engine engine)
     cr_assert_eq(sc_conv_create(l, &opt, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
     cr_assert_eq(sc_conv_run(op, x, y), SC_OK, "%s", sc_last_message());
+    sc_conv_destroy(op);
+    sc_layer_destroy(l);
+}
+
+/* Activations are not checked: a NaN or Inf in x reaches exactly the outputs whose window
+ * covers it through a stored weight (IEEE arithmetic); all others stay finite. */
+Test(nonfinite, activations_propagate_sparse)
+{
+    float y[6];
+    run_over_nan(SC_ENGINE_SPARSE, y);
     /* channel 0: y[j] = x[j]; channel 1: y[j] = 2 x[j+1] */
     cr_expect_eq(y[0], 1.0f);
     cr_expect(isnan(y[1]), "channel 0 at the NaN: %g", (double)y[1]);
@@ -149,11 +158,7 @@ static void propagate(sc_engine engine)
     cr_expect(isnan(y[3]), "channel 1 reading the NaN: %g", (double)y[3]);
     cr_expect_eq(y[4], 6.0f);
     cr_expect_eq(y[5], 8.0f);
-    sc_conv_destroy(op);
-    sc_layer_destroy(l);
 }
-
-Test(nonfinite, activations_propagate_sparse) { propagate(SC_ENGINE_SPARSE); }
 
 Test(nonfinite, npy_reader_keeps_nan_and_inf)
 {
@@ -177,26 +182,12 @@ Test(nonfinite, npy_reader_keeps_nan_and_inf)
  * whose window covers the NaN, whatever the weight there. */
 Test(nonfinite, activations_propagate_dense)
 {
-    const sc_wdesc wd = {SC_OIHW, 2, 1, 1, 2};
-    const float w[4] = {1.0f, 0.0f, 0.0f, 2.0f};
-    sc_layer *l = NULL;
-    sc_pack_options po = sc_pack_options_default();
-    cr_assert_eq(sc_layer_pack(&wd, w, NULL, &po, &l), SC_OK);
-    const sc_tensor xd = sc_tensor_nchw(1, 1, 1, 4), yd = sc_tensor_nchw(1, 2, 1, 3);
-    float x[4] = {1.0f, NAN, 3.0f, 4.0f}, y[6];
-    sc_conv_options opt = sc_conv_options_default();
-    opt.engine = SC_ENGINE_DENSE;
-    opt.threads = 1;
-    sc_conv *op = NULL;
-    cr_assert_eq(sc_conv_create(l, &opt, &op), SC_OK);
-    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-    cr_assert_eq(sc_conv_run(op, x, y), SC_OK, "%s", sc_last_message());
+    float y[6];
+    run_over_nan(SC_ENGINE_DENSE, y);
     cr_expect(isnan(y[0]) && isnan(y[1]), "channel 0: %g %g", (double)y[0], (double)y[1]);
     cr_expect_eq(y[2], 3.0f);
     cr_expect(isnan(y[3]) && isnan(y[4]), "channel 1: %g %g", (double)y[3], (double)y[4]);
     cr_expect_eq(y[5], 8.0f);
-    sc_conv_destroy(op);
-    sc_layer_destroy(l);
 }
 
 /* The sparse engine under ReLU, ReLU6 and clamp, for each kernel choice this CPU runs, in
