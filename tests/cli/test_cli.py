@@ -556,9 +556,10 @@ def info_reports_the_packed_layer(d):
 
 # ---------------------------------------------------------------- run
 
-def expect_runs(d, model, engines, ref, pack):
+def expect_runs(d, model, engines, x, ref, pack):
     """`run --check` of x.npy (NCHW) and of xh.npy (NHWC, 2 threads, batch 2, 6 output
-    channels) on each engine gives ref."""
+    channels) on each engine gives ref; so do --out-layout with --act relu (ReLU of ref) and
+    the 3-D input x[1] (ref[1]). Returns the --verbose run's stderr."""
     for engine in engines:
         _, err = ok("run", "-m", model, "-i", "x.npy", "--in-layout", "nchw", "--check",
                     "--engine", engine, "-o", "y.npy", cwd=d)
@@ -571,6 +572,14 @@ def expect_runs(d, model, engines, ref, pack):
         yh = load(d, "yh.npy")
         assert yh.shape == (2, ref.shape[2], ref.shape[3], 6), yh.shape
         assert rel_err(np.transpose(yh, (0, 3, 1, 2)), ref) < 1e-5, (pack, engine)
+    _, err = ok("run", "-m", model, "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout", "nchw",
+                "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)
+    assert rel_err(load(d, "yn.npy"), np.maximum(ref, 0)) < 1e-5
+    save(d, "x3.npy", x[1])  # batch 1 -> a 3-D output
+    ok("run", "-m", model, "-i", "x3.npy", "--in-layout", "nchw", "-o", "y3.npy", cwd=d)
+    y3 = load(d, "y3.npy")
+    assert y3.shape == ref.shape[1:] and rel_err(y3, ref[1]) < 1e-5
+    return err
 
 
 @test
@@ -588,16 +597,8 @@ def run_check_nchw_and_nhwc(d):
            "-o", "p.sconv", "-q", cwd=d)
         ok("unpack", "-m", "p.sconv", "--layout", "oihw", "-o", "u.npy", cwd=d)
         ref = conv_ref(x, load(d, "u.npy"), b, (2, 1), (1, 0, 2, 1), (1, 2))
-        expect_runs(d, "p.sconv", ("auto", "sparse", "dense"), ref, pack)
-        # --out-layout, 3-D input (batch 1 -> 3-D output), --act relu, --verbose
-        _, err = ok("run", "-m", "p.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout",
-                    "nchw", "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)
+        err = expect_runs(d, "p.sconv", ("auto", "sparse", "dense"), x, ref, pack)
         assert "engine" in err and "kernel" in err, err
-        assert rel_err(load(d, "yn.npy"), np.maximum(ref, 0)) < 1e-5
-        save(d, "x3.npy", x[1])
-        ok("run", "-m", "p.sconv", "-i", "x3.npy", "--in-layout", "nchw", "-o", "y3.npy", cwd=d)
-        y3 = load(d, "y3.npy")
-        assert y3.shape == ref.shape[1:] and rel_err(y3, ref[1]) < 1e-5
 
 
 @test
@@ -717,15 +718,8 @@ def run_transposed_nchw_and_nhwc(d):
         ref = conv_transpose_ref(x, u, (2, 3), (1, 0, 2, 1), (1, 2), (1, 2), 2)
         # (in-1)*stride - pads + dil*(k-1) + out_pad + 1: 8-3+2+1+1 = 9, 9-1+2+2+1 = 13
         assert ref.shape == (2, 6, 9, 13), ref.shape
-        expect_runs(d, "t.sconv", ("auto", "sparse"), ref, pack)
-        # --out-layout, --act relu, --verbose, 3-D input
-        _, err = ok("run", "-m", "t.sconv", "-i", "xh.npy", "--in-layout", "nhwc", "--out-layout",
-                    "nchw", "--act", "relu", "--verbose", "--check", "-o", "yn.npy", cwd=d)
+        err = expect_runs(d, "t.sconv", ("auto", "sparse"), x, ref, pack)
         assert "sparse engine" in err and "transposed" in err, err
-        assert rel_err(load(d, "yn.npy"), np.maximum(ref, 0)) < 1e-5
-        save(d, "x3.npy", x[1])
-        ok("run", "-m", "t.sconv", "-i", "x3.npy", "--in-layout", "nchw", "-o", "y3.npy", cwd=d)
-        assert rel_err(load(d, "y3.npy"), ref[1]) < 1e-5
         os.remove(os.path.join(d, "y3.npy"))
         # info: kind and output padding, text and JSON
         out, _ = ok("info", "t.sconv", "--input-hw", "5x4", cwd=d)

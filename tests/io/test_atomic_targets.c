@@ -91,8 +91,7 @@ Test(atomic_targets, names_up_to_name_max)
 Test(atomic_targets, symlink_replaces_its_target)
 {
     char dir[64], sub[96], real[128], link[128];
-    tio_make_dir(dir);
-    snprintf(sub, sizeof sub, "%s/sub", dir);
+    tio_scratch(dir, sub, sizeof sub, "sub");
     snprintf(real, sizeof real, "%s/real.txt", dir);
     snprintf(link, sizeof link, "%s/sub/link.txt", dir);
     cr_assert_eq(mkdir(sub, 0755), 0);
@@ -113,8 +112,7 @@ Test(atomic_targets, symlink_replaces_its_target)
 Test(atomic_targets, symlink_chain_replaces_the_last_target)
 {
     char dir[64], l1[128], l2[128], l3[128], real[128];
-    tio_make_dir(dir);
-    snprintf(l1, sizeof l1, "%s/l1", dir);
+    tio_scratch(dir, l1, sizeof l1, "l1");
     snprintf(l2, sizeof l2, "%s/l2", dir);
     snprintf(l3, sizeof l3, "%s/l3", dir);
     snprintf(real, sizeof real, "%s/real.npy", dir);
@@ -140,8 +138,7 @@ Test(atomic_targets, symlink_chain_replaces_the_last_target)
 Test(atomic_targets, dangling_symlink_refused)
 {
     char dir[64], link[128], missing[128];
-    tio_make_dir(dir);
-    snprintf(link, sizeof link, "%s/link.npy", dir);
+    tio_scratch(dir, link, sizeof link, "link.npy");
     snprintf(missing, sizeof missing, "%s/missing.npy", dir);
     cr_assert_eq(symlink("missing.npy", link), 0);
     expect_failure(put(link, "data", 4), link, "dangling");
@@ -154,8 +151,7 @@ Test(atomic_targets, dangling_symlink_refused)
 Test(atomic_targets, symlink_loop_and_link_to_directory_refused)
 {
     char dir[64], a[128], b[128], sub[128], to_dir[128];
-    tio_make_dir(dir);
-    snprintf(a, sizeof a, "%s/a", dir);
+    tio_scratch(dir, a, sizeof a, "a");
     snprintf(b, sizeof b, "%s/b", dir);
     snprintf(sub, sizeof sub, "%s/sub", dir);
     snprintf(to_dir, sizeof to_dir, "%s/to_dir", dir);
@@ -225,8 +221,7 @@ static void fifo_roundtrip(const char *fifo, const char *dest, size_t len, unsig
 Test(atomic_targets, fifo_written_through, .timeout = 30)
 {
     char dir[64], fifo[128], link[128];
-    tio_make_dir(dir);
-    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    tio_scratch(dir, fifo, sizeof fifo, "pipe");
     snprintf(link, sizeof link, "%s/link", dir);
     cr_assert_eq(mkfifo(fifo, 0600), 0, "%s", strerror(errno));
     cr_assert_eq(symlink("pipe", link), 0);
@@ -244,8 +239,7 @@ Test(atomic_targets, fifo_written_through, .timeout = 30)
 Test(atomic_targets, fifo_without_reader_refused_at_once, .timeout = 30)
 {
     char dir[64], fifo[128];
-    tio_make_dir(dir);
-    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    tio_scratch(dir, fifo, sizeof fifo, "pipe");
     cr_assert_eq(mkfifo(fifo, 0600), 0, "%s", strerror(errno));
     expect_failure(put(fifo, "data", 4), fifo, "no reader");
     struct stat sb;
@@ -269,8 +263,7 @@ static void expect_null_device(const char *path)
 Test(atomic_targets, character_device_written_through)
 {
     char dir[64], dev[128];
-    tio_make_dir(dir);
-    snprintf(dev, sizeof dev, "%s/null", dir);
+    tio_scratch(dir, dev, sizeof dev, "null");
     const int64_t shape[2] = {64, 1024};
     float *v = calloc(64 * 1024, sizeof *v);
     cr_assert_not_null(v);
@@ -320,8 +313,7 @@ Test(atomic_targets, socket_refused)
 Test(atomic_targets, hard_link_keeps_the_old_content)
 {
     char dir[64], a[128], b[128];
-    tio_make_dir(dir);
-    snprintf(a, sizeof a, "%s/a.txt", dir);
+    tio_scratch(dir, a, sizeof a, "a.txt");
     snprintf(b, sizeof b, "%s/b.txt", dir);
     tio_write_bytes(a, "old", 3);
     cr_assert_eq(link(a, b), 0);

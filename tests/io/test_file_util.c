@@ -15,8 +15,7 @@
 Test(read_file, contents_and_empty)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/a.bin", dir);
+    tio_scratch(dir, path, sizeof path, "a.bin");
     const char text[] = "hello\0world";
     tio_write_bytes(path, text, sizeof text);
     void *buf = NULL;
@@ -39,8 +38,7 @@ Test(read_file, contents_and_empty)
 Test(read_file, errors_name_the_file)
 {
     char dir[64], path[128], missing[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/big.bin", dir);
+    tio_scratch(dir, path, sizeof path, "big.bin");
     snprintf(missing, sizeof missing, "%s/missing.bin", dir);
     char data[100] = {0};
     tio_write_bytes(path, data, sizeof data);
@@ -86,8 +84,7 @@ static void atomic_put(const char *path, const char *text, sc_status want)
 Test(atomic_file, replaces_whole_file)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/out.txt", dir);
+    tio_scratch(dir, path, sizeof path, "out.txt");
     atomic_put(path, "a long first version of the file", SC_OK);
     tio_expect_file(path, "a long first version of the file");
     atomic_put(path, "short", SC_OK);
@@ -110,8 +107,7 @@ Test(atomic_file, relative_path_in_cwd)
 Test(atomic_file, new_file_mode_follows_umask)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/m.txt", dir);
+    tio_scratch(dir, path, sizeof path, "m.txt");
     umask(022);
     atomic_put(path, "x", SC_OK);
     struct stat sb;
@@ -132,8 +128,7 @@ Test(atomic_file, new_file_mode_follows_umask)
 Test(atomic_file, missing_directory_fails_cleanly)
 {
     char dir[64], path[160];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/nodir/out.txt", dir);
+    tio_scratch(dir, path, sizeof path, "nodir/out.txt");
     atomic_put(path, "data", SC_EIO);
     cr_expect(strstr(sc_last_message(), path) != NULL, "%s", sc_last_message());
     cr_expect(strstr(sc_last_message(), "No such file") != NULL, "%s", sc_last_message());
@@ -144,8 +139,7 @@ Test(atomic_file, missing_directory_fails_cleanly)
 Test(atomic_file, directory_target_refused)
 {
     char dir[64], path[128], inner[160];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/target", dir);
+    tio_scratch(dir, path, sizeof path, "target");
     snprintf(inner, sizeof inner, "%s/target/keep.txt", dir);
     cr_assert_eq(mkdir(path, 0755), 0);
     tio_write_bytes(inner, "kept", 4);
@@ -164,8 +158,7 @@ Test(atomic_file, directory_target_refused)
 Test(atomic_file, rename_failure_removes_temp)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/late", dir);
+    tio_scratch(dir, path, sizeof path, "late");
     sc_atomic_file f;
     cr_assert_eq(sc_atomic_open(path, &f), SC_OK);
     cr_assert_eq(sc_atomic_write(&f, "abc", 3), SC_OK);
@@ -183,8 +176,7 @@ Test(atomic_file, rename_failure_removes_temp)
 Test(atomic_file, failed_write_keeps_old_file)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/old.txt", dir);
+    tio_scratch(dir, path, sizeof path, "old.txt");
     atomic_put(path, "old", SC_OK);
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit rl = {16, 16};
@@ -204,8 +196,7 @@ Test(atomic_file, failed_write_keeps_old_file)
 Test(atomic_file, abort_keeps_old_file)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/old.txt", dir);
+    tio_scratch(dir, path, sizeof path, "old.txt");
     atomic_put(path, "old", SC_OK);
     sc_atomic_file f;
     cr_assert_eq(sc_atomic_open(path, &f), SC_OK);
@@ -223,8 +214,7 @@ Test(atomic_file, abort_keeps_old_file)
 Test(atomic_file, allocation_failure)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/o.txt", dir);
+    tio_scratch(dir, path, sizeof path, "o.txt");
     for (int existing = 0; existing < 2; ++existing) {
         if (existing) tio_write_bytes(path, "old", 3);
         sc_status st = SC_ENOMEM;

@@ -18,6 +18,13 @@ void tio_make_dir(char dir[64])
     cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
 }
 
+void tio_scratch(char dir[64], char *path, size_t cap, const char *name)
+{
+    tio_make_dir(dir);
+    const int n = snprintf(path, cap, "%s/%s", dir, name);
+    cr_assert(n > 0 && (size_t)n < cap, "path %s/%s too long", dir, name);
+}
+
 void tio_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);

@@ -6,6 +6,8 @@
 
 /* Create a fresh directory under $TMPDIR (or /tmp) into dir (64 bytes); asserts. */
 void tio_make_dir(char dir[64]);
+/* tio_make_dir, and path (cap bytes) = dir/name; asserts. */
+void tio_scratch(char dir[64], char *path, size_t cap, const char *name);
 /* Remove dir and everything under it (one level of subdirectories is enough here). */
 void tio_remove_dir(const char *dir);
 /* Write len bytes to path (create/truncate); asserts. */

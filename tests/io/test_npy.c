@@ -146,8 +146,7 @@ Test(npy, roundtrip_ranks_0_to_4)
 Test(npy, roundtrip_empty_array)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/empty.npy", dir);
+    tio_scratch(dir, path, sizeof path, "empty.npy");
     const int64_t shape[2] = {0, 3};
     cr_assert_eq(sc_npy_write(path, 2, shape, NULL), SC_OK, "%s", sc_last_message());
     sc_array a;
@@ -609,8 +608,7 @@ Test(npy_reject, data_length)
 Test(npy_file, read_errors_name_the_file)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/missing.npy", dir);
+    tio_scratch(dir, path, sizeof path, "missing.npy");
     sc_array a = {0, {0}, NULL};
     cr_expect_eq(sc_npy_read(path, &a), SC_EIO);
     cr_expect(strstr(sc_last_message(), path) != NULL, "%s", sc_last_message());
@@ -628,8 +626,7 @@ Test(npy_file, read_errors_name_the_file)
 Test(npy_file, allocation_failures)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/a.npy", dir);
+    tio_scratch(dir, path, sizeof path, "a.npy");
     const int64_t shape[2] = {3, 5};
     float x[15];
     for (int i = 0; i < 15; ++i) x[i] = (float)i;
@@ -663,8 +660,7 @@ Test(npy_file, allocation_failures)
 Test(npy_file, write_argument_errors)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/w.npy", dir);
+    tio_scratch(dir, path, sizeof path, "w.npy");
     const int64_t ok[2] = {2, 2}, neg[2] = {2, -1}, huge[2] = {INT64_C(1) << 40,
                                                                 INT64_C(1) << 40};
     const float x[4] = {0};
@@ -682,8 +678,7 @@ Test(npy_file, write_argument_errors)
 Test(npy_file, overwrite_replaces_whole_file)
 {
     char dir[64], path[128];
-    tio_make_dir(dir);
-    snprintf(path, sizeof path, "%s/w.npy", dir);
+    tio_scratch(dir, path, sizeof path, "w.npy");
     static float big[1000];
     for (int i = 0; i < 1000; ++i) big[i] = (float)i;
     const int64_t sb[1] = {1000}, ss[2] = {1, 2};

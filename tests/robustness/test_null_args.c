@@ -359,36 +359,24 @@ static void c_conv_destroy(int nul) { sc_conv_destroy(A(0, (sc_conv *)NULL)); }
 /* ---- backward.h: dY (1, 4, 5, 5) -> dX (1, 2, 5, 5); the transposed conv maps the layer's
  * oc = Cin = 4 channels to icg = Cout = 2, the same extents ---- */
 
-/* plan, run and describe of an operator sc_P (made by MAKE(layer, planned)) from dY-shaped
- * input to dX-shaped output; SEED fills the input. */
-#define OP_CASES(P, MAKE, SEED)                                          \
-    static void c_##P##_plan(int nul)                                    \
-    {                                                                    \
-        sc_layer *l = layer();                                           \
-        sc_##P *op = MAKE(l, 0);                                         \
-        EINVAL(sc_##P##_plan(A(0, op), A(1, &yd), A(2, &xd)));           \
-        sc_##P##_destroy(op);                                            \
-        sc_layer_destroy(l);                                             \
-    }                                                                    \
-    static void c_##P##_run(int nul)                                     \
-    {                                                                    \
-        sc_layer *l = layer();                                           \
-        sc_##P *op = MAKE(l, 1);                                         \
-        float in[NY], out[NX];                                           \
-        rb_fill(in, NY, 1.0, SEED);                                      \
-        EINVAL(sc_##P##_run(A(0, op), A(1, in), A(2, out)));             \
-        sc_##P##_destroy(op);                                            \
-        sc_layer_destroy(l);                                             \
-    }                                                                    \
-    static void c_##P##_describe(int nul)                                \
-    {                                                                    \
-        sc_layer *l = layer();                                           \
-        sc_##P *op = MAKE(l, 1);                                         \
-        sc_conv_choice ch;                                               \
-        EINVAL(sc_##P##_describe(A(0, op), A(1, &ch)));                  \
-        sc_##P##_destroy(op);                                            \
-        sc_layer_destroy(l);                                             \
+/* One case of an operator sc_P made by MAKE(layer, planned): DECL, then CALL must fail. */
+#define OP_CASE(P, MAKE, NAME, PLANNED, DECL, CALL) \
+    static void c_##P##_##NAME(int nul)             \
+    {                                               \
+        sc_layer *l = layer();                      \
+        sc_##P *op = MAKE(l, PLANNED);              \
+        DECL;                                       \
+        EINVAL(CALL);                               \
+        sc_##P##_destroy(op);                       \
+        sc_layer_destroy(l);                        \
     }
+/* plan, run and describe of an operator from dY-shaped input to dX-shaped output; SEED
+ * fills the input. */
+#define OP_CASES(P, MAKE, SEED)                                                           \
+    OP_CASE(P, MAKE, plan, 0, (void)0, sc_##P##_plan(A(0, op), A(1, &yd), A(2, &xd)))     \
+    OP_CASE(P, MAKE, run, 1, float in[NY]; float out[NX]; rb_fill(in, NY, 1.0, SEED),     \
+            sc_##P##_run(A(0, op), A(1, in), A(2, out)))                                  \
+    OP_CASE(P, MAKE, describe, 1, sc_conv_choice ch, sc_##P##_describe(A(0, op), A(1, &ch)))
 
 static sc_conv_transpose_params tprm(void)
 {
