@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/scratch.h"
 #include "io/test_io_util.h"
 
 
@@ -25,22 +26,7 @@ void tio_scratch(char dir[64], char *path, size_t cap, const char *name)
     cr_assert(n > 0 && (size_t)n < cap, "path %s/%s too long", dir, name);
 }
 
-void tio_remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) tio_remove_dir(path);
-        else unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+void tio_remove_dir(const char *dir) { ct_remove_tree(dir); }
 
 void tio_write_bytes(const char *path, const void *data, size_t len)
 {

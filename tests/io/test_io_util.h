@@ -8,7 +8,7 @@
 void tio_make_dir(char dir[64]);
 /* tio_make_dir, and path (cap bytes) = dir/name; asserts. */
 void tio_scratch(char dir[64], char *path, size_t cap, const char *name);
-/* Remove dir and everything under it (one level of subdirectories is enough here). */
+/* Remove dir and everything under it (ct_remove_tree). */
 void tio_remove_dir(const char *dir);
 /* Write len bytes to path (create/truncate); asserts. */
 void tio_write_bytes(const char *path, const void *data, size_t len);

@@ -8,6 +8,7 @@
 
 #include "common/layer.h"
 #include "common/rng.h"
+#include "common/scratch.h"
 #include "core/core.h"
 #include "robust_util.h"
 
@@ -50,20 +51,7 @@ void rb_make_dir(char dir[256])
     cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
 }
 
-void rb_remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+void rb_remove_dir(const char *dir) { ct_remove_tree(dir); }
 
 void rb_path(char out[512], const char *dir, const char *name)
 {

@@ -10,7 +10,7 @@
 
 /* A fresh directory under $TMPDIR (or /tmp) into dir (256 bytes); asserts. */
 void rb_make_dir(char dir[256]);
-/* Remove dir and the files in it. */
+/* Remove dir and everything under it (ct_remove_tree). */
 void rb_remove_dir(const char *dir);
 /* "<dir>/<name>" into out (512 bytes). */
 void rb_path(char out[512], const char *dir, const char *name);
