@@ -50,9 +50,11 @@ void cli_plot_label(const char *s, char *buf, size_t cap)
     buf[used] = '\0';
 }
 
+/* Drawn: finite values within +-1e300 (above 1e-300 on a log axis), so the axis ranges
+ * computed from them (margins, whole decades) stay finite and positive where they must. */
 static bool shown(double v, bool log_scale)
 {
-    return isfinite(v) && (!log_scale || v > 0);
+    return fabs(v) <= 1e300 && (!log_scale || v >= 1e-300);
 }
 
 /* The speedup axis: from the data, always with 1 (break-even) strictly inside. */
@@ -164,6 +166,14 @@ static void put_label(FILE *f, const char *tag, const char *s)
     fprintf(f, "%s\t%s\n", tag, buf);
 }
 
+/* A data file's text: the label line, then "x\ty" for each point drawn. */
+static void put_data(FILE *f, const char *tag, const cli_curve *c, bool log_scale)
+{
+    put_label(f, tag, c ? c->name : NULL);
+    for (int k = 0; c && k < c->n; ++k)
+        if (shown(c->y[k], log_scale)) fprintf(f, "%.17g\t%.17g\n", c->x[k], c->y[k]);
+}
+
 static sc_status write_data(const char *dir, const char *name, const char *tag,
                             const cli_curve *c, bool log_scale)
 {
@@ -171,9 +181,7 @@ static sc_status write_data(const char *dir, const char *name, const char *tag,
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f) return sc_fail(SC_EIO, "%s: cannot create the plot data", path);
-    put_label(f, tag, c ? c->name : NULL);
-    for (int k = 0; c && k < c->n; ++k)
-        if (shown(c->y[k], log_scale)) fprintf(f, "%.17g\t%.17g\n", c->x[k], c->y[k]);
+    put_data(f, tag, c, log_scale);
     const bool failed = ferror(f) != 0;
     if (fclose(f) != 0 || failed) return sc_fail(SC_EIO, "%s: cannot write the plot data", path);
     return SC_OK;

@@ -232,3 +232,17 @@ Test(cli_plot, error_axis_in_whole_decades)
     cr_expect(strstr(s, "set yrange [1e-07:1]\n"), "%s", s);
     free(s);
 }
+
+/* Values near the ends of double (found by fuzz_plot): the axis arithmetic overflowed to
+ * "inf" or underflowed a log axis to 0, which gnuplot refuses; such points are not drawn. */
+Test(cli_plot, extreme_values_keep_finite_axes)
+{
+    const double big[3] = {1.0, 2.0, 1.7e308}, tiny[3] = {0.1, 5e-324, 1.7e308};
+    const cli_curve speed = {"s", 3, xs, big}, error = {"e", 3, xs, tiny};
+    const cli_plot_spec p = {"t", "n", &speed, 1, &error, 1};
+    char *s = script_of(&p);
+    cr_expect_null(strstr(s, "inf"), "%s", s);
+    cr_expect(strstr(s, "set yrange [0.87:2.13]\n"), "the speedups 1 and 2 set the axis\n%s", s);
+    cr_expect(strstr(s, "set yrange [0.1:1]\n"), "0.1 alone sets the error axis\n%s", s);
+    free(s);
+}

@@ -99,6 +99,7 @@ static void check_conv(const sc_layer *l)
     w = w < 1 ? 1 : w;
     int64_t oh, ow;
     if (sc_conv_output_hw(p, wd->kh, wd->kw, h, w, &oh, &ow) != SC_OK) return;
+    if (oh > MAX_CONV || ow > MAX_CONV) return;  /* huge paddings: the products below fit */
     if (c * h * w > MAX_CONV || wd->oc * oh * ow > MAX_CONV || numel * oh * ow > 8 * MAX_CONV)
         return;
     sc_csr_view v;

@@ -53,3 +53,9 @@ const char *fuzz_scratch_path(const char *name)
     snprintf(scratch_file, sizeof scratch_file, "%s/%s", scratch_dir, name);
     return scratch_file;
 }
+
+const char *fuzz_scratch_dir(void)
+{
+    fuzz_scratch_path("");
+    return scratch_dir;
+}

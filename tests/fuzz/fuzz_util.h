@@ -18,5 +18,7 @@ void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ..
  * ($SCONV_FUZZ_TMP, else /dev/shm, else $TMPDIR or /tmp), created on first use and
  * removed at exit. Returns "<dir>/<name>" in a static buffer. */
 const char *fuzz_scratch_path(const char *name);
+/* That scratch directory itself; files a target leaves in it must be removed by the target. */
+const char *fuzz_scratch_dir(void);
 
 #endif

@@ -23,6 +23,18 @@ seeds = {
     "run-eq": (1, "--model=m.sconv --input=x.npy --in-layout=nchw --engine=dense "
                   "--act=clamp:-1,1 --output=y.npy"),
     "run-bad": (1, "-m m.sconv -i x.npy --in-layout nchw --threads -1 -o y.npy"),
+    # sizes at and past the limits (2^40 for strides, paddings, dilations and groups)
+    "prune-stride-2e40": (0, "-w w.npy --layout oihw --sparsity 0.5 --stride 1099511627776 "
+                             "--pad 1099511627776 -o w.sconv"),
+    "prune-pad-past-limit": (0, "-w w.npy --layout oihw --sparsity 0.5 "
+                                "--pad=1099511627777,0,9223372036854775807,1 -o w.sconv"),
+    "prune-dilation-huge": (0, "-w w.npy --layout oihw --sparsity 0.5 "
+                               "--dilation 1099511627776x1 --stride 268435456x1 -o w.sconv"),
+    "prune-groups-huge": (0, "-w w.npy --layout oihw --sparsity 0.5 --groups 1099511627777 "
+                             "--stride 18446744073709551616 -o w.sconv"),
+    "prune-at-cli-limit": (0, "-w w.npy --layout oihw --sparsity 0.5 --stride 1073741824x1 "
+                              "--pad 1073741824 --dilation 1x1073741824 -o w.sconv"),
+    "run-threads-huge": (1, "-m m.sconv -i x.npy --in-layout nchw --threads 10000 -o y.npy"),
 }
 for name, (sel, args) in seeds.items():
     data = bytes([sel]) + b"\0".join(a.encode() for a in args.split(" "))

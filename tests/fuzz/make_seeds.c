@@ -1,6 +1,8 @@
 /* tests/fuzz/make_seeds.c: write the valid .sconv seed files of tests/fuzz/corpus/sconv
  * (run once, output committed): make_seeds DIR */
+#define _GNU_SOURCE  /* memmem */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,39 @@ static void write_seed(const char *dir, const char *file, sc_layer **l, size_t n
     for (size_t i = 0; i < n; ++i) sc_layer_destroy(l[i]);
 }
 
+/* A near-valid seed: `from` with the metadata text `old` replaced by `neu` and the header
+ * length updated. The checksum goes stale only where the data changes; fuzz_sconv puts
+ * the data's CRC in place of a stale one, so such a file reaches the checks behind it. */
+static void rewrite_seed(const char *dir, const char *from, const char *to, const char *old,
+                         const char *neu)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, from);
+    FILE *f = fopen(path, "rb");
+    static unsigned char buf[1 << 20], out[(1 << 20) + 256];
+    const size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    uint64_t hlen = 0;
+    for (int b = 0; b < 8 && n >= 8; ++b) hlen |= (uint64_t)buf[b] << (8 * b);
+    const char *at = n > 8 ? memmem(buf + 8, (size_t)hlen, old, strlen(old)) : NULL;
+    if (!at) {
+        fprintf(stderr, "rewrite %s: '%s' not found\n", from, old);
+        exit(1);
+    }
+    const size_t pre = (size_t)((const unsigned char *)at - buf), lo = strlen(old), ln = strlen(neu);
+    memcpy(out, buf, pre);
+    memcpy(out + pre, neu, ln);
+    memcpy(out + pre + ln, at + lo, n - pre - lo);
+    const uint64_t nh = hlen + ln - lo;
+    for (int b = 0; b < 8; ++b) out[b] = (unsigned char)(nh >> (8 * b));
+    snprintf(path, sizeof path, "%s/%s", dir, to);
+    f = fopen(path, "wb");
+    if (!f || fwrite(out, 1, n + ln - lo, f) != n + ln - lo || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write\n", path);
+        exit(1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -79,5 +114,32 @@ int main(int argc, char **argv)
     write_seed(d, "valid-all-pruned.sconv", l, 1);
     l[0] = make("wide", SC_OIHW, 2, 65537, 1, 1, 1, 1, 0, 1, SC_PACK_CHW, false, 0.00005, 8);
     write_seed(d, "valid-u32-indices.sconv", l, 1);
+    /* huge strides, paddings and dilations (the format allows each up to 2^40); the two
+     * regress-stride seeds time out or fail to plan while phase maps are as long as the stride */
+    const int64_t t28 = (int64_t)1 << 28, t40 = (int64_t)1 << 40;
+    l[0] = make("stride28", SC_OIHW, 32, 16, 3, 3, 1, t28, 1, 1, SC_PACK_CHW, true, 0.5, 9);
+    write_seed(d, "regress-stride-2e28-timeout.sconv", l, 1);
+    l[0] = make("stride40", SC_OIHW, 4, 3, 3, 3, 1, t40, 0, 1, SC_PACK_HWC, false, 0.5, 10);
+    write_seed(d, "regress-stride-2e40-plan-enomem.sconv", l, 1);
+    l[0] = make("pad40", SC_HWIO, 4, 3, 3, 3, 1, 1, t40, 1, SC_PACK_CHW, true, 0.5, 11);
+    write_seed(d, "valid-pad-2e40.sconv", l, 1);
+    l[0] = make("all40", SC_OIHW, 2, 2, 2, 2, 2, t40, t40, t40, SC_PACK_HWC, true, 0.7, 12);
+    write_seed(d, "valid-stride-pad-dilation-2e40.sconv", l, 1);
+    /* kernel extents whose products come near the 2^32 columns of 32-bit indices and near,
+     * or past, the int64 limit (65537 columns per kernel element, so 65537 * kh * kw) */
+    static const char *const near[4][2] = {{"near-dims-2e32-columns.sconv", "255"},
+                                           {"near-dims-2e56.sconv", "1048576"},
+                                           {"near-dims-2e62.sconv", "8388608"},
+                                           {"near-dims-overflow.sconv", "1099511627776"}};
+    for (int i = 0; i < 4; ++i) {
+        char dims[128];
+        snprintf(dims, sizeof dims, "\"wide.kh\":\"%s\",\"wide.kw\":\"%s\"", near[i][1],
+                 near[i][1]);
+        rewrite_seed(d, "valid-u32-indices.sconv", near[i][0], "\"wide.kh\":\"1\",\"wide.kw\":\"1\"",
+                     dims);
+        /* 5 of 2 * 65537 * kh * kw weights kept: the sparsity rounds to 1 */
+        rewrite_seed(d, near[i][0], near[i][0], "\"wide.sparsity\":\"0.99996185360941148\"",
+                     "\"wide.sparsity\":\"1\"");
+    }
     return 0;
 }
