@@ -18,11 +18,11 @@ sc_status sc_tconv_op_plan(sc_tconv_op *t, const sc_tensor *in, const sc_tensor 
     t->tp = tp;
     snprintf(t->reason, sizeof t->reason, "sparse transposed conv: %lld phase(s), dY %s, "
              "%lld reduction block(s) of %lld channels, tiles %s", (long long)tp.n_phase,
-             tp.in_place ? "read in place"
-             : tp.panel  ? "gathered per tile into channel-major panels"
+             tp.d.in_place ? "read in place"
+             : tp.d.panel  ? "gathered per tile into channel-major panels"
                          : "copied into zero-framed planes",
-             (long long)tp.n_cb, (long long)tp.cb_ch,
-             tp.direct ? "stored directly" : "stored through the output descriptor");
+             (long long)tp.d.n_cb, (long long)tp.cb_ch,
+             tp.d.direct_y ? "stored directly" : "stored through the output descriptor");
     t->planned = 1;
     return SC_OK;
 }
@@ -49,7 +49,7 @@ sc_status sc_tconv_op_describe(const sc_tconv_op *t, const char *who, sc_conv_ch
     sc_layer_info info;
     sc_status st = sc_layer_get_info(t->layer, &info);
     if (st != SC_OK) return st;
-    *out = (sc_conv_choice){.engine = SC_ENGINE_SPARSE, .kernel = t->tp.kit.chain[0]->name,
+    *out = (sc_conv_choice){.engine = SC_ENGINE_SPARSE, .kernel = t->tp.d.kit.chain[0]->name,
                             .reason = t->reason, .measured = 0, .ms_sparse = NAN,
                             .ms_dense = NAN, .ms_waited = 0, .rule = SC_ENGINE_SPARSE,
                             .sparsity = info.sparsity, .threshold = 0};

@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "sconv/backward.h"
+#include "sparse/spmm_driver.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
@@ -25,34 +26,26 @@ typedef struct sc_tconv_options {
     const float *bias;       /* IC values (the engine's output channels), or NULL */
 } sc_tconv_options;
 
+/* The transposed plan: the SpMM problem d for the shared driver (spmm_driver.h), whose rows
+ * are (phase, c) over the used phases only (those holding dX pixels: at most
+ * min(stride, extent) per axis, so plan and run grow with dX, not with the stride), and
+ * what its packer and phase-strided store need. */
 typedef struct sc_tconv_plan {
+    sc_spmm_problem d;       /* what the driver runs: row r = phase*IC + c */
     const sc_layer *layer;   /* borrowed: must outlive the plan */
     sc_conv_params p;        /* the forward conv being transposed */
     sc_tensor in, out;       /* dY-like input (N, OC, OH, OW), dX-like output (N, IC, H, W) */
-    sc_spmm_params act;
-    int threads;
-    int64_t n_phase;         /* sh * sw: every phase, used or not (unused: bias only) */
+    int64_t n_phase;         /* used phases: n_phase_h * n_phase_w */
+    int64_t n_phase_h, n_phase_w;
+    int64_t *res_h, *res_w;  /* the used phases' residues (ih + pad) % stride, ascending */
     int64_t a0, b0;          /* first phase row / column */
     int64_t A, B;            /* phase rows / columns computed */
     int64_t qh, qw;          /* largest tap shift in phase rows / columns */
-    int64_t hq, wq;          /* dY plane extents: A + qh, B + qw */
+    int64_t hq;              /* dY plane rows: A + qh (columns: d.wq = B + qw) */
     int64_t lo_h, lo_w;      /* dY row / column of plane row / column 0 */
-    int in_place;            /* 1: dY's own planes are read (pointwise, unit-stride rows) */
-    int panel;               /* 1: pointwise but not in place (e.g. NHWC): each 64-pixel tile
-                              * of dY is gathered into a channel-major panel, row o at o*64 */
-    int64_t ch_floats;       /* distance between dY channel planes (packed, in place, or 64
-                              * in a panel) */
-    int64_t image_floats;    /* packed dY floats per image (0 in place) */
-    int64_t pixels, n_tiles; /* flat pixels (A-1)*wq + B, and 64-pixel tiles */
-    int64_t n_rows;          /* n_phase * IC: SpMM row r = phase*IC + c */
-    int64_t n_cb, cb_ch;     /* reduction blocks over dY channels */
-    int direct;              /* 1: tiles are stored straight into dX (one phase, no garbage) */
-    float *w;                /* n_cb * (n_rows + nnz): per (cb, r) bias-or-0 then values */
-    int32_t *off_bytes;      /* nnz offsets, relative to the block's first dY channel */
-    uint32_t *nnz;           /* n_cb * n_rows counts */
-    int64_t *w_start;        /* n_cb * n_rows stream starts in w */
-    int64_t *off_start;      /* n_cb * n_rows starts in off_bytes */
-    sc_spmm_kit kit;         /* the chain kernels only: tiles are cut at 64 pixels */
+    int64_t ch_floats;       /* distance between dY channel planes (packed, in place, or
+                              * tile_floats in a panel) */
+    int64_t cb_ch;           /* dY channels per reduction block */
     sc_transpose8_fn tr;     /* 8x8 transposes for channel-contiguous dY and dX (NHWC) */
 } sc_tconv_plan;
 
@@ -64,6 +57,13 @@ sc_status sc_tconv_plan_build(const sc_layer *L, const sc_conv_params *p, const 
 
 /* Free the plan arrays and zero the plan. */
 void sc_tconv_plan_clear(sc_tconv_plan *tp);
+
+/* The transposed packer (dY into zero-framed planes), panel gather and phase-strided store
+ * as the driver's hooks (ctx: the plan; backward_run.c). */
+void sc_tconv_pack_hook(const void *ctx, const float *x, int64_t c0, int64_t c1, float *dst);
+void sc_tconv_gather_hook(const void *ctx, const float *x, int64_t q0, int64_t m, float *panel);
+void sc_tconv_store_hook(const void *ctx, const float *buf, int64_t q0, int64_t m, int64_t r0,
+                         int64_t nb, float *y);
 
 /* Run a plan: out = act(conv^T(in) + bias) (pointers checked by the caller). */
 sc_status sc_tconv_run(const sc_tconv_plan *tp, const float *in, float *out);

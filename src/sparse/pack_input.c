@@ -25,7 +25,7 @@ static void pack_plane(const sc_sparse_plan *sp, const float *xc, int64_t ph, in
     const sc_conv_params *p = &sp->layer->params;
     const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
     const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
-    const int64_t hq = sp->hq, wq = sp->wq, sh = p->stride_h, sw = p->stride_w;
+    const int64_t hq = sp->hq, wq = sp->d.wq, sh = p->stride_h, sw = p->stride_w;
     int64_t i0, i1, j0, j1;
     valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
     valid_range(p->pad_left, pw, sw, W, wq, &j0, &j1);
@@ -56,7 +56,7 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
     const sc_conv_params *p = &sp->layer->params;
     const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
     const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
-    const int64_t hq = sp->hq, wq = sp->wq, S = sp->plane_floats;
+    const int64_t hq = sp->hq, wq = sp->d.wq, S = sp->plane_floats;
     int64_t i0, i1, j0, j1;
     valid_range(p->pad_top, 0, 1, H, hq, &i0, &i1);
     valid_range(p->pad_left, 0, 1, W, wq, &j0, &j1);
@@ -96,7 +96,7 @@ void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, 
     const sc_conv_params *p = &sp->layer->params;
     /* the slack between hq*wq and the next plane's 64-byte boundary is read (and discarded)
      * by full-width kernels on a partial last tile: keep it finite */
-    const int64_t used = sp->hq * sp->wq;
+    const int64_t used = sp->hq * sp->d.wq;
     for (int64_t pl = c0 * sp->n_phase; pl < c1 * sp->n_phase; ++pl)
         memset(dst + pl * sp->plane_floats + used, 0,
                (size_t)(sp->plane_floats - used) * sizeof *dst);
@@ -124,7 +124,7 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
     const sc_conv_params *p = &sp->layer->params;
     const int64_t IC = sp->x.dims[SC_C], H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
     const int64_t sC = sp->x.strides[SC_C], sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
-    const int64_t OW = sp->y.dims[SC_W], TF = sp->tile_floats;
+    const int64_t OW = sp->y.dims[SC_W], TF = sp->d.tile_floats;
     if (sW == 1 && (H == 1 || sH == W) && p->stride_h == 1 && p->stride_w == 1 &&
         p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0) {
         /* the tile is one unit-stride run per channel (an NCHW 1x1 layer whose channel

@@ -27,27 +27,13 @@ static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 }
 #define SC_CB_MIN_CH 16
 
-/* Output rows at least this wide get tiles of their own (row_tiles) when y's pixels are
- * unit-stride but the planes' rows are wider (wq > OW): the kernels then store straight into
- * y instead of a tile buffer copied out per row segment and channel, and compute no garbage
- * columns. Tiles are 56 pixels wide (the 7-accumulator kernel) when that takes no more
- * tiles per row than 64 (112 = 2 x 56 instead of 64 + 32 + 16). Narrower rows would pay
- * the fixed cost per (row, block) on short tiles (28 = 16 + 8 + 4 pixels: three calls). */
-#define SC_ROW_TILE_MIN_OW 48
-
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
 {
-    if (sp->scratch) sc_scratch_release(sp->scratch);
-    sc_free(sp->scratch);
+    sc_spmm_problem_clear(&sp->d);
     sc_free(sp->res_h);
     sc_free(sp->res_w);
     sc_free(sp->tap_ph_h);
     sc_free(sp->tap_ph_w);
-    sc_free(sp->w);
-    sc_free(sp->off_bytes);
-    sc_free(sp->nnz);
-    sc_free(sp->w_start);
-    sc_free(sp->off_start);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -86,7 +72,7 @@ static int read_in_place_pays(const sc_tensor *x, const sc_sparse_plan *sp)
 {
     const int threads = sc_sparse_thread_count(sp);
     return x->strides[SC_C] % 4 == 0 &&
-           sc_sparse_block_major(sp->direct_y, x->dims[SC_N] * sp->n_tiles, sp->layer->rows,
+           sc_spmm_block_major(sp->d.direct_y, x->dims[SC_N] * sp->d.n_tiles, sp->layer->rows,
                                  threads) &&
            (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)sp->layer->nnz;
 }
@@ -105,30 +91,30 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
     int64_t span;
     const int offsets_fit = !sc_mul_ovf(IC - 1, x->strides[SC_C], &span) &&
                             span <= (INT32_MAX - 64) / 4;
-    sp->in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0);
-    if (sp->in_place) {
+    sp->d.in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0);
+    if (sp->d.in_place) {
         if (!offsets_fit)
             return sc_fail(SC_EUNSUPPORTED, "conv: channel stride %lld x %lld channels exceeds "
                            "the 32-bit byte offsets of the sparse kernels",
                            (long long)x->strides[SC_C], (long long)IC);
         sp->hq = H;
-        sp->wq = W;
+        sp->d.wq = W;
         sp->n_phase = 1;
         sp->n_phase_w = 1;
     } else if (L->wd.kh == 1 && L->wd.kw == 1) {
         if (IC > (INT32_MAX - 64) / (4 * 72))
             return sc_fail(SC_EUNSUPPORTED, "conv: %lld input channels exceed the 32-bit byte "
                            "offsets of the sparse kernels", (long long)IC);
-        sp->panel = 1;
+        sp->d.panel = 1;
         sp->hq = OH;
-        sp->wq = OW;
+        sp->d.wq = OW;
         sp->n_phase = 1;
         sp->n_phase_w = 1;
     } else {
         const int64_t amax = (L->wd.kh - 1) * p->dil_h / p->stride_h;
         const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
         sp->hq = OH + amax;
-        sp->wq = OW + bmax;
+        sp->d.wq = OW + bmax;
         const int64_t KH = L->wd.kh, KW = L->wd.kw;
         if (sc_alloc_array((void **)&sp->res_h, (size_t)KH, sizeof(int64_t), false,
                            "conv: phases") != SC_OK ||
@@ -146,58 +132,44 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
         /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
          * apart: with an even count (16x16 planes of a 14x14 3x3 layer are 1 KiB) the
          * channels of a block pile onto a quarter of the L1 sets and evict each other */
-        if (sc_mul_ovf(sp->hq, sp->wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
+        if (sc_mul_ovf(sp->hq, sp->d.wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
             sc_mul_ovf(plane / 16 | 1, 16, &plane) ||
             sc_mul_ovf(plane, IC * sp->n_phase, &img) || img > (INT32_MAX - 64) / 4)
             return sc_fail(SC_EUNSUPPORTED, "conv: the padded input of one image (%lld channels "
                            "x %lld x %lld, %lld phases) exceeds the 32-bit byte offsets of the "
                            "sparse kernels", (long long)IC, (long long)sp->hq,
-                           (long long)sp->wq, (long long)sp->n_phase);
+                           (long long)sp->d.wq, (long long)sp->n_phase);
         sp->plane_floats = plane;
-        sp->image_floats = img;
+        sp->d.image_floats = img;
     }
-    sp->pixels = (OH - 1) * sp->wq + OW;
-    sp->ow = OW;
-    sp->n_tiles = (sp->pixels + 63) / 64;
-    sp->direct_y = y->strides[SC_W] == 1 && sp->wq == OW && (OH == 1 || y->strides[SC_H] == OW);
-    if (!sp->direct_y && y->strides[SC_W] == 1 && OW >= SC_ROW_TILE_MIN_OW) {
-        /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per
-         * output row, stored straight into y */
-        const int64_t sw = sp->kit.shrt ? (int64_t)sp->kit.shrt->mr : 64;
-        sp->row_tile_w = (OW + sw - 1) / sw == (OW + 63) / 64 ? sw : 64;
-        sp->row_tiles = (OW + sp->row_tile_w - 1) / sp->row_tile_w;
-        sp->n_tiles = OH * sp->row_tiles;
-        sp->direct_y = 1;
-    }
-    /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
-     * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
-    sp->tile_floats = 64;
-    const sc_spmm_info *lng = sp->kit.lng;
-    if (!sp->row_tiles && lng && sp->pixels > 64 && sp->pixels % 64 != 0 &&
-        sp->pixels % 64 <= (int64_t)lng->mr - 64) {
-        sp->n_tiles = sp->pixels / 64;
-        sp->tile_floats = (int64_t)lng->mr;
-    }
+    sp->d.pixels = (OH - 1) * sp->d.wq + OW;
+    sp->d.ow = OW;
+    sp->d.direct_y = y->strides[SC_W] == 1 && sp->d.wq == OW && (OH == 1 || y->strides[SC_H] == OW);
+    sc_spmm_plan_flat_tiles(&sp->d);
+    /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per output
+     * row, stored straight into y instead of a tile buffer copied out per row segment and
+     * channel, with no garbage columns computed */
+    if (!sp->d.direct_y && y->strides[SC_W] == 1) sc_spmm_plan_row_tiles(&sp->d, OH);
     /* a unit-stride 1x1 panel layer has its in-place geometry already (hq, wq, tiles): it
      * only changes how tiles are read */
-    if (sp->panel && unit_1x1 && offsets_fit && read_in_place_pays(x, sp)) {
-        sp->panel = 0;
-        sp->in_place = 1;
+    if (sp->d.panel && unit_1x1 && offsets_fit && read_in_place_pays(x, sp)) {
+        sp->d.panel = 0;
+        sp->d.in_place = 1;
     }
     /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
-    const int64_t reach = sp->in_place || sp->panel ? 0 : (sp->hq - OH) * sp->wq + (sp->wq - OW);
+    const int64_t reach = sp->d.in_place || sp->d.panel ? 0 : (sp->hq - OH) * sp->d.wq + (sp->d.wq - OW);
     const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
-    int64_t cb = block_budget_bytes(reach > 0, sp->in_place, density) /
+    int64_t cb = block_budget_bytes(reach > 0, sp->d.in_place, density) /
                  (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
     /* blocks of equal size within the budget: 512 channels at a budget of 96 run as 6
      * blocks of 86, not 5 of 96 and one of 32 that pays the full fixed cost for a third of
      * the work */
     if (cb > IC) cb = IC;
-    sp->n_cb = (IC + cb - 1) / cb;
-    sp->cb_ch = (IC + sp->n_cb - 1) / sp->n_cb;  /* still n_cb blocks of at most cb */
+    sp->d.n_cb = (IC + cb - 1) / cb;
+    sp->cb_ch = (IC + sp->d.n_cb - 1) / sp->d.n_cb;  /* still n_cb blocks of at most cb */
     return SC_OK;
 }
 
@@ -206,12 +178,12 @@ static int32_t tap_offset(const sc_tensor *x, const sc_sparse_plan *sp, int64_t 
                           int64_t kw)
 {
     const sc_conv_params *p = &sp->layer->params;
-    if (sp->in_place) return (int32_t)(4 * c * x->strides[SC_C]);
-    if (sp->panel) return (int32_t)(4 * sp->tile_floats * c);
+    if (sp->d.in_place) return (int32_t)(4 * c * x->strides[SC_C]);
+    if (sp->d.panel) return (int32_t)(4 * sp->d.tile_floats * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
     const int64_t ph = sp->tap_ph_h[kh], pw = sp->tap_ph_w[kw];
     const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;
-    return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->wq +
+    return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->d.wq +
                           tw / p->stride_w));
 }
 
@@ -242,50 +214,41 @@ static int has_4x1_blocks(const sc_layer *L)
 
 /* Streams: per block cb and channel o, w = [bias or 0, values...] and the offsets. Counting
  * pass, prefix sums into starts (copied as cursors), scatter in CSR order. With 4x1 blocks
- * (sp->rows == 4) one stream per group of 4 channels o..o+3 (indexed at o; the other three
+ * (sp->d.rows == 4) one stream per group of 4 channels o..o+3 (indexed at o; the other three
  * entries count 0): w = [4 biases or 0, then per column the 4 values], one offset per
  * column. */
 static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_plan *sp)
 {
     const sc_layer *L = sp->layer;
     const int64_t OC = L->rows, ocg = OC / L->params.groups, icg = L->wd.icg;
-    const int64_t nblk = sp->n_cb * OC;
+    const int64_t nblk = sp->d.n_cb * OC;
     int64_t *wcur = NULL, *ocur = NULL;
     sc_status st;
-    if ((st = sc_alloc_array((void **)&sp->nnz, (size_t)nblk, sizeof *sp->nnz, true,
-                             "conv: stream counts")) != SC_OK ||
-        (st = sc_alloc_array((void **)&sp->w_start, (size_t)nblk, sizeof(int64_t), false,
-                             "conv: stream starts")) != SC_OK ||
-        (st = sc_alloc_array((void **)&sp->off_start, (size_t)nblk, sizeof(int64_t), false,
-                             "conv: stream starts")) != SC_OK ||
+    if ((st = sc_spmm_problem_alloc(&sp->d, L->nnz, "conv")) != SC_OK ||
         (st = sc_alloc_array((void **)&wcur, (size_t)nblk, sizeof(int64_t), false,
                              "conv: stream cursors")) != SC_OK ||
         (st = sc_alloc_array((void **)&ocur, (size_t)nblk, sizeof(int64_t), false,
-                             "conv: stream cursors")) != SC_OK ||
-        (st = sc_alloc_array((void **)&sp->w, (size_t)(nblk + L->nnz), sizeof(float), false,
-                             "conv: weight streams")) != SC_OK ||
-        (st = sc_alloc_array((void **)&sp->off_bytes, (size_t)(L->nnz ? L->nnz : 1),
-                             sizeof(int32_t), false, "conv: offsets")) != SC_OK)
+                             "conv: stream cursors")) != SC_OK)
         goto done;
-    const int64_t R = sp->rows;
+    const int64_t R = sp->d.rows;
     for (int64_t o = 0; o < OC; o += R) {
         const int64_t cbase = (o / ocg) * icg;
         for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
             int64_t i, kh, kw;
             sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
-            sp->nnz[(cbase + i) / sp->cb_ch * OC + o]++;
+            sp->d.nnz[(cbase + i) / sp->cb_ch * OC + o]++;
         }
     }
     int64_t wpos = 0, opos = 0;
     for (int64_t b = 0; b < nblk; ++b) {  /* in block mode b % R != 0 are empty entries */
-        sp->w_start[b] = wcur[b] = wpos;
-        sp->off_start[b] = ocur[b] = opos;
+        sp->d.w_start[b] = wcur[b] = wpos;
+        sp->d.off_start[b] = ocur[b] = opos;
         if (b % R != 0) continue;
         for (int64_t r = 0; r < R; ++r)  /* bias slots */
-            sp->w[wpos + r] = (b < OC && bias) ? bias[b + r] : 0.0f;
+            sp->d.w[wpos + r] = (b < OC && bias) ? bias[b + r] : 0.0f;
         wcur[b] += R;
-        wpos += R * (1 + (int64_t)sp->nnz[b]);
-        opos += sp->nnz[b];
+        wpos += R * (1 + (int64_t)sp->d.nnz[b]);
+        opos += sp->d.nnz[b];
     }
     for (int64_t o = 0; o < OC; o += R) {
         const int64_t cbase = (o / ocg) * icg;
@@ -294,8 +257,8 @@ static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_p
             sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
             const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
             for (int64_t r = 0; r < R; ++r)  /* the same position in rows o..o+R-1 */
-                sp->w[wcur[b]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
-            sp->off_bytes[ocur[b]++] = tap_offset(x, sp, cbase + i, kh, kw);
+                sp->d.w[wcur[b]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
+            sp->d.off_bytes[ocur[b]++] = tap_offset(x, sp, cbase + i, kh, kw);
         }
     }
     st = SC_OK;
@@ -303,6 +266,23 @@ done:
     sc_free(wcur);
     sc_free(ocur);
     return st;
+}
+
+/* The forward packers and store as the driver's hooks (ctx: the plan). */
+static void pack_hook(const void *ctx, const float *x, int64_t c0, int64_t c1, float *dst)
+{
+    sc_pack_phase_planes(ctx, x, c0, c1, dst);
+}
+
+static void gather_hook(const void *ctx, const float *x, int64_t q0, int64_t m, float *panel)
+{
+    sc_pack_tile_panel(ctx, x, q0, m, panel);
+}
+
+static void store_hook(const void *ctx, const float *buf, int64_t q0, int64_t m, int64_t r0,
+                       int64_t nb, float *y)
+{
+    sc_write_output_tile(ctx, buf, q0, m, r0, nb, y);
 }
 
 sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
@@ -313,18 +293,24 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.layer = L;
     sp.x = *x;
     sp.y = *y;
-    sp.act = o->act;
-    sp.threads = o->threads;
-    sp.rows = has_4x1_blocks(L) ? 4 : 1;
-    sp.kit = sc_spmm_kit_pick(o->allowed, (size_t)sp.rows);
+    sp.d.act = o->act;
+    sp.d.threads = o->threads;
+    sp.d.rows = has_4x1_blocks(L) ? 4 : 1;
+    sp.d.kit = sc_spmm_kit_pick(o->allowed, (size_t)sp.d.rows);
+    sp.d.n_rows = L->rows;
+    sp.d.n_images = x->dims[SC_N];
+    sp.d.in_ch = x->dims[SC_C];
+    sp.d.x_image = x->strides[SC_N];
+    sp.d.y_image = y->strides[SC_N];
+    sp.d.y_row = y->strides[SC_C];
+    sp.d.y_line = y->strides[SC_H];
+    sp.d.pack = pack_hook;
+    sp.d.gather = gather_hook;
+    sp.d.store = store_hook;
     sc_status st = plan_geometry(x, y, &sp);
     if (st == SC_OK) st = plan_streams(o->bias, x, &sp);
-    if (st == SC_OK)
-        st = sc_alloc_array((void **)&sp.scratch, 1, sizeof *sp.scratch, true,
-                            "conv: scratch slot");
     if (st == SC_OK) {
-        atomic_init(&sp.scratch->idle, NULL);
-        const size_t tf = (size_t)sp.tile_floats;
+        const size_t tf = (size_t)sp.d.tile_floats;
         sp.transpose8 = sc_transpose8_pick(o->allowed);
         sp.to_panel = sc_transpose8xn_pick(o->allowed, 0, tf);
         sp.from_tile = sc_transpose8xn_pick(o->allowed, tf, 0);

@@ -11,7 +11,7 @@
 void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y)
 {
-    const int64_t wq = sp->wq, OW = sp->y.dims[SC_W], TF = sp->tile_floats;
+    const int64_t wq = sp->d.wq, OW = sp->y.dims[SC_W], TF = sp->d.tile_floats;
     const int64_t sC = sp->y.strides[SC_C], sH = sp->y.strides[SC_H], sW = sp->y.strides[SC_W];
     /* pixel q then sits at q * sW: a 28x28 NHWC tile is one run of 64 pixels instead of
      * rows of 28 (whose last 4 pixels went element by element) */

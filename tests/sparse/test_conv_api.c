@@ -633,11 +633,11 @@ Test(conv_api, wide_rows_store_straight_into_y)
             sc_conv *op = NULL;
             cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-            cr_expect_eq(op->sp.row_tiles, cases[i].tiles, "%s: row tiles", what);
-            cr_expect_eq(op->sp.row_tile_w, cases[i].tile_w, "%s: row tile width", what);
+            cr_expect_eq(op->sp.d.row_tiles, cases[i].tiles, "%s: row tiles", what);
+            cr_expect_eq(op->sp.d.row_tile_w, cases[i].tile_w, "%s: row tile width", what);
             cr_assert_eq(sc_conv_run(op, x, y + yoff), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yn), SC_OK);
-            cr_expect_eq(op->sp.row_tiles, 0, "%s: NHWC y takes flat tiles", what);
+            cr_expect_eq(op->sp.d.row_tiles, 0, "%s: NHWC y takes flat tiles", what);
             cr_assert_eq(sc_conv_run(op, x, yh), SC_OK);
             int same = 1;
             for (int64_t n = 0; n < 2 && same; ++n)
@@ -710,15 +710,15 @@ Test(conv_api, short_rest_joins_the_last_tile)
             check_against_reference(op, &p, &wd, wp, bias, NULL, cases[i].xl, cases[i].yl, 2, H,
                                     W, whatk);
             if (cases[i].tiles == 0) {
-                cr_expect_eq(op->sp.rows, 4, "%s: block kernels", whatk);
-                cr_expect_eq(op->sp.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
+                cr_expect_eq(op->sp.d.rows, 4, "%s: block kernels", whatk);
+                cr_expect_eq(op->sp.d.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
-                cr_expect_eq(op->sp.n_tiles, cases[i].tiles, "%s: tiles", whatk);
-                cr_expect_eq(op->sp.tile_floats, 72, "%s: panel and buffer stride", whatk);
+                cr_expect_eq(op->sp.d.n_tiles, cases[i].tiles, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.d.tile_floats, 72, "%s: panel and buffer stride", whatk);
                 ++joined;
             } else {  /* the ISA has no 72-wide kernel: the rest takes a tile of its own */
-                cr_expect_eq(op->sp.n_tiles, cases[i].tiles + 1, "%s: tiles", whatk);
-                cr_expect_eq(op->sp.tile_floats, 64, "%s: panel and buffer stride", whatk);
+                cr_expect_eq(op->sp.d.n_tiles, cases[i].tiles + 1, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.d.tile_floats, 64, "%s: panel and buffer stride", whatk);
             }
             sc_conv_destroy(op);
         }
@@ -833,12 +833,12 @@ Test(conv_api, misaligned_channel_stride_in_place_on_threads)
                 cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
                 check_against_reference(op, &p, &wd, wp, bias, NULL, CT_NCHW, cases[i].yl, N, H,
                                         H, what);
-                cr_expect_eq(op->sp.n_tiles, tiles, "%s, %d thread(s): tiles", what, threads);
-                cr_expect_eq(op->sp.in_place, in_place, "%s, %d thread(s): in place", what,
+                cr_expect_eq(op->sp.d.n_tiles, tiles, "%s, %d thread(s): tiles", what, threads);
+                cr_expect_eq(op->sp.d.in_place, in_place, "%s, %d thread(s): in place", what,
                              threads);
-                cr_expect_eq(op->sp.panel, !in_place, "%s, %d thread(s): panels", what,
+                cr_expect_eq(op->sp.d.panel, !in_place, "%s, %d thread(s): panels", what,
                              threads);
-                cr_expect_eq(op->sp.n_cb, expected_blocks_1x1(IC, density, in_place),
+                cr_expect_eq(op->sp.d.n_cb, expected_blocks_1x1(IC, density, in_place),
                              "%s, %d thread(s): reduction blocks (L1 %lld, L2 %lld bytes)",
                              what, threads, (long long)sc_cpu_l1d_bytes(),
                              (long long)sc_cpu_l2_bytes());

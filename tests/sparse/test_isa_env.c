@@ -67,10 +67,10 @@ Test(isa_env, auto_plans_use_the_capped_family)
     char name[64];
     snprintf(name, sizeof name, "spmm_f32_64%s", suffix(want));
     cr_expect_str_eq(ch.kernel, name);
-    cr_expect_eq(op->sp.kit.n_chain, 4, "widths 64, 32, 16, 8");
-    for (int k = 0; k < op->sp.kit.n_chain; ++k)
-        cr_expect_eq(op->sp.kit.chain[k]->need, sc_isa_features(want), "kernel %s",
-                     op->sp.kit.chain[k]->name);
+    cr_expect_eq(op->sp.d.kit.n_chain, 4, "widths 64, 32, 16, 8");
+    for (int k = 0; k < op->sp.d.kit.n_chain; ++k)
+        cr_expect_eq(op->sp.d.kit.chain[k]->need, sc_isa_features(want), "kernel %s",
+                     op->sp.d.kit.chain[k]->name);
     /* the transposes have an AVX2 version only: AVX-512 plans take it too */
     cr_expect(op->sp.transpose8 == (want >= SC_ISA_AVX2 ? sc_transpose8_f32__avx2
                                                        : sc_transpose8_f32__ref));

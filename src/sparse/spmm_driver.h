@@ -1,0 +1,117 @@
+/* src/sparse/spmm_driver.h: the one SpMM driver every sparse conv flavour's planner feeds */
+#ifndef SC_SPMM_DRIVER_H
+#define SC_SPMM_DRIVER_H
+
+#include "core/core.h"
+#include "core/scratch.h"
+#include "sparse/ukernels/spmm.h"
+
+/* Flavour hooks, called with the ctx handed to sc_spmm_drive (the flavour's plan).
+ * pack:   copy input channels [c0, c1) of one image (x at its (n, 0, 0, 0)) into its planes.
+ * gather: copy flat pixels [q0, q0 + m) of one image into a channel-major panel, row c at
+ *         c*tile_floats floats.
+ * store:  store rows [r0, r0 + nb) of a finished tile (buf row stride tile_floats, flat
+ *         pixels [q0, q0 + m)) through the output descriptor (y at the image's (n, 0, 0, 0)). */
+typedef void (*sc_spmm_pack_fn)(const void *ctx, const float *x, int64_t c0, int64_t c1,
+                                float *dst);
+typedef void (*sc_spmm_gather_fn)(const void *ctx, const float *x, int64_t q0, int64_t m,
+                                  float *panel);
+typedef void (*sc_spmm_store_fn)(const void *ctx, const float *buf, int64_t q0, int64_t m,
+                                 int64_t r0, int64_t nb, float *y);
+
+/* An SpMM problem: Y[r][q] = act(sum over reduction blocks cb of W_cb[r] * X_cb[q]) for rows
+ * r < n_rows and flat pixels q < pixels of every image. The planner of each flavour (forward,
+ * backward data, transposed) fills it; the driver owns the loop nest, the scratch, the
+ * thread split and the kernel widths.
+ * Input of a tile at flat pixel q0 of image n: x + n*x_image + q0 (in place), planes + n *
+ * image_floats + q0 (packed by `pack`), or a panel (gathered by `gather`); block cb reads it
+ * cb*cb_x_floats floats further, each nonzero at its byte offset.
+ * Weights: a stream per (cb, r) at b = cb*n_rows + r: w[w_start[b]..] = `rows` bias-or-0
+ * slots then the values, off_bytes[off_start[b]..] the offsets, nnz[b] the count (block
+ * kernels: rows = 4, entries r % 4 != 0 empty).
+ * Output: flat pixel q = line*wq + col, columns col >= ow are discarded. Direct tiles go
+ * to y + n*y_image + r*y_row + line*y_line + col; the rest through `store`. */
+typedef struct sc_spmm_problem {
+    int64_t n_rows;          /* output rows of the SpMM */
+    int64_t rows;            /* rows per weight stream: 4 (block kernels) or 1 */
+    int64_t n_cb;            /* reduction blocks */
+    int64_t cb_x_floats;     /* input advance per reduction block (0: offsets are absolute) */
+    float *w;
+    int32_t *off_bytes;
+    uint32_t *nnz;
+    int64_t *w_start, *off_start;
+    sc_spmm_params act;
+    int threads;             /* 0: OpenMP's default at run time */
+    sc_spmm_kit kit;         /* kernels, widths and tails (sc_spmm_kit_pick) */
+    int64_t n_images;
+    int64_t in_ch;           /* input channels: pack tasks and panel rows */
+    int in_place;            /* 1: x is read directly */
+    int panel;               /* 1: each tile is gathered into a panel */
+    int64_t image_floats;    /* packed floats per image (0 in place or panel) */
+    int64_t x_image;         /* x floats between images */
+    int64_t wq;              /* flat pixels per output line */
+    int64_t ow;              /* valid columns per line */
+    int64_t pixels;          /* flat pixels per image: (lines-1)*wq + ow */
+    int64_t n_tiles;         /* tiles per image (sc_spmm_tile) */
+    int64_t tile_floats;     /* panel and tile-buffer row stride: 64, or 72 (kit.lng) when
+                              * the last flat tile takes a rest of 1..8 pixels */
+    int64_t row_tiles;       /* 0: flat tiles of 64 pixels; > 0: tiles per output line, of at
+                              * most row_tile_w pixels, stored directly */
+    int64_t row_tile_w;
+    int direct_y;            /* 1: full tiles are stored straight into y */
+    int64_t y_image, y_row, y_line;  /* y strides for direct tiles, in floats */
+    sc_spmm_pack_fn pack;
+    sc_spmm_gather_fn gather;
+    sc_spmm_store_fn store;
+    sc_scratch_slot *scratch;  /* the runs' idle scratch block */
+} sc_spmm_problem;
+
+/* Tile t (< pb->n_tiles) of an image: its first flat pixel *q0 and its *m pixels. */
+static inline void sc_spmm_tile(const sc_spmm_problem *pb, int64_t t, int64_t *q0, int64_t *m)
+{
+    if (pb->row_tiles > 0) {
+        const int64_t k = t % pb->row_tiles;
+        const int64_t w = pb->row_tile_w;
+        *q0 = t / pb->row_tiles * pb->wq + w * k;
+        *m = pb->ow - w * k < w ? pb->ow - w * k : w;
+    } else {
+        *q0 = t * 64;
+        *m = t == pb->n_tiles - 1 ? pb->pixels - *q0 : 64;
+    }
+}
+
+/* Threads a run uses: the option, or OpenMP's default for 0. */
+int sc_spmm_thread_count(int threads);
+
+/* Whether a run on `threads` threads orders its (tile, row block) items block-major, one
+ * block per thread, every thread walking all tiles: kernels that store straight into an
+ * NCHW y of a small image (under 4 tiles per thread), where a tile-major split would end
+ * each thread's pixel range inside cache lines of every output row, both cores writing
+ * them. */
+static inline int sc_spmm_block_major(int direct_y, int64_t n_tiles, int64_t rows, int threads)
+{
+    return threads > 1 && direct_y && n_tiles < 4 * (int64_t)threads && rows / threads >= 16;
+}
+
+/* Flat tiles and their width: ceil(pixels / 64) tiles of 64, or a rest of 1..8 pixels
+ * joined to the last tile (tile_floats 72) when the kit has a long kernel. Sets n_tiles and
+ * tile_floats; row tiles and in-place reads are the planner's. */
+void sc_spmm_plan_flat_tiles(sc_spmm_problem *pb);
+
+/* Row tiles for lines at least this wide whose pixels are unit-stride in y (wq > ow): 56
+ * wide (the kit's short kernel) when that takes no more tiles per line than 64. Sets
+ * row_tiles, row_tile_w, n_tiles and direct_y; returns whether it did. */
+int sc_spmm_plan_row_tiles(sc_spmm_problem *pb, int64_t lines);
+
+/* Allocate the streams' index arrays for n_cb * n_rows entries and nnz values (counts
+ * zeroed), and the scratch slot. */
+sc_status sc_spmm_problem_alloc(sc_spmm_problem *pb, int64_t nnz, const char *who);
+
+/* Free the streams and the scratch and zero the problem (a zeroed one is fine). */
+void sc_spmm_problem_clear(sc_spmm_problem *pb);
+
+/* Run the problem: pack, walk (image, tile, row block) items, call the kernels, store.
+ * Concurrent runs are safe (each takes its own scratch when the idle one is in use). */
+sc_status sc_spmm_drive(const sc_spmm_problem *pb, const void *ctx, const float *x, float *y);
+
+#endif
