@@ -29,28 +29,43 @@ static uint32_t rnd(void)  /* xorshift64*, fixed seeds */
     return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
-/* A packed layer of random weights (about zero_pct percent zeros). */
-static sc_layer *make_layer(const char *name, int64_t oc, int64_t icg, int64_t kh, int64_t kw,
-                            int64_t groups, sc_pack_order order, bool bias, int zero_pct,
-                            uint64_t seed)
+/* n random weights, about zero_pct percent of them zero, from `seed`; free() them. */
+static float *random_weights(int64_t n, int zero_pct, uint64_t seed)
 {
     rng_state = seed * 0x9E3779B97F4A7C15ULL + 7;
-    const sc_wdesc wd = {SC_OHWI, oc, icg, kh, kw};
-    const int64_t n = oc * icg * kh * kw;
-    float *w = malloc((size_t)n * sizeof *w), *b = malloc((size_t)oc * sizeof *b);
+    float *w = malloc((size_t)n * sizeof *w);
+    cr_assert_not_null(w);
     for (int64_t i = 0; i < n; ++i)
         w[i] = (int)(rnd() % 100) < zero_pct ? 0.0f : ((float)(rnd() % 20001) - 10000.0f) / 997.0f;
-    for (int64_t o = 0; o < oc; ++o) b[o] = (float)o - 1.5f;
+    return w;
+}
+
+/* The params both layer makers share: stride 2x1, pad top 1, dilation 1x2, `groups`. */
+static sc_pack_options pack_options(const char *name, sc_pack_order order, int64_t groups)
+{
     sc_pack_options opt = sc_pack_options_default();
     opt.name = name;
     opt.order = order;
     opt.params.groups = groups;
     opt.params.stride_h = 2;
     opt.params.pad_top = 1;
-    opt.params.pad_right = 3;
     opt.params.dil_w = 2;
-    opt.bias = bias ? b : NULL;
     opt.method = "l1";
+    return opt;
+}
+
+/* A packed layer of random weights (about zero_pct percent zeros), also padded 3 on the right. */
+static sc_layer *make_layer(const char *name, int64_t oc, int64_t icg, int64_t kh, int64_t kw,
+                            int64_t groups, sc_pack_order order, bool bias, int zero_pct,
+                            uint64_t seed)
+{
+    const sc_wdesc wd = {SC_OHWI, oc, icg, kh, kw};
+    float *w = random_weights(oc * icg * kh * kw, zero_pct, seed);
+    float *b = malloc((size_t)oc * sizeof *b);
+    for (int64_t o = 0; o < oc; ++o) b[o] = (float)o - 1.5f;
+    sc_pack_options opt = pack_options(name, order, groups);
+    opt.params.pad_right = 3;
+    opt.bias = bias ? b : NULL;
     opt.method_params = "amount=0.6 convention=\"torch\"";
     sc_layer *l = NULL;
     cr_assert_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_OK, "%s", sc_last_message());
@@ -209,27 +224,16 @@ static void set_meta(json_t *h, const char *key, const char *value)
 }
 
 /* A conv_transpose layer: weights (Cin = oc, Cout/groups = icg, kh, kw) packed as OIHW
- * rows, the params of make_layer (stride 2x1, dilation 1x2), output padding (oph, opw). */
+ * rows, the shared pack_options params, output padding (oph, opw). */
 static sc_layer *make_transposed(const char *name, int64_t oc, int64_t icg, int64_t groups,
                                  sc_pack_order order, int64_t oph, int64_t opw, uint64_t seed)
 {
-    rng_state = seed * 0x9E3779B97F4A7C15ULL + 7;
     const sc_wdesc wd = {SC_OIHW, oc, icg, 3, 2};
-    const int64_t n = oc * icg * 3 * 2;
-    float *w = malloc((size_t)n * sizeof *w);
-    for (int64_t i = 0; i < n; ++i)
-        w[i] = (int)(rnd() % 100) < 40 ? 0.0f : ((float)(rnd() % 20001) - 10000.0f) / 997.0f;
-    sc_pack_options opt = sc_pack_options_default();
-    opt.name = name;
-    opt.order = order;
-    opt.params.groups = groups;
-    opt.params.stride_h = 2;
-    opt.params.pad_top = 1;
-    opt.params.dil_w = 2;
+    float *w = random_weights(oc * icg * 3 * 2, 40, seed);
+    sc_pack_options opt = pack_options(name, order, groups);
     opt.kind = SC_LAYER_CONV_TRANSPOSE;
     opt.out_pad_h = oph;
     opt.out_pad_w = opw;
-    opt.method = "l1";
     sc_layer *l = NULL;
     cr_assert_eq(sc_layer_pack(&wd, w, NULL, &opt, &l), SC_OK, "%s", sc_last_message());
     free(w);
