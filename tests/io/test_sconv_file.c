@@ -223,6 +223,39 @@ static void set_meta(json_t *h, const char *key, const char *value)
     else json_object_del(m, key);
 }
 
+/* The cases that change one metadata value (NULL removes the key). */
+typedef struct meta_edit {
+    const char *name, *key, *value;
+} meta_edit;
+static const meta_edit meta_edits[] = {
+    {"negative-dims", "conv.oc", "-4"},
+    {"dims-not-a-number", "conv.kh", "3x"},
+    {"dims-overflow", "conv.icg", "99999999999999999999"},
+    {"dims-leading-zero", "conv.kw", "03"},
+    {"groups-not-dividing", "conv.groups", "3"},
+    {"bad-padding", "conv.padding", "1,0,0"},
+    {"zero-stride", "conv.stride", "0,1"},
+    {"missing-metadata", "conv.kh", NULL},
+    {"sparsity-disagrees", "conv.sparsity", "0.25"},
+    {"bad-layout", "conv.layout", "nchw"},
+    {"newer-version", "format_version", "3"},
+    {"unknown-kind", "conv.kind", "deconv"},
+    {"kind-not-canonical", "conv.kind", "Conv_Transpose"},
+    {"transposed-in-version-1", "conv.kind", "conv_transpose"},
+    {"output-padding-on-conv", "conv.output_padding", "1,0"},
+    {"output-padding-one-value", "conv.output_padding", "0"},
+    {"bad-version", "format_version", "1.0"},
+    {"not-sconv", "format", "pt"},
+    {"duplicate-layer-names", "layers", "[\"conv\",\"conv\"]"},
+};
+
+static const meta_edit *find_meta_edit(const char *name)
+{
+    for (size_t i = 0; i < sizeof meta_edits / sizeof meta_edits[0]; ++i)
+        if (!strcmp(meta_edits[i].name, name)) return &meta_edits[i];
+    return NULL;
+}
+
 /* A conv_transpose layer: weights (Cin = oc, Cout/groups = icg, kh, kw) packed as OIHW
  * rows, the shared pack_options params, output padding (oph, opw). */
 static sc_layer *make_transposed(const char *name, int64_t oc, int64_t icg, int64_t groups,
@@ -471,6 +504,7 @@ static blob make_bad(const blob *f, const char *c)
     json_t *h = header_of(f);
     size_t b, e;
     blob r = {NULL, 0};
+    const meta_edit *edit;
     if (!strcmp(c, "short-length")) {
         r.len = 5;
         r.b = malloc(5);
@@ -560,18 +594,6 @@ static blob make_bad(const blob *f, const char *c)
         range_of(h, "conv.values", &b, &e);
         data[b] ^= 1;
         r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "negative-dims")) {
-        set_meta(h, "conv.oc", "-4");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "dims-not-a-number")) {
-        set_meta(h, "conv.kh", "3x");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "dims-overflow")) {
-        set_meta(h, "conv.icg", "99999999999999999999");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "dims-leading-zero")) {
-        set_meta(h, "conv.kw", "03");
-        r = rebuild(h, data, dlen);
     } else if (!strcmp(c, "dims-disagree")) {
         set_meta(h, "conv.oc", "5");  /* row_ptr has 5 entries for oc = 4 */
         set_meta(h, "conv.groups", "1");
@@ -580,54 +602,12 @@ static blob make_bad(const blob *f, const char *c)
         snprintf(sp, sizeof sp, "%.17g", 1.0 - (double)atoll(nz) / (5.0 * 27.0));
         set_meta(h, "conv.sparsity", sp);
         r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "groups-not-dividing")) {
-        set_meta(h, "conv.groups", "3");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "bad-padding")) {
-        set_meta(h, "conv.padding", "1,0,0");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "zero-stride")) {
-        set_meta(h, "conv.stride", "0,1");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "missing-metadata")) {
-        set_meta(h, "conv.kh", NULL);
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "sparsity-disagrees")) {
-        set_meta(h, "conv.sparsity", "0.25");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "bad-layout")) {
-        set_meta(h, "conv.layout", "nchw");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "newer-version")) {
-        set_meta(h, "format_version", "3");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "unknown-kind")) {
-        set_meta(h, "conv.kind", "deconv");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "kind-not-canonical")) {
-        set_meta(h, "conv.kind", "Conv_Transpose");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "transposed-in-version-1")) {
-        set_meta(h, "conv.kind", "conv_transpose");
-        r = rebuild(h, data, dlen);
     } else if (!strcmp(c, "transposed-with-bias")) {
         set_meta(h, "conv.kind", "conv_transpose");
         set_meta(h, "format_version", "2");
         r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "output-padding-on-conv")) {
-        set_meta(h, "conv.output_padding", "1,0");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "output-padding-one-value")) {
-        set_meta(h, "conv.output_padding", "0");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "bad-version")) {
-        set_meta(h, "format_version", "1.0");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "not-sconv")) {
-        set_meta(h, "format", "pt");
-        r = rebuild(h, data, dlen);
-    } else if (!strcmp(c, "duplicate-layer-names")) {
-        set_meta(h, "layers", "[\"conv\",\"conv\"]");
+    } else if ((edit = find_meta_edit(c)) != NULL) {
+        set_meta(h, edit->key, edit->value);
         r = rebuild(h, data, dlen);
     } else if (!strcmp(c, "no-metadata")) {
         json_object_del(h, "__metadata__");
