@@ -95,6 +95,9 @@ static sc_status plan_geometry(const sc_tensor *in, const sc_tensor *out, sc_tco
     d->direct_y = unit && d->wq == W && (H == 1 || out->strides[SC_H] == W);
     sc_spmm_plan_flat_tiles(d);
     if (unit && !d->direct_y) sc_spmm_plan_row_tiles(d, tp->A);
+    /* a gathered panel (all dY channels of a tile) costs about as much as the tile's
+     * SpMM on sparse layers: one thread per tile, even at some imbalance */
+    d->tile_cuts = d->panel;
     int64_t plane;
     if (d->in_place) {
         tp->ch_floats = in->strides[SC_C];

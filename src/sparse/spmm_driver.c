@@ -103,6 +103,8 @@ static int64_t split_point(const sc_spmm_problem *pb, const work_order *wo, int6
         if (cum + w / 2 >= target) break;
         cum += w;
     }
+    /* to the nearest tile boundary: rounding keeps the cuts of successive threads in order */
+    if (pb->tile_cuts && !wo->block_major) t = (t + wo->n_ocb / 2) / wo->n_ocb * wo->n_ocb;
     return t;
 }
 
