@@ -98,6 +98,11 @@ static sc_status plan_geometry(const sc_tensor *in, const sc_tensor *out, sc_tco
     /* a gathered panel (all dY channels of a tile) costs about as much as the tile's
      * SpMM on sparse layers: one thread per tile, even at some imbalance */
     d->tile_cuts = d->panel;
+    /* dY read in place on one thread: halving the row blocks of a small image re-reads
+     * every dY block once per row block, more L1 misses than the output rows it keeps in
+     * L1 save. Gathered panels keep the halving, which measured faster there
+     * (docs/kernels.md, "Work items") */
+    d->lone_whole = d->in_place;
     int64_t plane;
     if (d->in_place) {
         tp->ch_floats = in->strides[SC_C];

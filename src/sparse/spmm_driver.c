@@ -53,8 +53,11 @@ static work_order plan_order(const sc_spmm_problem *pb, int64_t n_tiles, int nth
         while (wo.n_ocb > 1 && OC / wo.n_ocb < 16) --wo.n_ocb;
     } else {
         /* 1 block, unless there are fewer than 8 tiles per thread (small images), then
-         * halved down to 16 rows per block so both cores get balanced work */
-        while (n_tiles * wo.n_ocb < 8 * (int64_t)nthreads && OC / (2 * wo.n_ocb) >= 16)
+         * halved down to 16 rows per block so both cores get balanced work (not on a lone
+         * thread when the problem asks for whole tiles: pb->lone_whole) */
+        const int halve = nthreads > 1 || !pb->lone_whole;
+        while (halve && n_tiles * wo.n_ocb < 8 * (int64_t)nthreads &&
+               OC / (2 * wo.n_ocb) >= 16)
             wo.n_ocb *= 2;
     }
     wo.ocb = ((OC + wo.n_ocb - 1) / wo.n_ocb + pb->rows - 1) / pb->rows * pb->rows;

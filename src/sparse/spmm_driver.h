@@ -63,6 +63,8 @@ typedef struct sc_spmm_problem {
     sc_spmm_pack_fn pack;
     sc_spmm_gather_fn gather;
     sc_spmm_store_fn store;
+    int lone_whole;          /* 1: one thread runs each tile's rows as one block, so the x a
+                              * reduction block reads stays in L1 for all rows (no halving) */
     int tile_cuts;           /* 1: threads' item ranges start at tile boundaries (a tile's
                               * panel is then gathered by one thread, not by both sharing it) */
     sc_scratch_slot *scratch;  /* the runs' idle scratch block */
