@@ -404,14 +404,21 @@ int main(int argc, char **argv)
     }
 
     scb_cpu_model(cfg.cpu, sizeof cfg.cpu);
-    for (int t = 0; t <= SCB_MAX_THREADS; t++) cfg.peak[t] = NAN;
+    for (int t = 0; t <= SCB_MAX_THREADS; t++) cfg.peak[t] = cfg.peak_avx512[t] = NAN;
     int want[SCB_MAX_LIST + 2] = {1, 2};
     size_t n_want = 2;
     for (size_t i = 0; i < cfg.n_threads; i++) want[n_want++] = cfg.threads[i];
     for (size_t i = 0; i < n_want; i++)
-        if (isnan(cfg.peak[want[i]])) cfg.peak[want[i]] = scb_fma_peak(want[i]);
-    fprintf(stderr, "sconv-bench: %s, %d CPUs; FP32 FMA peak %.1f GFLOP/s (1 thread), %.1f (2)\n",
-            cfg.cpu, scb_cpu_count(), cfg.peak[1], cfg.peak[2]);
+        if (isnan(cfg.peak[want[i]])) {
+            cfg.peak[want[i]] = scb_fma_peak(want[i]);
+            cfg.peak_avx512[want[i]] = scb_fma_peak_avx512(want[i]);
+        }
+    fprintf(stderr, "sconv-bench: %s, %d CPUs; FP32 FMA peak %.1f GFLOP/s (1 thread), %.1f (2) "
+                    "with ymm (AVX2)", cfg.cpu, scb_cpu_count(), cfg.peak[1], cfg.peak[2]);
+    if (isfinite(cfg.peak_avx512[1]))
+        fprintf(stderr, ", %.1f and %.1f with zmm (AVX-512)", cfg.peak_avx512[1],
+                cfg.peak_avx512[2]);
+    fprintf(stderr, "\n");
     double probe = NAN;
     for (size_t i = 0; i < cfg.n_engine; i++)
         if (strcmp(cfg.engine[i]->name, "xnnpack") == 0) probe = scb_xnnpack_probe();
