@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "data.h"
+#include "dump.h"
 #include "runner.h"
 
 typedef struct eng_slot {
@@ -339,8 +340,15 @@ int scb_run_all(const scb_config *cfg)
                     memcpy(ref_mask, mask, nw);
                     have_ref = 1;
                 }
+                char stem[160] = "";
+                if (cfg->dump_dir && scb_dump_point(cfg->dump_dir, &pt, ref, stem, sizeof stem)) {
+                    sc_layer_destroy(layer);
+                    bad = -1;
+                    goto out;
+                }
                 for (size_t ti = 0; ti < cfg->n_threads; ti++) {
                     pt.threads = cfg->threads[ti];
+                    if (cfg->dump_dir) scb_dump_manifest_line(cfg->dump_manifest, &pt, stem);
                     char label[128];
                     snprintf(label, sizeof label, "%s %s t%d s%g", sh->name,
                              scb_layout_name(layout), pt.threads, pt.sparsity);

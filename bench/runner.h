@@ -27,6 +27,8 @@ typedef struct scb_config {
     double peak_avx512[SCB_MAX_THREADS + 1];  /* zmm GFLOP/s, NaN unmeasured or no AVX-512F */
     char cpu[96];
     FILE *csv;           /* rows are written once both layouts of a sparsity finish */
+    const char *dump_dir;  /* --dump: each point's .npy files here (bench/dump.h), or NULL */
+    FILE *dump_manifest;   /* its manifest.jsonl, one line per point */
 } scb_config;
 
 /* Run every point; returns the number of wrong or failed engine results (0 = all agree
