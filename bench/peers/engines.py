@@ -48,6 +48,7 @@ class DeepSparse:
     work = "nonzero"  # it runs sparse kernels on pruned weights
 
     def version(self):
+        os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
         import deepsparse
         return deepsparse.__version__
 
@@ -57,6 +58,7 @@ class DeepSparse:
         return None
 
     def setup(self, point, weights, x, workdir):
+        os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")  # no usage report over the network
         from deepsparse import Engine
         path = os.path.join(workdir, "deepsparse_point.onnx")
         with open(path, "wb") as f:
