@@ -63,6 +63,7 @@ typedef struct scb_point {
 typedef struct scb_engine_info {
     int nonzero_work;   /* 1: the engine skips zeros, % of peak counts nonzero FLOPs */
     char note[160];     /* what it chose (kernel, format, path), may be empty */
+    char isa[12];       /* sconv: portable, avx2 or avx512 of the kernel that runs; else empty */
 } scb_engine_info;
 
 typedef struct scb_engine {
@@ -114,7 +115,16 @@ typedef struct scb_row {
     char family[48];
     char cpu[96];
     char note[160];
+    char isa[12];              /* ISA of the sconv kernel that ran (scb_engine_info.isa) */
+    double peak_isa_gflops;    /* the peak pct_peak divides by (scb_peak_for_isa) */
+    double peak_avx512_gflops; /* measured zmm FMA peak at this thread count; NaN without it */
+    double speedup_vs_best_dense;  /* the faster oneDNN layout's median over the engine's */
 } scb_row;
+
+/* Fill speedup_vs_best_dense of every row: the faster of the onednn rows in NCHW and NHWC
+ * with the row's layer, shape, batch, threads, sparsity and method, over the row's median;
+ * NaN unless both layouts' onednn rows were timed (bench/best_dense.c). */
+void scb_fill_best_dense(scb_row *rows, size_t n);
 
 void scb_csv_header(FILE *f);
 void scb_csv_write(FILE *f, const scb_row *r);
@@ -124,8 +134,17 @@ int scb_csv_read(const char *path, scb_row **rows, size_t *n);
 
 /* ---- machine ---- */
 
-/* FP32 FMA peak in GFLOP/s with `threads` threads (AVX2+FMA chains); NaN without AVX2. */
+/* FP32 FMA peak in GFLOP/s with `threads` threads: ymm (AVX2+FMA) chains, NaN without
+ * AVX2+FMA; zmm (AVX-512F) chains, NaN on a CPU without AVX-512F. */
 double scb_fma_peak(int threads);
+double scb_fma_peak_avx512(int threads);
+/* The ISA named by a kernel name's "__" suffix: "__avx512" -> avx512, "__avx2" -> avx2,
+ * "__ref" -> portable; "" for a name without one (buf holds at least 12 bytes). */
+void scb_isa_of_kernel(const char *kernel, char *buf, size_t cap);
+/* The peak a row with this isa is measured against: avx512 -> zmm, avx2 and portable -> ymm
+ * (the portable C twins reach neither), "" (peers, sconv's dense path: libraries that
+ * dispatch on the CPU themselves) -> zmm when measured, else ymm. */
+double scb_peak_for_isa(const char *isa, double peak_ymm, double peak_zmm);
 void scb_cpu_model(char *buf, size_t cap);
 int scb_cpu_count(void);
 /* 1-minute load average from /proc/loadavg; NaN when unknown. */

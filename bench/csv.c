@@ -13,7 +13,8 @@ static const char *const columns[] = {
     "gflops_effective", "gflops_nonzero", "pct_peak", "speedup_vs_onednn", "max_rel_err",
     /* extra */
     "speedup_vs_xnnpack", "ms_stddev", "status", "work", "nnz", "reps", "inner", "peak_gflops",
-    "load1", "set", "family", "cpu", "note",
+    "load1", "set", "family", "cpu", "note", "isa", "peak_isa_gflops", "peak_avx512_gflops",
+    "speedup_vs_best_dense",
 };
 enum { N_COLS = sizeof columns / sizeof columns[0] };
 
@@ -76,6 +77,10 @@ void scb_csv_write(FILE *f, const scb_row *r)
     put_text(f, r->family, 0);
     put_text(f, r->cpu, 0);
     put_text(f, r->note, 0);
+    put_text(f, r->isa, 0);
+    put_num(f, r->peak_isa_gflops, "%.4g");
+    put_num(f, r->peak_avx512_gflops, "%.4g");
+    put_num(f, r->speedup_vs_best_dense, "%.4g");
     fputc('\n', f);
     fflush(f);
 }
@@ -190,9 +195,15 @@ int scb_csv_read(const char *path, scb_row **rows_out, size_t *n_out)
         TEXT(r->family, v[35]);
         TEXT(r->cpu, v[36]);
         TEXT(r->note, v[37]);
+        TEXT(r->isa, v[38]);
+        r->peak_isa_gflops = num(v[39]);
+        r->peak_avx512_gflops = num(v[40]);
+        r->speedup_vs_best_dense = num(v[41]);
         if (!r->family[0]) scb_shape_family(r->set[0] ? r->set : "custom", r->kh, r->kw, r->stride,
                                             r->family, sizeof r->family);
     }
+    /* a CSV from before the column: the same ratio from its onednn rows */
+    if (idx[41] < 0) scb_fill_best_dense(rows, n);
     *rows_out = rows;
     *n_out = n;
     rows = NULL;

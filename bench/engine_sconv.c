@@ -49,6 +49,7 @@ static int setup_engine(const scb_point *pt, float *y, void **state, scb_engine_
     info->nonzero_work = ch.engine == SC_ENGINE_SPARSE;
     snprintf(info->note, sizeof info->note, "%s %s", ch.engine == SC_ENGINE_SPARSE ? "sparse" : "dense",
              ch.kernel ? ch.kernel : "");
+    scb_isa_of_kernel(ch.kernel, info->isa, sizeof info->isa);
     s->x = pt->x;
     s->y = y;
     *state = s;

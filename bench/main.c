@@ -46,13 +46,16 @@ static const char usage[] =
     "  --plot DIR         gnuplot PNG+SVG: speedup over oneDNN vs sparsity per layer family\n"
     "  --report FILE      markdown summary (docs/benchmarks.md)\n"
     "  --from-csv FILE    no measurement: plots and report from an earlier CSV\n"
+    "  --dump DIR         also write each point's pruned OIHW weights, input and expected\n"
+    "                     output as .npy, listed in DIR/manifest.jsonl (outside engines\n"
+    "                     run the same numbers: scripts/bench --peers)\n"
     "  --list             print the selected layers and exit\n"
     "Exit status: 0 all results agree with the reference, 2 some engine was wrong or failed,\n"
     "1 on a usage or harness error.\n";
 
 typedef struct opts {
     const char *shape, *sets, *layers, *sparsity, *layouts, *threads, *engines, *method;
-    const char *csv, *plot, *report, *from_csv, *shapes_file;
+    const char *csv, *plot, *report, *from_csv, *shapes_file, *dump;
     int quick, list;
     int64_t batch;
     int reps;
@@ -127,7 +130,7 @@ static int parse_args(int argc, char **argv, opts *o)
         static const char *const with_value[] = {
             "--shape", "--set", "--layer", "--sparsity", "--layout", "--threads", "--engines",
             "--method", "--csv", "--plot", "--report", "--from-csv", "--shapes", "--batch",
-            "--reps", "--budget", "--tol"};
+            "--reps", "--budget", "--tol", "--dump"};
         const char *val = NULL;
         char name[32];
         const char *eq = strchr(a, '=');
@@ -157,6 +160,7 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (strcmp(name, "--report") == 0) o->report = val;
         else if (strcmp(name, "--from-csv") == 0) o->from_csv = val;
         else if (strcmp(name, "--shapes") == 0) o->shapes_file = val;
+        else if (strcmp(name, "--dump") == 0) o->dump = val;
         else if (strcmp(name, "--batch") == 0) {
             if (parse_int(name, val, 1, 1 << 20, &v)) return -1;
             o->batch = v;
@@ -403,15 +407,34 @@ int main(int argc, char **argv)
         goto done;
     }
 
+    if (o.dump) {
+        char manifest[1100];
+        snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", o.dump);
+        if (scb_mkdirs(o.dump)) goto done;
+        cfg.dump_manifest = fopen(manifest, "w");
+        if (!cfg.dump_manifest) {
+            fprintf(stderr, "sconv-bench: cannot write %s: %s\n", manifest, strerror(errno));
+            goto done;
+        }
+        cfg.dump_dir = o.dump;
+    }
+
     scb_cpu_model(cfg.cpu, sizeof cfg.cpu);
-    for (int t = 0; t <= SCB_MAX_THREADS; t++) cfg.peak[t] = NAN;
+    for (int t = 0; t <= SCB_MAX_THREADS; t++) cfg.peak[t] = cfg.peak_avx512[t] = NAN;
     int want[SCB_MAX_LIST + 2] = {1, 2};
     size_t n_want = 2;
     for (size_t i = 0; i < cfg.n_threads; i++) want[n_want++] = cfg.threads[i];
     for (size_t i = 0; i < n_want; i++)
-        if (isnan(cfg.peak[want[i]])) cfg.peak[want[i]] = scb_fma_peak(want[i]);
-    fprintf(stderr, "sconv-bench: %s, %d CPUs; FP32 FMA peak %.1f GFLOP/s (1 thread), %.1f (2)\n",
-            cfg.cpu, scb_cpu_count(), cfg.peak[1], cfg.peak[2]);
+        if (isnan(cfg.peak[want[i]])) {
+            cfg.peak[want[i]] = scb_fma_peak(want[i]);
+            cfg.peak_avx512[want[i]] = scb_fma_peak_avx512(want[i]);
+        }
+    fprintf(stderr, "sconv-bench: %s, %d CPUs; FP32 FMA peak %.1f GFLOP/s (1 thread), %.1f (2) "
+                    "with ymm (AVX2)", cfg.cpu, scb_cpu_count(), cfg.peak[1], cfg.peak[2]);
+    if (isfinite(cfg.peak_avx512[1]))
+        fprintf(stderr, ", %.1f and %.1f with zmm (AVX-512)", cfg.peak_avx512[1],
+                cfg.peak_avx512[2]);
+    fprintf(stderr, "\n");
     double probe = NAN;
     for (size_t i = 0; i < cfg.n_engine; i++)
         if (strcmp(cfg.engine[i]->name, "xnnpack") == 0) probe = scb_xnnpack_probe();
@@ -433,6 +456,7 @@ int main(int argc, char **argv)
     if (bad >= 0 && outputs(&o, csv_path, cmd)) rc = 1;
 done:
     if (cfg.csv && cfg.csv != stdout) fclose(cfg.csv);
+    if (cfg.dump_manifest) fclose(cfg.dump_manifest);
     free(cmd);
     free(sel);
     scb_shapes_free(&shapes);

@@ -1,14 +1,10 @@
-/* bench/peak_avx2.c: the machine's FP32 FMA peak, measured with independent AVX2 FMA chains */
+/* bench/peak_avx2.c: the FP32 FMA peak with ymm registers (AVX2+FMA), compiled with -mavx2 -mfma */
 #include <immintrin.h>
 #include <math.h>
-#include <omp.h>
 
 #include "bench.h"
 #include "core/core.h"
-
-/* 12 independent accumulators: more than latency (4-5 cycles) x FMA pipes (2), so the
- * chains never wait on each other; each iteration is 12 FMAs = 12 * 8 * 2 FLOPs. */
-enum { N_ACC = 12 };
+#include "peak.h"
 
 /* Named accumulators (not an array) so the compiler keeps all twelve in ymm registers. */
 __attribute__((noinline)) static float fma_chains(int64_t iters, float seed)
@@ -43,28 +39,6 @@ __attribute__((noinline)) static float fma_chains(int64_t iters, float seed)
 
 double scb_fma_peak(int threads)
 {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return NAN;
-    const int64_t iters = 20 * 1000 * 1000;  /* ~0.1 s per thread at 3 GHz */
-    double best = 0;
-    volatile float sink = 0;
-    for (int trial = 0; trial < 5; trial++) {
-        double t0 = 0, t1 = 0;
-        float part = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : part)
-        {
-#pragma omp barrier
-#pragma omp master
-            t0 = sc_now_s();
-            part += fma_chains(iters, (float)omp_get_thread_num());
-#pragma omp barrier
-#pragma omp master
-            t1 = sc_now_s();
-        }
-        sink += part;
-        double flops = (double)iters * N_ACC * 8 * 2 * threads;
-        double g = flops / (t1 - t0) * 1e-9;
-        if (g > best) best = g;
-    }
-    (void)sink;
-    return best;
+    if (!sc_cpu_set_has(sc_cpu_features_hw(), SC_CPU_X86_AVX2)) return NAN;
+    return scb_peak_measure(fma_chains, 8, threads);
 }

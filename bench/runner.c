@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "data.h"
+#include "dump.h"
 #include "runner.h"
 
 typedef struct eng_slot {
@@ -40,6 +41,8 @@ static void fill_row_dims(scb_row *r, const scb_config *cfg, const scb_point *pt
     r->speedup_vs_onednn = r->speedup_vs_xnnpack = r->max_rel_err = NAN;
     r->nnz = pt->nnz;
     r->peak_gflops = pt->threads <= SCB_MAX_THREADS ? cfg->peak[pt->threads] : NAN;
+    r->peak_avx512_gflops = pt->threads <= SCB_MAX_THREADS ? cfg->peak_avx512[pt->threads] : NAN;
+    r->peak_isa_gflops = r->speedup_vs_best_dense = NAN;
     snprintf(r->set, sizeof r->set, "%s", s->set);
     scb_shape_family(s->set, s->kh, s->kw, s->stride, r->family, sizeof r->family);
     snprintf(r->cpu, sizeof r->cpu, "%s", cfg->cpu);
@@ -69,9 +72,9 @@ static void set_status(scb_row *r, const char *status, const char *note)
  * WARM_MIN_S, at least one (so each engine meets its own weights and the shared input in
  * cache, as every other engine does, and the core is past its post-idle ramp; left out for
  * runs longer than budget/4), then `inner` timed back-to-back runs.
- * Returns the number of wrong/failed engines. */
+ * Appends one row per engine to rows[*n_rows]. Returns the number of wrong/failed engines. */
 static int run_point(const scb_config *cfg, const scb_point *pt, const float *ref,
-                     size_t ny)
+                     size_t ny, scb_row *rows, size_t *n_rows)
 {
     eng_slot slot[SCB_MAX_LIST];
     size_t ne = cfg->n_engine;
@@ -100,6 +103,9 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
         }
         snprintf(s->row.work, sizeof s->row.work, "%s", s->info.nonzero_work ? "nonzero" : "dense");
         snprintf(s->row.note, sizeof s->row.note, "%s", s->info.note);
+        snprintf(s->row.isa, sizeof s->row.isa, "%s", s->info.isa);
+        s->row.peak_isa_gflops =
+            scb_peak_for_isa(s->info.isa, s->row.peak_gflops, s->row.peak_avx512_gflops);
         /* check: NaN everywhere first, so an element the engine never writes shows up */
         for (size_t k = 0; k < ny; k++) s->y[k] = NAN;
         if (s->e->run(s->state, msg, sizeof msg) != 0) {
@@ -196,7 +202,7 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
         r->gflops_effective = dense_flop / med * 1e-9;
         r->gflops_nonzero = nz_flop / med * 1e-9;
         double useful = s->info.nonzero_work ? r->gflops_nonzero : r->gflops_effective;
-        r->pct_peak = 100.0 * useful / r->peak_gflops;
+        r->pct_peak = 100.0 * useful / r->peak_isa_gflops;
         if (strcmp(s->e->name, "onednn") == 0) t_onednn = med;
         if (strcmp(s->e->name, "xnnpack") == 0) t_xnn = med;
     }
@@ -207,7 +213,7 @@ static int run_point(const scb_config *cfg, const scb_point *pt, const float *re
             s->row.speedup_vs_xnnpack = t_xnn / (s->row.ms_median * 1e-3);
         }
         s->row.load1 = load1;
-        if (cfg->csv) scb_csv_write(cfg->csv, &s->row);
+        rows[(*n_rows)++] = s->row;
         if (s->e->teardown) s->e->teardown(s->state);
         scb_free(s->y);
         free(s->samples);
@@ -246,9 +252,24 @@ static int64_t count_points(const scb_config *cfg)
     return (int64_t)(cfg->n_shapes * cfg->n_sparsity * cfg->n_layout * cfg->n_threads);
 }
 
+/* Write the rows of one layer and sparsity (every layout and thread count), once the
+ * speedups over the faster oneDNN layout can be computed from them. */
+static void flush_rows(const scb_config *cfg, scb_row *rows, size_t *n_rows)
+{
+    scb_fill_best_dense(rows, *n_rows);
+    for (size_t i = 0; i < *n_rows && cfg->csv; i++) scb_csv_write(cfg->csv, &rows[i]);
+    *n_rows = 0;
+}
+
 int scb_run_all(const scb_config *cfg)
 {
     int bad = 0;
+    scb_row *rows = calloc(cfg->n_engine * cfg->n_layout * cfg->n_threads + 1, sizeof *rows);
+    size_t n_rows = 0;
+    if (!rows) {
+        fprintf(stderr, "sconv-bench: out of memory\n");
+        return -1;
+    }
     scb_progress prog;
     scb_progress_start(&prog, (size_t)count_points(cfg));
     for (size_t li = 0; li < cfg->n_shapes; li++) {
@@ -319,18 +340,26 @@ int scb_run_all(const scb_config *cfg)
                     memcpy(ref_mask, mask, nw);
                     have_ref = 1;
                 }
+                char stem[160] = "";
+                if (cfg->dump_dir && scb_dump_point(cfg->dump_dir, &pt, ref, stem, sizeof stem)) {
+                    sc_layer_destroy(layer);
+                    bad = -1;
+                    goto out;
+                }
                 for (size_t ti = 0; ti < cfg->n_threads; ti++) {
                     pt.threads = cfg->threads[ti];
+                    if (cfg->dump_dir) scb_dump_manifest_line(cfg->dump_manifest, &pt, stem);
                     char label[128];
                     snprintf(label, sizeof label, "%s %s t%d s%g", sh->name,
                              scb_layout_name(layout), pt.threads, pt.sparsity);
                     scb_progress_update(&prog, label);
-                    bad += run_point(cfg, &pt, ref, ny);
+                    bad += run_point(cfg, &pt, ref, ny, rows, &n_rows);
                     prog.done++;
                     scb_progress_update(&prog, label);
                 }
                 sc_layer_destroy(layer);
             }
+            flush_rows(cfg, rows, &n_rows);
         }
     out:
         scb_free(w_full);
@@ -340,8 +369,10 @@ int scb_run_all(const scb_config *cfg)
         scb_free(x_nchw);
         scb_free(x);
         scb_free(ref);
-        if (bad < 0) return -1;
+        if (bad < 0) break;
     }
+    free(rows);
+    if (bad < 0) return -1;
     scb_progress_finish(&prog);
     return bad;
 }

@@ -23,9 +23,12 @@ typedef struct scb_config {
     double budget;       /* seconds of timed runs per engine and point (>= 3 samples kept) */
     double min_sample;   /* seconds: back-to-back runs per sample until this long */
     double tol;          /* max_rel_err above this: the engine's result is wrong */
-    double peak[SCB_MAX_THREADS + 1];  /* GFLOP/s by thread count, NaN if unmeasured */
+    double peak[SCB_MAX_THREADS + 1];  /* ymm GFLOP/s by thread count, NaN if unmeasured */
+    double peak_avx512[SCB_MAX_THREADS + 1];  /* zmm GFLOP/s, NaN unmeasured or no AVX-512F */
     char cpu[96];
-    FILE *csv;           /* rows are written as each point finishes */
+    FILE *csv;           /* rows are written once both layouts of a sparsity finish */
+    const char *dump_dir;  /* --dump: each point's .npy files here (bench/dump.h), or NULL */
+    FILE *dump_manifest;   /* its manifest.jsonl, one line per point */
 } scb_config;
 
 /* Run every point; returns the number of wrong or failed engine results (0 = all agree
