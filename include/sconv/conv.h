@@ -79,7 +79,9 @@ SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *
  * scratch block in the operator's plan from one call to the next (freed by sc_conv_destroy or
  * a new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
- * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
+ * (bitwise); on the dense engine's oneDNN path this is checked by the tests for the oneDNN
+ * implementations it accepts, not promised by oneDNN (docs/kernels.md, "The dense engine").
+ * SC_ESTATE while a plan of this operator is in flight. */
 SC_API sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
 /* What a plan chose, as fields; programs read the fields, `reason` is for people. */
