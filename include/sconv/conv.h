@@ -79,13 +79,16 @@ SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *
  * scratch block in the operator's plan from one call to the next (freed by sc_conv_destroy or
  * a new plan); a call that finds it in use by another allocates its own, so it is safe to
  * call concurrently on different buffers. Results do not depend on the thread count
- * (bitwise). SC_ESTATE while a plan of this operator is in flight. */
+ * (bitwise); on the dense engine's oneDNN path this is checked by the tests for the oneDNN
+ * implementations it accepts, not promised by oneDNN (docs/kernels.md, "The dense engine").
+ * SC_ESTATE while a plan of this operator is in flight. */
 SC_API sc_status sc_conv_run(const sc_conv *op, const float *x, float *y);
 
 /* What a plan chose, as fields; programs read the fields, `reason` is for people. */
 typedef struct sc_conv_choice {
     sc_engine engine;     /* SC_ENGINE_SPARSE or SC_ENGINE_DENSE: what run will use */
-    const char *kernel;   /* e.g. "spmm_f32_64__avx2", or "dense_im2col_sgemm" */
+    const char *kernel;   /* e.g. "spmm_f32_64__avx2", "dense_onednn:<oneDNN implementation>" or
+                             "dense_im2col_sgemm"; valid until the next plan or destroy */
     const char *reason;   /* one sentence for printing: why this engine and kernel */
     int measured;         /* 1: the auto engine timed both engines at plan (SC_AUTO_MEASURE) */
     double ms_sparse;     /* measured: the best ms of a sparse run; otherwise NAN (no model) */

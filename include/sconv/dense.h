@@ -17,9 +17,11 @@ SC_API sc_status sc_conv_reference(const sc_conv_params *p, const sc_wdesc *wd, 
                             const sc_tensor *xd, const float *x,
                             const sc_tensor *yd, float *y);
 
-/* Fast dense convolution (packing + OpenBLAS sgemm, threads as given up to SC_THREADS_MAX,
- * 0 = default):
- * same contract as sc_conv_reference, single-precision accumulation. */
+/* Fast dense convolution: oneDNN's convolution primitive where oneDNN has a direct kernel for
+ * the shape and views, else packing + OpenBLAS sgemm (docs/kernels.md, "The dense engine");
+ * threads as given up to SC_THREADS_MAX, 0 = default. Same contract as sc_conv_reference,
+ * single-precision accumulation; bitwise the same for every thread count. Plans per call:
+ * an operator (sc_conv_plan) keeps the primitive and its reordered weights. */
 SC_API sc_status sc_conv_dense(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
                         const float *bias, const sc_activation *act,
                         const sc_tensor *xd, const float *x,

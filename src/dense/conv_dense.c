@@ -1,7 +1,8 @@
-/* src/dense/conv_dense.c: the fast dense convolution: plan from the strides, pack, sgemm, epilogue */
+/* src/dense/conv_dense.c: the fast dense convolution: oneDNN where it takes the problem, else pack, sgemm, epilogue */
 #include <cblas.h>
 #include <limits.h>
 #include <omp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -190,6 +191,7 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
 
 void sc_dense_plan_clear(sc_dense_plan *pl)
 {
+    sc_dense_onednn_destroy(pl->onednn);
     if (pl->scratch) sc_scratch_release(pl->scratch);
     sc_free(pl->scratch);
     sc_free(pl->owned_w);
@@ -228,6 +230,14 @@ static sc_status plan_build(const sc_conv_params *p, const sc_wdesc *wd, const f
                              "dense conv: scratch slot")) != SC_OK)
         return st;
     atomic_init(&pl->scratch->idle, NULL);
+    char impl[48];
+    st = sc_dense_onednn_build(pl, wd, w, &pl->onednn, impl, sizeof impl);
+    if (st == SC_OK) {
+        snprintf(pl->kernel, sizeof pl->kernel, "dense_onednn:%s", impl);
+        return SC_OK;
+    }
+    if (st != SC_EUNSUPPORTED) return st;
+    snprintf(pl->kernel, sizeof pl->kernel, "dense_im2col_sgemm");
     if (pl->icg == 1 && p->groups > 1) {
         pl->depthwise = true;
         if ((st = sc_dense_depthwise_weights(pl, wd, w, &pl->owned_w)) != SC_OK) return st;
@@ -280,6 +290,7 @@ sc_status sc_dense_plan_build_layer(const sc_layer *L, const sc_tensor *xd,
  * the tile (SCRATCH_BYTES) and kept in the plan's slot from one run to the next. */
 sc_status sc_dense_run(const sc_dense_plan *pl, const float *x, float *y)
 {
+    if (pl->onednn) return sc_dense_onednn_run(pl, x, y);
     int64_t items, per_thread, pack_floats = 0;
     if (pl->depthwise) {
         sc_dense_depthwise_layout(pl, &items, &per_thread);

@@ -48,6 +48,22 @@ void sc_dense_depthwise(const sc_dense_plan *pl, const float *x, float *y, int t
 /* The depthwise run's work items and floats of accumulator per thread. */
 void sc_dense_depthwise_layout(const sc_dense_plan *pl, int64_t *items, int64_t *acc_len);
 
+/* oneDNN's primitive for the plan's problem (pl's shapes, strides, params, bias, threads set)
+ * with the weights w (layout wd) reordered into its format: *out on SC_OK, its implementation
+ * name in impl. SC_EUNSUPPORTED (message set) when oneDNN does not take the problem or has
+ * only its reference loops for it; SC_ENOMEM when memory runs out. */
+sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
+                                sc_onednn_plan **out, char *impl, size_t cap);
+
+/* y = act(conv(x) + bias) by the plan's primitive (pl->onednn set). */
+sc_status sc_dense_onednn_run(const sc_dense_plan *pl, const float *x, float *y);
+
+/* Free a oneDNN plan (NULL is fine). */
+void sc_dense_onednn_destroy(sc_onednn_plan *d);
+
+/* y = clamp(y, ep.lo, ep.hi) through y's descriptor, on the plan's threads. */
+void sc_dense_clamp(const sc_dense_plan *pl, float *y);
+
 /* Make OpenBLAS run each call on one thread (see blas_threads.c). */
 void sc_dense_blas_single_thread(void);
 

@@ -11,6 +11,8 @@
 #include "sconv/dense.h"
 #include "sconv/layer.h"
 
+typedef struct sc_onednn_plan sc_onednn_plan;  /* dense/onednn.c */
+
 /* What a dense plan needs besides the weights, the params and the descriptors. */
 typedef struct sc_dense_options {
     const float *bias;       /* oc values, or NULL; borrowed by the plan */
@@ -28,7 +30,8 @@ typedef struct sc_dense_mat {
     int64_t goff;
 } sc_dense_mat;
 
-/* The dense plan: shapes, the packing and output choices made from the strides, the tile
+/* The dense plan: oneDNN's convolution primitive where it takes the problem (onednn set),
+ * else im2col + OpenBLAS sgemm (or the depthwise loops) planned as follows: shapes, the packing and output choices made from the strides, the tile
  * size and the weight operand, all from the layer and the descriptors, never from the
  * thread count (so every thread count computes the same gemms). */
 typedef struct sc_dense_plan {
@@ -60,6 +63,8 @@ typedef struct sc_dense_plan {
     float *owned_w;                /* converted weights (or depthwise tap-major ones), or NULL */
     float *unpacked_w;             /* a layer's OIHW weights (sc_dense_plan_build_layer), or NULL */
     sc_scratch_slot *scratch;      /* the runs' idle per-thread buffers, freed by the clear */
+    sc_onednn_plan *onednn;        /* oneDNN's primitive and weights, or NULL: im2col */
+    char kernel[64];               /* "dense_onednn:<oneDNN implementation>" or "dense_im2col_sgemm" */
 } sc_dense_plan;
 
 /* Validate (as sc_conv_dense does, without the buffers x and y) and plan y = act(conv(x) +
@@ -76,7 +81,8 @@ sc_status sc_dense_plan_build_layer(const sc_layer *L, const sc_tensor *xd,
                                     sc_dense_plan *pl);
 
 /* y = act(conv(x) + bias) through the planned descriptors (pointers checked by the caller).
- * Bitwise the same for every thread count; concurrent runs on one plan are safe. */
+ * Concurrent runs on one plan are safe. im2col: bitwise the same for every thread count;
+ * oneDNN: see docs/kernels.md, "The dense engine". */
 sc_status sc_dense_run(const sc_dense_plan *pl, const float *x, float *y);
 
 /* Free what the plan owns and zero it (a zeroed plan is fine). */

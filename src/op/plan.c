@@ -109,7 +109,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     op->y = *y;
     op->engine = engine;
     ch.engine = engine;
-    ch.kernel = engine == SC_ENGINE_DENSE ? "dense_im2col_sgemm" : sp.d.kit.chain[0]->name;
+    ch.kernel = engine == SC_ENGINE_DENSE ? op->dp.kernel : sp.d.kit.chain[0]->name;
     op->choice = ch;
     memcpy(op->reason, reason, sizeof reason);
     op->planned = 1;

@@ -1,0 +1,269 @@
+/* src/dense/onednn.c: the dense engine's oneDNN path: a convolution primitive made at plan time from our strides */
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "core/core.h"
+#include "dense/dense_impl.h"
+
+#if DNNL_VERSION_MAJOR != 2
+#error "src/dense/onednn.c is written for the oneDNN 2.x C API (Debian 12: libdnnl-dev 2.6)"
+#endif
+
+/* What a run needs: the primitive, the weights already in its format, the descriptors of
+ * x, y and the bias, and the scratchpad size (ours: the primitive runs in user scratchpad
+ * mode, because a primitive may be shared through oneDNN's primitive cache and, in library
+ * mode, concurrent executions of one primitive share its scratchpad). */
+struct sc_onednn_plan {
+    dnnl_engine_t eng;
+    dnnl_primitive_t conv;
+    dnnl_memory_t wei;                 /* reordered weights, allocated by oneDNN */
+    dnnl_memory_desc_t src_md, dst_md, bias_md, scratch_md;
+    size_t scratch_bytes;
+};
+
+/* oneDNN's status as ours: out of memory stays that; anything else means oneDNN does not
+ * take this problem, and the caller falls back to im2col. */
+static sc_status from_dnnl(dnnl_status_t s, const char *what)
+{
+    if (s == dnnl_success) return SC_OK;
+    if (s == dnnl_out_of_memory)
+        return sc_fail(SC_ENOMEM, "dense conv: oneDNN %s: out of memory", what);
+    return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN %s failed (status %d)", what, (int)s);
+}
+
+/* The caller's OpenMP thread count for this thread, to restore after oneDNN ran with ours:
+ * omp_set_num_threads changes only the calling thread's setting. threads 0 touches nothing. */
+static int threads_enter(int threads)
+{
+    const int old = omp_get_max_threads();
+    if (threads > 0) omp_set_num_threads(threads);
+    return old;
+}
+
+static void threads_leave(int threads, int old)
+{
+    if (threads > 0) omp_set_num_threads(old);
+}
+
+/* Memory descriptors of x and y with their strides; false for a view oneDNN should not be
+ * given: a zero stride on a dimension of more than one element (elements repeat). */
+static bool act_md(dnnl_memory_desc_t *md, const int64_t dims[4], const int64_t strides[4])
+{
+    for (int d = 0; d < 4; ++d)
+        if (dims[d] > 1 && strides[d] < 1) return false;
+    dnnl_dims_t dd = {dims[0], dims[1], dims[2], dims[3]};
+    dnnl_dims_t ss = {strides[0], strides[1], strides[2], strides[3]};
+    return dnnl_memory_desc_init_by_strides(md, 4, dd, dnnl_f32, ss) == dnnl_success;
+}
+
+/* The weights as they are in wd's layout: (oc, icg, kh, kw), or (g, ocg, icg, kh, kw) with
+ * groups, strides from sc_wdesc_strides (output channel g*ocg + o). */
+static dnnl_status_t weights_md(dnnl_memory_desc_t *md, const sc_wdesc *wd, int64_t groups,
+                                bool any)
+{
+    int64_t s[4];
+    sc_wdesc_strides(wd, s);
+    const int64_t ocg = wd->oc / groups;
+    if (groups == 1) {
+        dnnl_dims_t dd = {wd->oc, wd->icg, wd->kh, wd->kw}, ss = {s[0], s[1], s[2], s[3]};
+        return any ? dnnl_memory_desc_init_by_tag(md, 4, dd, dnnl_f32, dnnl_format_tag_any)
+                   : dnnl_memory_desc_init_by_strides(md, 4, dd, dnnl_f32, ss);
+    }
+    dnnl_dims_t dd = {groups, ocg, wd->icg, wd->kh, wd->kw};
+    dnnl_dims_t ss = {ocg * s[0], s[0], s[1], s[2], s[3]};
+    return any ? dnnl_memory_desc_init_by_tag(md, 5, dd, dnnl_f32, dnnl_format_tag_any)
+               : dnnl_memory_desc_init_by_strides(md, 5, dd, dnnl_f32, ss);
+}
+
+/* Run a one-off primitive (the weight reorder) on a stream of its own, with a scratchpad of
+ * ours when it asks for one. */
+static sc_status execute_once(dnnl_engine_t eng, dnnl_primitive_t prim,
+                              const dnnl_memory_desc_t *scratch_md, int nargs,
+                              dnnl_exec_arg_t *args)
+{
+    const size_t bytes = dnnl_memory_desc_get_size(scratch_md);
+    dnnl_stream_t stream = NULL;
+    dnnl_memory_t scratch = NULL;
+    void *buf = bytes ? sc_aligned_alloc(64, bytes) : NULL;
+    sc_status st = bytes && !buf ? sc_fail(SC_ENOMEM, "dense conv: %zu bytes of oneDNN "
+                                           "reorder scratchpad", bytes) : SC_OK;
+    if (st == SC_OK && bytes)
+        st = from_dnnl(dnnl_memory_create(&scratch, scratch_md, eng, buf), "scratchpad memory");
+    if (st == SC_OK && scratch) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratch};
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags), "stream");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_execute(prim, stream, nargs, args), "reorder");
+    if (st == SC_OK) st = from_dnnl(dnnl_stream_wait(stream), "reorder");
+    if (stream) dnnl_stream_destroy(stream);
+    if (scratch) dnnl_memory_destroy(scratch);
+    sc_free(buf);
+    return st;
+}
+
+/* The primitive's weights from w: reorder from wd's layout into the format it chose. */
+static sc_status reorder_weights(sc_onednn_plan *d, dnnl_primitive_desc_t pd,
+                                 const sc_wdesc *wd, const float *w, int64_t groups)
+{
+    const dnnl_memory_desc_t *to = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_memory_desc_t from;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t rpd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t user = NULL;
+    sc_status st = from_dnnl(weights_md(&from, wd, groups, false), "weights descriptor");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_attr_create(&attr), "attributes");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                       "scratchpad mode");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_reorder_primitive_desc_create(&rpd, &from, d->eng, to, d->eng, attr),
+                       "weight reorder");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_create(&reorder, rpd), "weight reorder");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_memory_create(&user, &from, d->eng, (void *)w), "weights memory");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_memory_create(&d->wei, to, d->eng, DNNL_MEMORY_ALLOCATE),
+                       "weights memory");
+    if (st == SC_OK) {
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, d->wei}};
+        st = execute_once(d->eng, reorder,
+                          dnnl_primitive_desc_query_md(rpd, dnnl_query_scratchpad_md, 0), 2, args);
+    }
+    if (user) dnnl_memory_destroy(user);
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+void sc_dense_onednn_destroy(sc_onednn_plan *d)
+{
+    if (!d) return;
+    if (d->conv) dnnl_primitive_destroy(d->conv);
+    if (d->wei) dnnl_memory_destroy(d->wei);
+    if (d->eng) dnnl_engine_destroy(d->eng);
+    sc_free(d);
+}
+
+/* The primitive descriptor for the plan's problem, or SC_EUNSUPPORTED. Direct algorithm,
+ * never auto: auto may pick Winograd, whose error exceeds a direct sum's bound. The
+ * activation is not a post-op: oneDNN's clip and ReLU map NaN to the lower bound (or -inf
+ * to NaN), against the library's one rule (core/epilogue.h); sc_dense_clamp applies it. */
+static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
+                                dnnl_primitive_desc_t *pd)
+{
+    const sc_conv_params *p = &pl->p;
+    const int64_t xdims[4] = {pl->nb, pl->ic, pl->ih, pl->iw};
+    const int64_t ydims[4] = {pl->nb, pl->oc, pl->oh, pl->ow};
+    if (!act_md(&d->src_md, xdims, pl->xs) || !act_md(&d->dst_md, ydims, pl->ys))
+        return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN takes no view with a zero stride");
+    dnnl_memory_desc_t wei_any;
+    dnnl_convolution_desc_t cd;
+    dnnl_primitive_attr_t attr = NULL;
+    const dnnl_dims_t bdims = {pl->oc};
+    const dnnl_dims_t strides = {p->stride_h, p->stride_w};
+    const dnnl_dims_t dil = {p->dil_h - 1, p->dil_w - 1};  /* oneDNN counts dilation from 0 */
+    const dnnl_dims_t pad_l = {p->pad_top, p->pad_left}, pad_r = {p->pad_bottom, p->pad_right};
+    sc_status st = from_dnnl(weights_md(&wei_any, wd, p->groups, true), "weights descriptor");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_memory_desc_init_by_tag(&d->bias_md, 1, bdims, dnnl_f32, dnnl_a),
+                       "bias descriptor");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_dilated_convolution_forward_desc_init(
+                           &cd, dnnl_forward_inference, dnnl_convolution_direct, &d->src_md,
+                           &wei_any, pl->bias ? &d->bias_md : NULL, &d->dst_md, strides, dil,
+                           pad_l, pad_r), "convolution descriptor");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_attr_create(&attr), "attributes");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                       "scratchpad mode");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_desc_create(pd, &cd, attr, d->eng, NULL),
+                                    "convolution");
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
+                                sc_onednn_plan **out, char *impl, size_t cap)
+{
+    *out = NULL;
+    sc_onednn_plan *d = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    sc_status st = sc_alloc_array((void **)&d, 1, sizeof *d, true, "dense conv: oneDNN plan");
+    if (st != SC_OK) return st;
+    const int old = threads_enter(pl->threads);  /* the primitive's partition follows it */
+    st = from_dnnl(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "CPU engine");
+    if (st == SC_OK) st = primitive_desc(d, pl, wd, &pd);
+    const char *name = NULL;
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name),
+                       "implementation name");
+    /* Only its direct kernels: its reference loops are slower than im2col + sgemm, and its
+     * own im2col + sgemm ("gemm:jit") lets the sgemm split the reduction across threads
+     * when the output is small, so 1 and 2 threads round differently (an NCHW 3-group
+     * 2x5 layer with 2 output pixels per image did); ours is as fast and does not. */
+    if (st == SC_OK && (!name || strstr(name, "ref") || strstr(name, "gemm:")))
+        st = sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN has only its reference or gemm "
+                     "implementation (%s) for this problem", name ? name : "unnamed");
+    if (st == SC_OK) {
+        snprintf(impl, cap, "%s", name);
+        d->scratch_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        d->scratch_bytes = dnnl_memory_desc_get_size(&d->scratch_md);
+        st = from_dnnl(dnnl_primitive_create(&d->conv, pd), "convolution primitive");
+    }
+    if (st == SC_OK) st = reorder_weights(d, pd, wd, w, pl->p.groups);
+    threads_leave(pl->threads, old);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (st == SC_OK) {
+        *out = d;
+        d = NULL;
+    }
+    sc_dense_onednn_destroy(d);
+    return st;
+}
+
+/* y = conv(x) + bias by the primitive: its memory objects and stream made per run (a run
+ * changes nothing in the plan), the scratchpad from the plan's slot; then the activation
+ * through y's descriptor. */
+sc_status sc_dense_onednn_run(const sc_dense_plan *pl, const float *x, float *y)
+{
+    const sc_onednn_plan *d = pl->onednn;
+    void *scratch = NULL;
+    if (d->scratch_bytes && !(scratch = sc_scratch_take(pl->scratch, d->scratch_bytes)))
+        return sc_fail(SC_ENOMEM, "dense conv: %zu bytes of oneDNN scratchpad",
+                       d->scratch_bytes);
+    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
+    dnnl_stream_t stream = NULL;
+    const int old = threads_enter(pl->threads);
+    sc_status st = from_dnnl(dnnl_memory_create(&mem[0], &d->src_md, d->eng, (void *)x),
+                             "input memory");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_memory_create(&mem[1], &d->dst_md, d->eng, y), "output memory");
+    if (st == SC_OK && pl->bias)
+        st = from_dnnl(dnnl_memory_create(&mem[2], &d->bias_md, d->eng, (void *)pl->bias),
+                       "bias memory");
+    if (st == SC_OK && scratch)
+        st = from_dnnl(dnnl_memory_create(&mem[3], &d->scratch_md, d->eng, scratch),
+                       "scratchpad memory");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_stream_create(&stream, d->eng, dnnl_stream_default_flags), "stream");
+    if (st == SC_OK) {
+        dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, d->wei},
+                                   {DNNL_ARG_DST, mem[1]}};
+        int nargs = 3;
+        if (mem[2]) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mem[2]};
+        if (mem[3]) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, mem[3]};
+        st = from_dnnl(dnnl_primitive_execute(d->conv, stream, nargs, args), "convolution");
+        if (st == SC_OK) st = from_dnnl(dnnl_stream_wait(stream), "convolution");
+    }
+    threads_leave(pl->threads, old);
+    if (stream) dnnl_stream_destroy(stream);
+    for (int i = 0; i < 4; ++i)
+        if (mem[i]) dnnl_memory_destroy(mem[i]);
+    sc_scratch_give(pl->scratch, scratch);
+    if (st == SC_OK && !sc_epilogue_is_identity(&pl->ep)) sc_dense_clamp(pl, y);
+    return st;
+}
