@@ -10,6 +10,8 @@ from ._arrays import InvalidTypeError
 from ._errors import EINVAL, check, invalid
 from ._layer import Layer, enum_parse, float_array, int64, wdesc
 
+_NM, _THRESHOLD = 4, 6  # the methods that take no amount (sc_prune_method)
+
 
 def _spec(sparsity, method, convention, count, threshold, order, groups):
     """An sc_prune_spec from keyword arguments."""
@@ -26,7 +28,7 @@ def _spec(sparsity, method, convention, count, threshold, order, groups):
         spec.count = int64(count, 'count')
     elif sparsity is not None:
         spec.amount = float(sparsity)
-    elif method != 'threshold':
+    elif spec.method not in (_NM, _THRESHOLD):
         raise invalid(f"prune: method '{method}' needs sparsity= (a fraction in [0, 1]) "
                       'or count=')
     return spec
