@@ -90,4 +90,5 @@ def prune(w, layout='oihw', sparsity=None, method='l1', convention='torch', *, c
     keep = mask(w, layout, sparsity, method, convention, count=count, threshold=threshold,
                 order=order, groups=groups)
     return Layer(w, keep, layout=layout, order=order, groups=groups,
-                 method=_lib.sc_prune_method_name(spec.method).decode(), method_params=_describe(spec), **layer_args)
+                 method=_lib.sc_prune_method_name(spec.method).decode(),
+                 method_params=_describe(spec), **layer_args)

@@ -30,35 +30,36 @@ class TestErrors(unittest.TestCase):
     def test_dtype_rank_and_type(self):
         self.raises(sconv.InvalidTypeError, 'dtype float64', self.x.astype(np.float64))
         self.raises(sconv.InvalidTypeError, 'dtype >f4', self.x.astype('>f4'))
-        self.raises(sconv.InvalidTypeError, 'torch.float64', torch.ones(1, 4, 6, 6, dtype=torch.float64))
-        self.raises(sconv.InvalidTypeError, 'torch.int32', torch.ones(1, 4, 6, 6, dtype=torch.int32))
+        for dtype in (torch.float64, torch.int32):
+            self.raises(sconv.InvalidTypeError, str(dtype), torch.ones(1, 4, 6, 6, dtype=dtype))
         self.raises(sconv.InvalidArgumentError, '3-D', self.x[0])
         self.raises(sconv.InvalidArgumentError, '3-D', torch.ones(4, 6, 6))
         e = self.raises(sconv.InvalidTypeError, 'builtins.list', self.x.tolist())
         self.assertIsInstance(e, TypeError)
 
     def test_devices(self):
-        e = self.raises(sconv.UnsupportedError, 'device meta.*cpu', torch.ones(1, 4, 6, 6, device='meta'))
+        e = self.raises(sconv.UnsupportedError, 'device meta.*cpu',
+                        torch.ones(1, 4, 6, 6, device='meta'))
         self.assertEqual(e.status, 4)  # SC_EUNSUPPORTED
         fake = torch.ones(1, 4, 6, 6).as_subclass(FakeCuda)
         self.assertEqual(fake.device.type, 'cuda')
         self.raises(sconv.UnsupportedError, 'device cuda:0', fake)
         self.raises(sconv.UnsupportedError, 'out: tensor on device cuda:0', self.x,
                     out=torch.ones(1, 4, 6, 6).as_subclass(FakeCuda))
-        self.raises(sconv.InvalidArgumentError, 'torch.strided', torch.ones(1, 4, 6, 6).to_sparse())
+        self.raises(sconv.InvalidArgumentError, 'torch.strided',
+                    torch.ones(1, 4, 6, 6).to_sparse())
 
     def test_views_the_descriptors_cannot_express(self):
         self.raises(sconv.InvalidArgumentError, 'negative stride', self.x[:, :, ::-1])
         raw = np.zeros(4 * 6 * 6 * 4 + 2, np.uint8)[2:].view(np.float32).reshape(1, 4, 6, 6)
         self.raises(sconv.InvalidArgumentError, 'aligned', raw)
-        odd = np.zeros((1, 4, 6, 6 * 4 + 1), np.uint8)[..., :24].view(np.float32)
-        self.assertEqual(odd.shape, (1, 4, 6, 6))
         self.raises(sconv.InvalidArgumentError, 'whole float32', np.lib.stride_tricks.as_strided(
             self.x, strides=(576, 144, 22, 4)))
 
     def test_shapes(self):
-        self.raises(sconv.InvalidArgumentError, 'channels|icg|x.c|c ', np.ones((1, 5, 6, 6), np.float32))
-        self.raises(sconv.InvalidArgumentError, '', np.ones((0, 4, 6, 6), np.float32))
+        self.raises(sconv.InvalidArgumentError, 'input has 5 channels',
+                    np.ones((1, 5, 6, 6), np.float32))
+        self.raises(sconv.InvalidArgumentError, 'extent n = 0', np.ones((0, 4, 6, 6), np.float32))
         small = sconv.Conv2d(sconv.Layer(np.ones((2, 1, 5, 5), np.float32)))
         with self.assertRaisesRegex(sconv.InvalidArgumentError, 'kernel|fit|5'):
             small(np.ones((1, 1, 3, 3), np.float32))
@@ -69,7 +70,7 @@ class TestErrors(unittest.TestCase):
         ro = np.zeros((1, 4, 6, 6), np.float32)
         ro.flags.writeable = False
         self.raises(sconv.InvalidArgumentError, 'read-only', self.x, out=ro)
-        self.raises(sconv.InvalidArgumentError, 'share|overlap|alias', self.x, out=self.x)
+        self.raises(sconv.InvalidArgumentError, 'overlaps the input', self.x, out=self.x)
         self.raises(sconv.InvalidArgumentError, 'alias|overlap|share',
                     torch.ones(1, 4, 6, 6), out=torch.zeros(1, 4, 6, 1).expand(1, 4, 6, 6))
         self.raises(sconv.InvalidArgumentError, 'requires grad', self.x,

@@ -45,7 +45,8 @@ class TestLayer(unittest.TestCase):
                             padding=(1, 0, 2, 1), dilation=2, groups=1, name='c')
         np.testing.assert_array_equal(layer.weights(), w)
         self.assertEqual(layer.nnz, int((w != 0).sum()))
-        self.assertEqual((layer.stride, layer.padding, layer.dilation), ((2, 1), (1, 0, 2, 1), (2, 2)))
+        self.assertEqual((layer.stride, layer.padding, layer.dilation),
+                         ((2, 1), (1, 0, 2, 1), (2, 2)))
         np.testing.assert_array_equal(layer.bias, np.arange(4.0, dtype=np.float32))
         self.assertEqual(layer.name, 'c')
         self.assertEqual(layer.kind, 'conv')
