@@ -1,5 +1,6 @@
 # tests/python/test_conv.py: Conv2d on NumPy arrays and torch tensors in every layout and view
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -99,6 +100,16 @@ class TestConv(unittest.TestCase):
             self.check(layer, np.zeros(16), x.numpy(), conv(x).numpy(), 'relu6', str(x.shape))
         self.assertEqual(len(conv._plans), 3)
         self.assertIn(conv.describe()['engine'], ('sparse', 'dense'))
+
+    def test_concurrent_calls_agree(self):
+        layer, b = self.layer(SHAPES[0])
+        conv = sconv.Conv2d(layer, threads=1)
+        xs = [torch.randn(1, 4, 8, 8) for _ in range(4)]
+        want = [conv(x) for x in xs]
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda i: conv(xs[i % 4]), range(64)))
+        for i, y in enumerate(got):
+            self.assertTrue(torch.equal(y, want[i % 4]), f'call {i}')
 
     def test_layer_lives_as_long_as_the_operator(self):
         layer, b = self.layer(SHAPES[0])
