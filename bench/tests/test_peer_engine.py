@@ -38,8 +38,9 @@ def main():
     bench, runner, python, engine = sys.argv[1:5]
     modules = {"onnxruntime": "onnxruntime, onnx", "deepsparse": "deepsparse, onnx"}[engine]
     work = {"onnxruntime": "dense", "deepsparse": "nonzero"}[engine]
-    probe = subprocess.run([python, "-c", "import " + modules], capture_output=True)
-    if not os.path.exists(python) or probe.returncode != 0:
+    # a venv that was never made skips like one that lacks the engine (no interpreter to run)
+    if not os.path.exists(python) or subprocess.run(
+            [python, "-c", "import " + modules], capture_output=True).returncode != 0:
         print(f"{python} cannot import {modules} (scripts/bench --peers or --deepsparse "
               "installs them): skipped")
         return 77
