@@ -19,6 +19,7 @@ import io
 import os
 import subprocess
 import sys
+from checks import check, close, finish
 
 OLD_COLUMNS = (
     "layer,cin,cout,h,w,kh,kw,stride,pad,dilation,groups,batch,layout,threads,sparsity,method,"
@@ -28,17 +29,7 @@ OLD_COLUMNS = (
 NEW_COLUMNS = ["isa", "peak_isa_gflops", "peak_avx512_gflops", "speedup_vs_best_dense"]
 SCONV_ENGINES = {"sconv", "auto", "dense", "sconv_t1"}
 
-failures = []
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b))
 
 
 def run(bench, args, env_extra=None):
@@ -129,11 +120,7 @@ def main():
         if r["engine"] == "sconv" and r["status"] == "ok":
             check(r["isa"] == ("avx2" if has_avx2 else "portable"),
                   f"SCONV_ISA=avx2: sconv row isa '{r['isa']}'")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -18,14 +18,8 @@ import sys
 import tempfile
 
 import numpy as np
+from checks import check, finish
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def conv_nchw(x, w, stride, pad, dil, groups):
@@ -95,11 +89,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         run_case(bench, "8,12,10,10,3,3,1,2,2,4", tmp, "grouped")
         run_case(bench, "12,20,9,7,3,3,2,1", tmp, "strided")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -20,18 +20,9 @@ import sys
 import tempfile
 
 import numpy as np
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+from checks import check, close, finish
 
 
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b))
 
 
 def main():
@@ -91,11 +82,7 @@ def main():
         check(rc == 2 and len(bad) == 1 and bad[0]["status"] == "wrong" and
               bad[0]["ms_median"] == "" and not math.isnan(float(bad[0]["max_rel_err"])),
               f"corrupted expected output: exit {rc}, rows {bad}")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/core.h"
+#include "dense/dense_plan.h"
 
 const char *view_name(view_kind k)
 {
@@ -107,4 +111,14 @@ int64_t compare_tol(const float *got, const float *ref, const float *absref, int
 {
     return ct_first_outside(got, ref, absref, count, (2.0 * (double)kdim + 2.0) * FLT_EPSILON,
                             FLT_MIN);
+}
+
+void dense_kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                     const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len)
+{
+    const sc_dense_options o = {.act = sc_activation_none(), .threads = 1};
+    sc_dense_plan pl;
+    cr_assert_eq(sc_dense_plan_build(p, wd, w, xd, yd, &o, &pl), SC_OK, "%s", sc_last_message());
+    snprintf(buf, len, "%s", pl.kernel);
+    sc_dense_plan_clear(&pl);
 }

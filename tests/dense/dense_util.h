@@ -50,6 +50,11 @@ int64_t view_outside_changed(const view *v, float fill);
  * a float dot product of length kdim errs by at most about kdim*FLT_EPSILON*sum|w||x|,
  * and the bias add by one more rounding (absref from ct_abs_reference). Returns the index
  * of the first element outside tolerance (a NaN in got counts as outside), or -1. */
+/* The kernel name a dense plan of this problem reports (one thread, no activation), copied
+ * into buf; aborts the test if the plan fails. */
+void dense_kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                     const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len);
+
 int64_t compare_tol(const float *got, const float *ref, const float *absref, int64_t count,
                     int64_t kdim);
 

@@ -31,17 +31,6 @@ static void describe(const problem *q, char *buf, size_t len)
              (int)q->bias, sc_activation_name(q->act.kind));
 }
 
-/* The kernel the dense plan picks for these descriptors (oneDNN or im2col), for messages. */
-static void plan_kernel(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
-                        const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len)
-{
-    const sc_dense_options o = {.act = sc_activation_none(), .threads = 1};
-    sc_dense_plan pl;
-    cr_assert_eq(sc_dense_plan_build(p, wd, w, xd, yd, &o, &pl), SC_OK, "%s", sc_last_message());
-    snprintf(buf, len, "%s", pl.kernel);
-    sc_dense_plan_clear(&pl);
-}
-
 /* Run q through sc_conv_dense with 1 and 2 threads and compare with the reference:
  * within compare_tol of it, every output element written (y starts as NaN), nothing outside
  * the output view touched, and the two thread counts bitwise equal (each tile's gemm is the same call
@@ -74,7 +63,7 @@ static void check_problem(const problem *q, uint64_t seed)
     {
         view yk = view_make(q->yk, q->n, q->oc, oh, ow, 0.0f);
         char kernel[64];
-        plan_kernel(&p, &wd, wl, &xv.d, &yk.d, kernel, sizeof kernel);
+        dense_kernel_of(&p, &wd, wl, &xv.d, &yk.d, kernel, sizeof kernel);
         const size_t used = strlen(what);
         snprintf(what + used, sizeof what - used, ", kernel %s", kernel);
         view_free(&yk);
@@ -250,7 +239,7 @@ Test(dense, allocation_failures)
     for (size_t i = 0; i < sizeof x / sizeof *x; ++i) x[i] = ct_float(&r);
     for (size_t i = 0; i < sizeof w / sizeof *w; ++i) w[i] = ct_float(&r);
     char kernel[64];
-    plan_kernel(&p, &wd, w, &xd, &yd, kernel, sizeof kernel);
+    dense_kernel_of(&p, &wd, w, &xd, &yd, kernel, sizeof kernel);
     const bool onednn = strncmp(kernel, "dense_onednn:", 13) == 0;
     sc_status st = SC_ENOMEM;
     int failures = 0;

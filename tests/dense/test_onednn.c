@@ -39,17 +39,6 @@ static sc_activation act_of(int a)
     }
 }
 
-/* The dense plan's kernel for these descriptors, threads 1. */
-static void kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
-                      const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len)
-{
-    const sc_dense_options o = {.act = sc_activation_none(), .threads = 1};
-    sc_dense_plan pl;
-    cr_assert_eq(sc_dense_plan_build(p, wd, w, xd, yd, &o, &pl), SC_OK, "%s", sc_last_message());
-    snprintf(buf, len, "%s", pl.kernel);
-    sc_dense_plan_clear(&pl);
-}
-
 static bool is_onednn(const char *kernel)
 {
     return strncmp(kernel, "dense_onednn:", 13) == 0;
@@ -105,7 +94,7 @@ static int check_case(const shape *s, view_kind xk, view_kind yk, sc_activation 
     char kernel[64];
     {
         view yk0 = view_make(yk, s->n, s->oc, oh, ow, 0.0f);
-        kernel_of(&p, &wd, w, &xv.d, &yk0.d, kernel, sizeof kernel);
+        dense_kernel_of(&p, &wd, w, &xv.d, &yk0.d, kernel, sizeof kernel);
         view_free(&yk0);
     }
     char what[256];
@@ -186,7 +175,7 @@ Test(onednn, fallback_for_a_broadcast_view)
     const sc_tensor bx = {.dims = {1, 16, 10, 10}, .strides = {0, 0, 10, 1}};
     const sc_tensor yd = sc_tensor_nhwc(1, 16, 10, 10);
     char kernel[64];
-    kernel_of(&p, &wd, w, &bx, &yd, kernel, sizeof kernel);
+    dense_kernel_of(&p, &wd, w, &bx, &yd, kernel, sizeof kernel);
     cr_expect_str_eq(kernel, "dense_im2col_sgemm");
 
     sc_layer *layer = ct_pack(&(ct_layer_spec){.wd = wd, .params = &p}, w, NULL);
@@ -201,7 +190,7 @@ Test(onednn, fallback_for_a_broadcast_view)
     const sc_tensor xd = sc_tensor_nhwc(1, 16, 10, 10);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    kernel_of(&p, &wd, w, &xd, &yd, kernel, sizeof kernel);
+    dense_kernel_of(&p, &wd, w, &xd, &yd, kernel, sizeof kernel);
     cr_expect_str_eq(ch.kernel, kernel, "describe names the plan's kernel");
     if (sc_cpu_has_avx2_fma()) cr_expect(is_onednn(ch.kernel), "NHWC 3x3 ran %s", ch.kernel);
     sc_conv_destroy(op);
