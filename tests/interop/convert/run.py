@@ -3,7 +3,7 @@
 meson-python): it exports the pruned ResNet-50 to ONNX, builds the package's wheel from the
 checkout, installs it into a fresh venv of TF_PYTHON (the project's .venv: NumPy 2, onnx,
 onnxruntime, TensorFlow, tf-keras, Keras 3, TF-MOT, seen through a .pth file), and runs
-test_onnx.py and test_keras.py there."""
+test_onnx.py, test_keras.py and test_docs.py there."""
 import glob
 import os
 import shutil
@@ -35,15 +35,16 @@ with open(os.path.join(purelib(py), 'frameworks.pth'), 'w') as f:
 subprocess.run([py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-deps',
                 '--no-index'] + glob.glob(os.path.join(wheels, '*.whl')), check=True)
 
-env = dict(os.environ, SCONV_RESNET=resnet, PYTHONPATH=here, TF_CPP_MIN_LOG_LEVEL='2',
-           TF_USE_LEGACY_KERAS='1', CUDA_VISIBLE_DEVICES='')
+env = dict(os.environ, SCONV_RESNET=resnet, SCONV_SOURCE=src, PYTHONPATH=here,
+           TF_CPP_MIN_LOG_LEVEL='2', TF_USE_LEGACY_KERAS='1', CUDA_VISIBLE_DEVICES='')
 env.pop('SCONV_LIBRARY', None)
 # The closing "N passed, M failed" line is what scripts/test-summary counts; a skipped
 # test counts as failed.
 runner = ('import sys, unittest\n'
           'import sconv\n'
           'assert sconv.__file__.startswith(sys.prefix), sconv.__file__\n'
-          'suite = unittest.defaultTestLoader.loadTestsFromNames(["test_onnx", "test_keras"])\n'
+          'names = ["test_onnx", "test_keras", "test_docs"]\n'
+          'suite = unittest.defaultTestLoader.loadTestsFromNames(names)\n'
           'r = unittest.TextTestRunner(verbosity=2).run(suite)\n'
           'bad = len(r.failures) + len(r.errors) + len(r.skipped) + len(r.unexpectedSuccesses)\n'
           'print(f"{r.testsRun - bad} passed, {bad} failed")\n'
