@@ -5,7 +5,7 @@ layer); convert(model, path) also writes them into one .sconv file. The `onnx` p
 imported on first use."""
 import numpy as np
 
-from ._errors import EUNSUPPORTED, UnsupportedError, invalid
+from ._errors import EUNSUPPORTED, Error, UnsupportedError, error, invalid
 from ._layer import Layer, save
 from . import _lib
 from ._prune import _describe, _spec, mask, mask_global
@@ -203,9 +203,12 @@ def layers(model, sparsity=None, method='global', convention='torch', *, skip_fi
     out = {}
     for name, w, bias, stride, pads, dil, group in convs:
         by, params = recorded if name in keep else (None, None)
-        out[name] = Layer(w, keep.get(name), layout='oihw', stride=stride, padding=pads,
-                          dilation=dil, groups=group, bias=bias, name=name, order=order,
-                          method=by, method_params=params)
+        try:
+            out[name] = Layer(w, keep.get(name), layout='oihw', stride=stride, padding=pads,
+                              dilation=dil, groups=group, bias=bias, name=name, order=order,
+                              method=by, method_params=params)
+        except Error as e:  # the library's rule, said of this node
+            raise error(e.status, f"onnx: Conv '{name}': {e.detail}") from None
     return out
 
 

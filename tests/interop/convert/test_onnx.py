@@ -167,6 +167,14 @@ class TestRefusals(unittest.TestCase):
                      one_conv(w, auto_pad='SAME'))
         self.refused(sconv.InvalidArgumentError, "Conv 'c0': pads [1, 1]: expected 4 values",
                      one_conv(w, pads=[1, 1]))
+        # The library's own rules, said of the node.
+        self.refused(sconv.InvalidArgumentError, "onnx: Conv 'c0': conv: padding (top -1, "
+                     'left 0, bottom 0, right 0): each must be in', one_conv(w, pads=[-1, 0, 0, 0]))
+        self.refused(sconv.InvalidArgumentError, "onnx: Conv 'c0': layer: groups = 2 does not "
+                     'divide the 3 output channels', one_conv(np.ones((3, 2, 3, 3), np.float32),
+                                                              group=2))
+        self.refused(sconv.InvalidArgumentError, "onnx: Conv 'c0': bias: 2 values for 3 output "
+                     'channels', one_conv(w, np.ones(2)))
 
     def test_arguments(self):
         self.refused(sconv.InvalidArgumentError, 'model: int: expected a path or an '
