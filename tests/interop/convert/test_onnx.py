@@ -16,7 +16,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import sconv
 import sconv.onnx
-from oracle import EPS32, assert_close, conv_ref
+from oracle import assert_close, conv_ref
 
 F = TensorProto.FLOAT
 
