@@ -27,10 +27,10 @@ class SparseConv2d(torch.nn.Module):
         self.op = Conv2d(layer, act=act, threads=threads, engine=engine)
 
     def forward(self, x):
+        if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
+            return self.forward(x.unsqueeze(0)).squeeze(0)
         if self.pad is not None:
             x = F.pad(x, self.pad[1], mode=self.pad[0])
-        if x.dim() == 3:  # unbatched (C, H, W), as nn.Conv2d accepts
-            return self.op(x.unsqueeze(0)).squeeze(0)
         return self.op(x)
 
     def __getstate__(self):
