@@ -1,0 +1,159 @@
+# tests/python/test_torch_models.py: sconv.torch.sparsify on torchvision ResNet-50 and MobileNetV2
+"""Random weights from a fixed seed, BatchNorm in eval mode with random running statistics;
+the oracle is the same model pruned with torch.nn.utils.prune (BN unfolded) run in float64.
+Error: ||y - ref||_2 / ||ref||_2 over the logits (classifier bias zeroed, so the logits
+come from the convs alone)."""
+import copy
+import unittest
+
+import numpy as np
+import torch
+import torch.nn.utils.prune as tprune
+import torchvision
+
+import sconv
+import sconv.torch
+
+TOL = 1e-4
+
+
+def random_model(name, seed):
+    torch.manual_seed(seed)
+    model = getattr(torchvision.models, name)(weights=None).eval()
+    g = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                c = m.num_features
+                m.running_mean.copy_(torch.randn(c, generator=g) * 0.2)
+                m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)
+                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(c, generator=g) * 0.2)
+            elif isinstance(m, torch.nn.Linear):
+                m.bias.zero_()
+    return model
+
+
+def convs(model):
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
+
+
+def masked_copy(model, pruned):
+    """model with each conv's weights multiplied by pruned's weight_mask (no reparametrization)."""
+    out = copy.deepcopy(model)
+    masks = {n: m.weight_mask for n, m in convs(pruned)}
+    with torch.no_grad():
+        for n, m in convs(out):
+            m.weight.mul_(masks[n])
+    return out
+
+
+def sparse_convs(model):
+    return [m for m in model.modules() if isinstance(m, sconv.torch.SparseConv2d)]
+
+
+def rel_err(y, ref):
+    y, ref = y.double(), ref.double()
+    return float((y - ref).norm() / ref.norm())
+
+
+class ModelCase:
+    name, seed, n_convs, n_acts, act = None, 0, 0, 0, None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.model = random_model(cls.name, cls.seed)
+        cls.before = copy.deepcopy(cls.model.state_dict())
+        cls.sparse = sconv.torch.sparsify(cls.model, 0.9)
+        cls.ref = copy.deepcopy(cls.model)
+        tprune.global_unstructured([(m, 'weight') for _, m in convs(cls.ref)],
+                                   pruning_method=tprune.L1Unstructured, amount=0.9)
+        cls.ref64 = masked_copy(cls.model, cls.ref).double()
+        cls.errors = {}
+
+    def check_output(self, model, hw, channels_last, label):
+        torch.manual_seed(7)
+        x = torch.randn(1, 3, hw, hw)
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        x = x.contiguous(memory_format=fmt)
+        formats = []
+        hooks = [m.register_forward_hook(
+            lambda mod, inp, out: formats.append(out.is_contiguous(memory_format=fmt)))
+            for m in sparse_convs(model)]
+        with torch.inference_mode():
+            y = model(x)
+            ref = self.ref64(x.double())
+        for h in hooks:
+            h.remove()
+        self.assertEqual(len(formats), self.n_convs)
+        self.assertTrue(all(formats), f'{label}: a conv output lost the input memory format')
+        self.assertGreater(float(ref.norm()), 0)
+        err = rel_err(y, ref)
+        type(self).errors[label] = err
+        print(f'\n{self.name} {label}: relative L2 error {err:.2e}', end=' ')
+        self.assertLessEqual(err, TOL, label)
+
+    def test_structure(self):
+        sc = sparse_convs(self.sparse)
+        self.assertEqual(len(sc), self.n_convs)
+        self.assertTrue(all(m.bn is not None for m in sc), 'every BN follows its conv')
+        self.assertEqual(sum(m.act is not None for m in sc), self.n_acts)
+        self.assertTrue(all(m.act in (None, self.act) for m in sc))
+        self.assertFalse(any(isinstance(m, torch.nn.BatchNorm2d)
+                             for m in self.sparse.modules()))
+
+    def test_masks_equal_global_unstructured(self):
+        ref = dict(convs(self.ref))
+        kept = total = 0
+        for m in sparse_convs(self.sparse):
+            want = ref[m.source].weight_mask.numpy() != 0
+            np.testing.assert_array_equal(m.layer.mask(), want, m.source)
+            kept += int(want.sum())
+            total += want.size
+        self.assertEqual(total - kept, round(0.9 * total))
+
+    def test_input_model_unchanged(self):
+        after = self.model.state_dict()
+        self.assertEqual(list(after), list(self.before))
+        for k, v in self.before.items():
+            self.assertTrue(torch.equal(after[k], v), k)
+        self.assertFalse(sparse_convs(self.model))
+
+    def test_nchw(self):
+        self.check_output(self.sparse, 64, False, 'NCHW 64x64')
+
+    def test_channels_last(self):
+        model = sconv.torch.sparsify(
+            copy.deepcopy(self.model).to(memory_format=torch.channels_last), 0.9)
+        self.check_output(model, 64, True, 'channels_last 64x64')
+
+    def test_torch_pruned_model_keeps_its_masks(self):
+        sparse = sconv.torch.sparsify(self.ref)
+        ref = dict(convs(self.ref))
+        for m in sparse_convs(sparse):
+            np.testing.assert_array_equal(m.layer.mask(),
+                                          ref[m.source].weight_mask.numpy() != 0, m.source)
+        self.check_output(sparse, 64, False, 'torch-pruned, sparsity=None, NCHW 64x64')
+
+
+class TestResNet50(ModelCase, unittest.TestCase):
+    name, seed, n_convs, n_acts, act = 'resnet50', 50, 53, 33, 'relu'
+
+    def test_224_channels_last(self):
+        model = sconv.torch.sparsify(
+            copy.deepcopy(self.model).to(memory_format=torch.channels_last), 0.9)
+        self.check_output(model, 224, True, 'channels_last 224x224')
+
+
+class TestMobileNetV2(ModelCase, unittest.TestCase):
+    # 52 convs (the first block has no expansion); ReLU6 after all but the 17 projections.
+    name, seed, n_convs, n_acts, act = 'mobilenet_v2', 2, 52, 35, 'relu6'
+
+    def test_depthwise_layers_run_on_sconv(self):
+        dw = [m for m in sparse_convs(self.sparse) if m.layer.groups > 1]
+        self.assertEqual(len(dw), 17)
+        self.assertTrue(all(m.layer.shape[1] == 1 for m in dw))
+
+
+if __name__ == '__main__':
+    unittest.main()
