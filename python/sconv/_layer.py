@@ -3,6 +3,7 @@
 read from a .sconv file, and gives its dense weights back."""
 import ctypes
 import os
+import tempfile
 
 import numpy as np
 
@@ -204,6 +205,18 @@ class Layer:
         """Write this layer alone to a .sconv file."""
         save(path, [self])
 
+    def __reduce__(self):
+        # copy, deepcopy and pickle go through the file format: the copy owns its own
+        # sc_layer (copying the pointer would free it twice) and keeps every field exactly
+        return _from_file_bytes, (self._file_bytes(),)
+
+    def _file_bytes(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'layer.sconv')
+            self.save(path)
+            with open(path, 'rb') as f:
+                return f.read()
+
     def __repr__(self):
         return (f'<sconv.Layer {self.name!r} {self.kind} shape={self.shape} '
                 f'stride={self.stride} padding={self.padding} dilation={self.dilation} '
@@ -234,6 +247,15 @@ def load(path, name=None):
     check(_lib.sc_layer_load(_path(path), None if name is None else str(name).encode(),
                              ctypes.byref(out)))
     return Layer._adopt(out.value)
+
+
+def _from_file_bytes(data):
+    """The Layer a one-layer .sconv file's bytes hold (how copies and pickles come back)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'layer.sconv')
+        with open(path, 'wb') as f:
+            f.write(data)
+        return load(path)
 
 
 def load_all(path):

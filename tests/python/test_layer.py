@@ -1,5 +1,7 @@
 # tests/python/test_layer.py: Layer from dense weights and masks, weights back out, .sconv files
+import copy
 import os
+import pickle
 import tempfile
 import unittest
 
@@ -62,6 +64,22 @@ class TestLayer(unittest.TestCase):
         self.assertEqual((back.name, back.padding, back.nnz), ('conv1', (1, 1, 1, 1), layer.nnz))
         self.assertEqual(back.method, 'l1')
         self.assertIn('amount=0.75', back.method_params)
+
+    def test_copies_own_their_packed_weights(self):
+        w = weights(self.rng, (8, 3, 3, 3))
+        layer = sconv.prune(w, sparsity=0.6, stride=2, padding=1, bias=np.arange(8), name='c')
+        copies = [copy.copy(layer), copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))]
+        want = layer.weights()
+        del layer  # the copies must not share (and then free twice) its sc_layer
+        for c in copies:
+            np.testing.assert_array_equal(c.weights(), want)
+            np.testing.assert_array_equal(c.bias, np.arange(8, dtype=np.float32))
+            self.assertEqual((c.name, c.stride, c.padding, c.method), ('c', (2, 2), (1, 1, 1, 1), 'l1'))
+        x = self.rng.standard_normal((1, 3, 9, 9)).astype(np.float32)
+        outs = [sconv.Conv2d(c)(x) for c in copies]
+        del copies
+        for y in outs[1:]:
+            np.testing.assert_array_equal(y, outs[0])
 
     def test_save_load_several(self):
         layers = [sconv.prune(weights(self.rng, (4, 4, k, k)), sparsity=0.5, name=f'l{k}')
