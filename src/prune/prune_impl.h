@@ -35,7 +35,15 @@ void sc_prune_rank(const double *score, const int64_t *tie, int64_t n, int64_t *
 void sc_prune_select_ranked(const double *score, const int64_t *order, int64_t n,
                             int64_t n_remove, bool keep_ties, uint8_t *keep);
 
-/* Rank and select in one call, allocating the ranking (SC_ENOMEM / SC_EOVERFLOW). */
+/* Rank and select in one call, allocating the ranking (SC_ENOMEM / SC_EOVERFLOW): the
+ * reference for sc_prune_select, O(n log n) time and 16 bytes per unit. */
+sc_status sc_prune_select_sorted(const double *score, const int64_t *tie, int64_t n,
+                                 int64_t n_remove, bool keep_ties, uint8_t *keep);
+
+/* The same keep table as sc_prune_select_sorted for scores that are not NaN (every
+ * method's scores are |w|, sums of |w| or w^2, or their means over finite weights), by
+ * radix selection: at most 7 passes over the scores (6 more over scores and ties when
+ * ties decide), no allocation, nothing but the data decides. Always SC_OK. */
 sc_status sc_prune_select(const double *score, const int64_t *tie, int64_t n, int64_t n_remove,
                           bool keep_ties, uint8_t *keep);
 

@@ -1,4 +1,4 @@
-/* src/prune/select_topk.c: rank units by (score, tie) and remove the k smallest */
+/* src/prune/select_topk.c: rank units by (score, tie) and remove the k smallest: the reference */
 #include <string.h>
 
 #include "core/core.h"
@@ -46,8 +46,8 @@ void sc_prune_select_ranked(const double *score, const int64_t *order, int64_t n
     }
 }
 
-sc_status sc_prune_select(const double *score, const int64_t *tie, int64_t n, int64_t n_remove,
-                          bool keep_ties, uint8_t *keep)
+sc_status sc_prune_select_sorted(const double *score, const int64_t *tie, int64_t n,
+                                 int64_t n_remove, bool keep_ties, uint8_t *keep)
 {
     void *order_mem = NULL, *scratch_mem = NULL;
     sc_status st = sc_alloc_array(&order_mem, (size_t)n, sizeof(int64_t), false, "prune ranking");
