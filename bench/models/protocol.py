@@ -1,0 +1,82 @@
+"""bench/models/protocol.py: the coordinator's pipe to an engine worker: one JSON object per line each way.
+
+Standard library only: the workers run in three interpreters (Debian's, .venv's and
+.venv-deepsparse's). A worker answers every request with one line, {"ok": true, ...} or
+{"ok": false, "error": "..."}; its first line (unrequested) says whether its engine
+imported. Worker stdout is the channel, so serve() moves whatever the libraries print
+to stderr.
+"""
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+
+def serve(handle):
+    """Worker side: answer requests from stdin until {"cmd": "quit"} or EOF.
+    handle(request) -> dict of results (raising fails that request only)."""
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # prints of the libraries go to stderr, never into the channel
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get("cmd") == "quit":
+            break
+        try:
+            reply = dict(handle(req), ok=True)
+        except Exception as e:  # the coordinator records the failure in the engine's row
+            traceback.print_exc(file=sys.stderr)
+            reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+        channel.write(json.dumps(reply) + "\n")
+
+
+def hello(error=None, **info):
+    """The worker's first line, before serve(): whether its engine is usable."""
+    line = {"ok": error is None, **info}
+    if error is not None:
+        line["error"] = error
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+class Worker:
+    """Coordinator side: one engine's long-lived process."""
+
+    def __init__(self, engine, argv, env=None):
+        self.engine = engine
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env, text=True, bufsize=1)
+        self.info = self._read()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            return {"ok": False, "error": f"worker exited (status {code}) before answering"}
+        return json.loads(line)
+
+    def request(self, cmd, **args):
+        """The reply dict; {"ok": False, ...} when the worker failed or died."""
+        if self.proc.poll() is not None:
+            return {"ok": False, "error": f"worker exited (status {self.proc.returncode})"}
+        try:
+            self.proc.stdin.write(json.dumps(dict(args, cmd=cmd)) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            return {"ok": False, "error": "worker exited"}
+        return self._read()
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self.proc.stdin.close()
+                self.proc.wait(timeout=30)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
