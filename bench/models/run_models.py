@@ -377,14 +377,13 @@ def main(argv):
                               f"{row.get('status', ''):11s} {row.get('ms_median', ''):>10s} ms "
                               f"x{row.get('speedup_vs_torch', ''):6s} err {row.get('rel_err', '')} "
                               f"{row.get('note', '')}", file=sys.stderr)
-        if args.split:
-            write_csv(args.layers_csv, LAYER_COLUMNS, layer_rows)
+        # written even without a split, so no earlier run's split outlives this run
+        write_csv(args.layers_csv, LAYER_COLUMNS, layer_rows)
     finally:
         for w in workers.values():
             if isinstance(w, Worker):
                 w.close()
-    print(f"run_models: wrote {args.csv}" + (f" and {args.layers_csv}" if args.split else ""),
-          file=sys.stderr)
+    print(f"run_models: wrote {args.csv} and {args.layers_csv}", file=sys.stderr)
     return 2 if failed else 0
 
 
