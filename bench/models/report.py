@@ -210,10 +210,19 @@ def section(rows, layer_rows, plotted, md_path, plot_dir):
     cpu = ordered(r.get("cpu", "") for r in rows)
     loads = [num(r.get("load1")) for r in rows if not math.isnan(num(r.get("load1")))]
     versions = {r["engine"]: r.get("version", "") for r in rows if r.get("version")}
-    out = [f"Machine: {md(', '.join(cpu))}; input {md(rows[0].get('image', ''))}x"
-           f"{md(rows[0].get('image', ''))}, batch 1; load average (1 min) during the run "
-           f"{min(loads, default=math.nan):.2f}–{max(loads, default=math.nan):.2f}.",
-           "Engines: " + "; ".join(f"{md(e)} {md(v)}" for e, v in versions.items()) + ".", "",
+    # load beyond the benchmark's own threads: other work competing for the cores (the
+    # layer benchmark's rule, bench/report.c)
+    extra = max((num(r.get("load1")) - int(r["threads"]) for r in rows
+                 if not math.isnan(num(r.get("load1")))), default=math.nan)
+    reps = [int(r["reps"]) for r in rows if r.get("status") == "ok"]
+    out = [f"- Machine: {md(', '.join(cpu))}; input {md(rows[0].get('image', ''))}x"
+           f"{md(rows[0].get('image', ''))}, batch 1; {min(reps, default=0)}–"
+           f"{max(reps, default=0)} interleaved samples per engine and point.",
+           f"- Highest 1-minute load average while measuring: {max(loads, default=math.nan):.2f}; "
+           f"beyond the benchmark's own threads: {extra:.2f}"
+           + (" — **other work was running: these timings are unreliable; rerun on an idle "
+              "machine.**" if not extra <= 0.75 else " (the machine was otherwise idle)."),
+           "- Engines: " + "; ".join(f"{md(e)} {md(v)}" for e, v in versions.items()) + ".", "",
            "### Targets", ""] + targets(rows)
     for m in ordered(r["model"] for r in rows):
         out += ["", f"### {md(m)}", "", "Median milliseconds per inference; in parentheses "
