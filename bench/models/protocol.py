@@ -3,8 +3,8 @@
 Standard library only: the workers run in three interpreters (Debian's, .venv's and
 .venv-deepsparse's). A worker answers every request with one line, {"ok": true, ...} or
 {"ok": false, "error": "..."}; its first line (unrequested) says whether its engine
-imported. Worker stdout is the channel, so serve() moves whatever the libraries print
-to stderr.
+imported. The worker's stdout is the channel: open_channel() moves whatever the
+libraries print to stderr before any engine is imported.
 """
 import json
 import os
@@ -13,12 +13,26 @@ import sys
 import traceback
 
 
-def serve(handle):
-    """Worker side: answer requests from stdin until {"cmd": "quit"} or EOF.
-    handle(request) -> dict of results (raising fails that request only)."""
+def open_channel():
+    """Worker side, first thing: the channel to the coordinator (the original stdout);
+    whatever the libraries print afterwards goes to stderr."""
     channel = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # prints of the libraries go to stderr, never into the channel
+    os.dup2(2, 1)
     sys.stdout = sys.stderr
+    return channel
+
+
+def hello(channel, error=None, **info):
+    """The worker's first line: whether its engine is usable."""
+    line = {"ok": error is None, **info}
+    if error is not None:
+        line["error"] = error
+    channel.write(json.dumps(line) + "\n")
+
+
+def serve(channel, handle):
+    """Answer requests from stdin until {"cmd": "quit"} or EOF.
+    handle(request) -> dict of results (raising fails that request only)."""
     for line in sys.stdin:
         req = json.loads(line)
         if req.get("cmd") == "quit":
@@ -29,15 +43,6 @@ def serve(handle):
             traceback.print_exc(file=sys.stderr)
             reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
         channel.write(json.dumps(reply) + "\n")
-
-
-def hello(error=None, **info):
-    """The worker's first line, before serve(): whether its engine is usable."""
-    line = {"ok": error is None, **info}
-    if error is not None:
-        line["error"] = error
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
 
 
 class Worker:
@@ -58,7 +63,11 @@ class Worker:
         if not line:
             code = self.proc.wait()
             return {"ok": False, "error": f"worker exited (status {code}) before answering"}
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return {"ok": False, "error": f"worker answered with a line that is not JSON: "
+                                          f"{line[:80]!r}"}
 
     def request(self, cmd, **args):
         """The reply dict; {"ok": False, ...} when the worker failed or died."""

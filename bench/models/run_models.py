@@ -201,6 +201,12 @@ class Point:
         for h in hooks:
             h.remove()
 
+    def remove_files(self):
+        """The model files are a few hundred MB per point: gone once its threads ran."""
+        for path in (self.state, self.onnx):
+            if os.path.exists(path):
+                os.remove(path)
+
     def _record(self, conv_name, m):
         def hook(mod, inp, out):
             w = m.weight.detach()
@@ -377,6 +383,7 @@ def main(argv):
                               f"{row.get('status', ''):11s} {row.get('ms_median', ''):>10s} ms "
                               f"x{row.get('speedup_vs_torch', ''):6s} err {row.get('rel_err', '')} "
                               f"{row.get('note', '')}", file=sys.stderr)
+                point.remove_files()
         # written even without a split, so no earlier run's split outlives this run
         write_csv(args.layers_csv, LAYER_COLUMNS, layer_rows)
     finally:

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from protocol import hello, serve
+from protocol import hello, open_channel, serve
 
 WARM_MIN_S = 2e-3  # docs/benchmarking.md, "Timing", step 4
 
@@ -218,17 +218,18 @@ def sample(run, inner, warm):
 
 
 def main():
+    channel = open_channel()
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in ENGINES:
-        hello(error=f"unknown engine {name!r}")
+        hello(channel, error=f"unknown engine {name!r}")
         return 1
     try:
         engine = ENGINES[name]()
         version = engine.version()
     except Exception as e:  # an engine missing from this interpreter: the row says why
-        hello(error=f"{type(e).__name__}: {e}", python=sys.executable)
+        hello(channel, error=f"{type(e).__name__}: {e}", python=sys.executable)
         return 0
-    hello(version=version, python=sys.executable)
+    hello(channel, version=version, python=sys.executable)
 
     def handle(req):
         cmd = req["cmd"]
@@ -246,7 +247,7 @@ def main():
             engine.run = engine.model = None
             return {}
         raise ValueError(f"unknown request {cmd!r}")
-    serve(handle)
+    serve(channel, handle)
     return 0
 
 

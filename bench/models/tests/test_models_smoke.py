@@ -5,7 +5,8 @@ MobileNetV2 at 64x64, 90%, 1 thread, 2 samples, every engine, with the per-layer
 the CSV's columns, one row per engine that ran within the tolerance or says why not, the
 sconv rows' error below 1e-4 and their conv count, the ratio columns against the medians,
 the split against the model's convs, and the report from the CSVs. Then a tolerance no
-float32 engine meets: every row `wrong`, untimed, exit status 2.
+float32 engine meets: every row `wrong`, untimed, exit status 2; and DeepSparse asked of
+an interpreter without it: its row says it cannot import.
 """
 import csv
 import os
@@ -117,12 +118,16 @@ try:
         check("mobilenet_v2" not in f.read(), "no label in the gnuplot script")
 
     bad = os.path.join(work, "wrong.csv")
-    check(run(bad, os.path.join(work, "wrong_layers.csv"), "--engines", "torch,sconv",
-              "--tol", "1e-12", "--split", "") == 2, "a wrong engine gives exit status 2")
+    check(run(bad, os.path.join(work, "wrong_layers.csv"), "--engines", "torch,sconv,deepsparse",
+              "--tol", "1e-12", "--split", "", "--deepsparse-python", sys.executable) == 2,
+          "a wrong engine gives exit status 2")
     _, rows = read(bad)
-    for r in rows:
+    check([r["engine"] for r in rows] == ["torch", "sconv", "deepsparse"], "three rows")
+    for r in rows[:2]:
         check(r["status"] == "wrong" and r["note"].startswith("wrong:") and r["ms_median"] == "",
               f"{r['engine']}: wrong, untimed: {r['status']} {r['note']!r}")
+    check(rows[2:] and rows[2]["status"] == "unavailable" and "cannot import" in rows[2]["note"],
+          f"an interpreter without DeepSparse: the row says so: {rows[2:]}")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 sys.exit(finish())
