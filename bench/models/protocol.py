@@ -1,4 +1,4 @@
-"""bench/models/protocol.py: the coordinator's pipe to an engine worker: one JSON object per line each way.
+"""bench/models/protocol.py: the pipe between coordinator and engine worker, one JSON line each way.
 
 Standard library only: the workers run in three interpreters (Debian's, .venv's and
 .venv-deepsparse's). A worker answers every request with one line, {"ok": true, ...} or

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/models/report.py: the numbers section of docs/models.md and its plot, from the model benchmark's CSVs.
+"""bench/models/report.py: the numbers section of docs/models.md and its plot, from the CSVs.
 
 Usage: report.py --csv FILE [--layers-csv FILE] --md docs/models.md [--plot DIR]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/models/run_models.py: whole pruned models on PyTorch, PyTorch + sconv, ONNX Runtime and DeepSparse, interleaved.
+"""bench/models/run_models.py: whole pruned models on PyTorch, + sconv, ONNX Runtime, DeepSparse.
 
 Runs in Debian's interpreter (torch, torchvision; the sconv package importable, e.g.
 PYTHONPATH=python SCONV_LIBRARY=build/libsconv.so). Every engine is a long-lived worker

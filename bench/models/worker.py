@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/models/worker.py ENGINE: one engine of the model benchmark as a long-lived process, driven over a pipe.
+"""bench/models/worker.py ENGINE: one engine of the model bench, a process driven over a pipe.
 
 ENGINE: torch (PyTorch eager, the pruned model with its masks multiplied in), sconv
 (PyTorch + sconv.torch.sparsify(model, sparsity=None): exactly the masks), sconv_cl (the

@@ -1,4 +1,4 @@
-"""bench/models/zoo.py: the benchmark's models: torchvision nets with seeded weights, global pruning, conv kinds.
+"""bench/models/zoo.py: the models: seeded torchvision nets, global pruning, conv kinds.
 
 Debian's interpreter only (torch, torchvision). Random weights from a fixed seed (no
 download); BatchNorm in eval mode with non-trivial running statistics; the classifier bias

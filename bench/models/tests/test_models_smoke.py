@@ -1,4 +1,4 @@
-"""bench/models/tests/test_models_smoke.py: the model benchmark end to end on a tiny configuration; no timing assertion.
+"""bench/models/tests/test_models_smoke.py: the model bench end to end, tiny; no timing asserted.
 
 Usage: test_models_smoke.py SOURCE_ROOT LIBSCONV ORT_PYTHON
 MobileNetV2 at 64x64, 90%, 1 thread, 2 samples, every engine, with the per-layer split:
@@ -110,7 +110,8 @@ try:
         page = f.read()
     check("### mobilenet_v2" in page and "| 90% | 1 |" in page, "the report has the model table")
     check("depthwise 3x3 | 17 |" in page, "the report has the split")
-    check(page.startswith("# Whole pruned models") and page.rstrip().endswith("<!-- models:end -->"),
+    check(page.startswith("# Whole pruned models")
+          and page.rstrip().endswith("<!-- models:end -->"),
           "the report keeps the page around its section")
     for ext in ("png", "svg"):
         check(os.path.getsize(os.path.join(work, "img", "models." + ext)) > 0, f"plot {ext}")
