@@ -8,9 +8,12 @@ libraries print to stderr before any engine is imported.
 """
 import json
 import os
+import select
 import subprocess
 import sys
 import traceback
+
+REPLY_TIMEOUT_S = 900  # longer than any setup (sparsify, export, session) of these models
 
 
 def open_channel():
@@ -59,6 +62,12 @@ class Worker:
         return self.proc.pid
 
     def _read(self):
+        # a worker stuck in its engine must not stop the whole run: give up and kill it
+        ready, _, _ = select.select([self.proc.stdout], [], [], REPLY_TIMEOUT_S)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            return {"ok": False, "error": f"no answer within {REPLY_TIMEOUT_S} s: worker killed"}
         line = self.proc.stdout.readline()
         if not line:
             code = self.proc.wait()
