@@ -4,34 +4,22 @@ the oracle is the same model pruned with torch.nn.utils.prune (BN unfolded) run 
 Error: ||y - ref||_2 / ||ref||_2 over the logits (classifier bias zeroed, so the logits
 come from the convs alone)."""
 import copy
+import os
+import sys
 import unittest
 
 import numpy as np
 import torch
 import torch.nn.utils.prune as tprune
-import torchvision
 
 import sconv
 import sconv.torch
 
+# the model benchmark's seeded torchvision nets (random weights, non-trivial BN statistics)
+sys.path.insert(0, os.path.join(os.environ['SCONV_SOURCE'], 'bench', 'models'))
+import zoo  # noqa: E402
+
 TOL = 1e-4
-
-
-def random_model(name, seed):
-    torch.manual_seed(seed)
-    model = getattr(torchvision.models, name)(weights=None).eval()
-    g = torch.Generator().manual_seed(seed + 1)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                c = m.num_features
-                m.running_mean.copy_(torch.randn(c, generator=g) * 0.2)
-                m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)
-                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(c, generator=g) * 0.2)
-            elif isinstance(m, torch.nn.Linear):
-                m.bias.zero_()
-    return model
 
 
 def convs(model):
@@ -62,7 +50,7 @@ class ModelCase:
 
     @classmethod
     def setUpClass(cls):
-        cls.model = random_model(cls.name, cls.seed)
+        cls.model = zoo.build(cls.name, cls.seed)
         cls.before = copy.deepcopy(cls.model.state_dict())
         cls.sparse = sconv.torch.sparsify(cls.model, 0.9)
         cls.ref = copy.deepcopy(cls.model)
