@@ -49,8 +49,9 @@ void sc_dense_depthwise(const sc_dense_plan *pl, const float *x, float *y, int t
 void sc_dense_depthwise_layout(const sc_dense_plan *pl, int64_t *items, int64_t *acc_len);
 
 /* oneDNN's primitive for the plan's problem (pl's shapes, strides, params, bias, threads set)
- * with the weights w (layout wd) reordered into its format: *out on SC_OK, its implementation
- * name in impl. SC_EUNSUPPORTED (message set) when oneDNN does not take the problem or has
+ * with the weights w (layout wd) reordered into its format, on x and y's strides or, when
+ * oneDNN has a direct kernel only for its blocked layout, between activation reorders: *out
+ * on SC_OK, its implementation name in impl (with "+reorder" in the second case). SC_EUNSUPPORTED (message set) when oneDNN does not take the problem or has
  * only its reference loops for it; SC_ENOMEM when memory runs out. */
 sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
                                 sc_onednn_plan **out, char *impl, size_t cap);

@@ -1,52 +1,9 @@
-/* src/dense/onednn.c: the dense engine's oneDNN path: a convolution primitive made at plan time from our strides */
-#include <omp.h>
+/* src/dense/onednn.c: the dense engine's oneDNN path: the primitives and weights made at plan time */
 #include <stdio.h>
 #include <string.h>
 
-#include <oneapi/dnnl/dnnl.h>
-
 #include "core/core.h"
-#include "dense/dense_impl.h"
-
-#if DNNL_VERSION_MAJOR != 2
-#error "src/dense/onednn.c is written for the oneDNN 2.x C API (Debian 12: libdnnl-dev 2.6)"
-#endif
-
-/* What a run needs: the primitive, the weights already in its format, the descriptors of
- * x, y and the bias, and the scratchpad size (ours: the primitive runs in user scratchpad
- * mode, because a primitive may be shared through oneDNN's primitive cache and, in library
- * mode, concurrent executions of one primitive share its scratchpad). */
-struct sc_onednn_plan {
-    dnnl_engine_t eng;
-    dnnl_primitive_t conv;
-    dnnl_memory_t wei;                 /* reordered weights, allocated by oneDNN */
-    dnnl_memory_desc_t src_md, dst_md, bias_md, scratch_md;
-    size_t scratch_bytes;
-};
-
-/* oneDNN's status as ours: out of memory stays that; anything else means oneDNN does not
- * take this problem, and the caller falls back to im2col. */
-static sc_status from_dnnl(dnnl_status_t s, const char *what)
-{
-    if (s == dnnl_success) return SC_OK;
-    if (s == dnnl_out_of_memory)
-        return sc_fail(SC_ENOMEM, "dense conv: oneDNN %s: out of memory", what);
-    return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN %s failed (status %d)", what, (int)s);
-}
-
-/* The caller's OpenMP thread count for this thread, to restore after oneDNN ran with ours:
- * omp_set_num_threads changes only the calling thread's setting. threads 0 touches nothing. */
-static int threads_enter(int threads)
-{
-    const int old = omp_get_max_threads();
-    if (threads > 0) omp_set_num_threads(threads);
-    return old;
-}
-
-static void threads_leave(int threads, int old)
-{
-    if (threads > 0) omp_set_num_threads(old);
-}
+#include "dense/onednn_impl.h"
 
 /* Memory descriptors of x and y with their strides; false for a view oneDNN should not be
  * given: a zero stride on a dimension of more than one element (elements repeat). */
@@ -143,23 +100,33 @@ void sc_dense_onednn_destroy(sc_onednn_plan *d)
 {
     if (!d) return;
     if (d->conv) dnnl_primitive_destroy(d->conv);
+    if (d->to_src) dnnl_primitive_destroy(d->to_src);
+    if (d->from_dst) dnnl_primitive_destroy(d->from_dst);
     if (d->wei) dnnl_memory_destroy(d->wei);
     if (d->eng) dnnl_engine_destroy(d->eng);
     sc_free(d);
 }
 
-/* The primitive descriptor for the plan's problem, or SC_EUNSUPPORTED. Direct algorithm,
- * never auto: auto may pick Winograd, whose error exceeds a direct sum's bound. The
- * activation is not a post-op: oneDNN's clip and ReLU map NaN to the lower bound (or -inf
- * to NaN), against the library's one rule (core/epilogue.h); sc_dense_clamp applies it. */
+/* Attributes for every primitive of the plan: user scratchpad mode. */
+static sc_status user_scratchpad(dnnl_primitive_attr_t *attr)
+{
+    sc_status st = from_dnnl(dnnl_primitive_attr_create(attr), "attributes");
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user),
+                       "scratchpad mode");
+    return st;
+}
+
+/* The primitive descriptor for the plan's problem with activations src and dst (the
+ * caller's strides, or format_tag any), or SC_EUNSUPPORTED. Direct algorithm, never auto:
+ * auto may pick Winograd, whose error exceeds a direct sum's bound. The activation is not a
+ * post-op: oneDNN's clip and ReLU map NaN to the lower bound (or -inf to NaN), against the
+ * library's one rule (core/epilogue.h); sc_dense_clamp applies it. */
 static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
+                                const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
                                 dnnl_primitive_desc_t *pd)
 {
     const sc_conv_params *p = &pl->p;
-    const int64_t xdims[4] = {pl->nb, pl->ic, pl->ih, pl->iw};
-    const int64_t ydims[4] = {pl->nb, pl->oc, pl->oh, pl->ow};
-    if (!act_md(&d->src_md, xdims, pl->xs) || !act_md(&d->dst_md, ydims, pl->ys))
-        return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN takes no view with a zero stride");
     dnnl_memory_desc_t wei_any;
     dnnl_convolution_desc_t cd;
     dnnl_primitive_attr_t attr = NULL;
@@ -173,47 +140,137 @@ static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, cons
                        "bias descriptor");
     if (st == SC_OK)
         st = from_dnnl(dnnl_dilated_convolution_forward_desc_init(
-                           &cd, dnnl_forward_inference, dnnl_convolution_direct, &d->src_md,
-                           &wei_any, pl->bias ? &d->bias_md : NULL, &d->dst_md, strides, dil,
-                           pad_l, pad_r), "convolution descriptor");
-    if (st == SC_OK) st = from_dnnl(dnnl_primitive_attr_create(&attr), "attributes");
-    if (st == SC_OK)
-        st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
-                       "scratchpad mode");
+                           &cd, dnnl_forward_inference, dnnl_convolution_direct, src, &wei_any,
+                           pl->bias ? &d->bias_md : NULL, dst, strides, dil, pad_l, pad_r),
+                       "convolution descriptor");
+    if (st == SC_OK) st = user_scratchpad(&attr);
     if (st == SC_OK) st = from_dnnl(dnnl_primitive_desc_create(pd, &cd, attr, d->eng, NULL),
                                     "convolution");
     if (attr) dnnl_primitive_attr_destroy(attr);
     return st;
 }
 
+/* A primitive descriptor with a direct implementation (its name in *name), or
+ * SC_EUNSUPPORTED. Only its direct kernels: its reference loops are slower than im2col +
+ * sgemm, and its own im2col + sgemm ("gemm:jit") lets the sgemm split the reduction across
+ * threads when the output is small, so 1 and 2 threads round differently (an NCHW 3-group
+ * 2x5 layer with 2 output pixels per image did); ours is as fast and does not. */
+static sc_status direct_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
+                             const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
+                             dnnl_primitive_desc_t *pd, const char **name)
+{
+    *name = NULL;
+    sc_status st = primitive_desc(d, pl, wd, src, dst, pd);
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_primitive_desc_query(*pd, dnnl_query_impl_info_str, 0, name),
+                       "implementation name");
+    if (st == SC_OK && (!*name || strstr(*name, "ref") || strstr(*name, "gemm:")))
+        st = sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN has only its reference or gemm "
+                     "implementation (%s) for this problem", *name ? *name : "unnamed");
+    if (st != SC_OK && *pd) {
+        dnnl_primitive_desc_destroy(*pd);
+        *pd = NULL;
+    }
+    return st;
+}
+
+/* A reorder from one activation descriptor to another, or NULL when they are the same
+ * layout (the primitive then reads x or writes y in place); its scratchpad in *scratch_md. */
+static sc_status act_reorder(const sc_onednn_plan *d, const dnnl_memory_desc_t *from,
+                             const dnnl_memory_desc_t *to, dnnl_primitive_t *out,
+                             dnnl_memory_desc_t *scratch_md)
+{
+    *out = NULL;
+    memset(scratch_md, 0, sizeof *scratch_md);
+    if (dnnl_memory_desc_equal(from, to)) return SC_OK;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t rpd = NULL;
+    sc_status st = user_scratchpad(&attr);
+    if (st == SC_OK)
+        st = from_dnnl(dnnl_reorder_primitive_desc_create(&rpd, from, d->eng, to, d->eng, attr),
+                       "activation reorder");
+    if (st == SC_OK) {
+        *scratch_md = *dnnl_primitive_desc_query_md(rpd, dnnl_query_scratchpad_md, 0);
+        st = from_dnnl(dnnl_primitive_create(out, rpd), "activation reorder");
+    }
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return st;
+}
+
+static size_t round64(size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
+/* The run's scratch block: one scratchpad for the three steps (they run one after the
+ * other on one stream), then the blocked src and dst where a reorder needs them. */
+static void block_layout(sc_onednn_plan *d)
+{
+    size_t pad = 0;
+    for (int i = 0; i < 3; ++i) {
+        const size_t b = dnnl_memory_desc_get_size(&d->scratch_md[i]);
+        pad = b > pad ? b : pad;
+    }
+    d->pad_bytes = round64(pad);
+    d->src_off = d->pad_bytes;
+    d->dst_off = d->src_off + (d->to_src ? round64(dnnl_memory_desc_get_size(&d->src_md)) : 0);
+    d->scratch_bytes = d->dst_off + (d->from_dst ? dnnl_memory_desc_get_size(&d->dst_md) : 0);
+}
+
+/* The primitive for the caller's strides when oneDNN has a direct kernel for them, else
+ * one on oneDNN's preferred (blocked) activation layout wrapped in reorders: elementwise
+ * copies, so the thread count still changes no bit. */
+static sc_status make_primitives(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
+                                 dnnl_primitive_desc_t *pd, char *impl, size_t cap)
+{
+    const char *name = NULL;
+    sc_status st = direct_desc(d, pl, wd, &d->x_md, &d->y_md, pd, &name);
+    bool blocked = false;
+    if (st == SC_EUNSUPPORTED) {
+        const dnnl_dims_t xdims = {pl->nb, pl->ic, pl->ih, pl->iw};
+        const dnnl_dims_t ydims = {pl->nb, pl->oc, pl->oh, pl->ow};
+        dnnl_memory_desc_t src_any, dst_any;
+        st = from_dnnl(dnnl_memory_desc_init_by_tag(&src_any, 4, xdims, dnnl_f32,
+                                                    dnnl_format_tag_any), "input descriptor");
+        if (st == SC_OK)
+            st = from_dnnl(dnnl_memory_desc_init_by_tag(&dst_any, 4, ydims, dnnl_f32,
+                                                        dnnl_format_tag_any), "output descriptor");
+        if (st == SC_OK) st = direct_desc(d, pl, wd, &src_any, &dst_any, pd, &name);
+        blocked = true;
+    }
+    if (st != SC_OK) return st;
+    d->src_md = *dnnl_primitive_desc_query_md(*pd, dnnl_query_src_md, 0);
+    d->dst_md = *dnnl_primitive_desc_query_md(*pd, dnnl_query_dst_md, 0);
+    d->scratch_md[1] = *dnnl_primitive_desc_query_md(*pd, dnnl_query_scratchpad_md, 0);
+    st = from_dnnl(dnnl_primitive_create(&d->conv, *pd), "convolution primitive");
+    if (st == SC_OK && blocked)
+        st = act_reorder(d, &d->x_md, &d->src_md, &d->to_src, &d->scratch_md[0]);
+    if (st == SC_OK && blocked)
+        st = act_reorder(d, &d->dst_md, &d->y_md, &d->from_dst, &d->scratch_md[2]);
+    if (st != SC_OK) return st;
+    block_layout(d);
+    snprintf(impl, cap, "%s%s", name, d->to_src || d->from_dst ? "+reorder" : "");
+    return SC_OK;
+}
+
 sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, const float *w,
                                 sc_onednn_plan **out, char *impl, size_t cap)
 {
     *out = NULL;
+    const int64_t xdims[4] = {pl->nb, pl->ic, pl->ih, pl->iw};
+    const int64_t ydims[4] = {pl->nb, pl->oc, pl->oh, pl->ow};
     sc_onednn_plan *d = NULL;
     dnnl_primitive_desc_t pd = NULL;
     sc_status st = sc_alloc_array((void **)&d, 1, sizeof *d, true, "dense conv: oneDNN plan");
     if (st != SC_OK) return st;
+    if (!act_md(&d->x_md, xdims, pl->xs) || !act_md(&d->y_md, ydims, pl->ys)) {
+        sc_free(d);
+        return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN takes no view with a zero stride");
+    }
     const int old = threads_enter(pl->threads);  /* the primitive's partition follows it */
     st = from_dnnl(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "CPU engine");
-    if (st == SC_OK) st = primitive_desc(d, pl, wd, &pd);
-    const char *name = NULL;
-    if (st == SC_OK)
-        st = from_dnnl(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name),
-                       "implementation name");
-    /* Only its direct kernels: its reference loops are slower than im2col + sgemm, and its
-     * own im2col + sgemm ("gemm:jit") lets the sgemm split the reduction across threads
-     * when the output is small, so 1 and 2 threads round differently (an NCHW 3-group
-     * 2x5 layer with 2 output pixels per image did); ours is as fast and does not. */
-    if (st == SC_OK && (!name || strstr(name, "ref") || strstr(name, "gemm:")))
-        st = sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN has only its reference or gemm "
-                     "implementation (%s) for this problem", name ? name : "unnamed");
-    if (st == SC_OK) {
-        snprintf(impl, cap, "%s", name);
-        d->scratch_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        d->scratch_bytes = dnnl_memory_desc_get_size(&d->scratch_md);
-        st = from_dnnl(dnnl_primitive_create(&d->conv, pd), "convolution primitive");
-    }
+    if (st == SC_OK) st = make_primitives(d, pl, wd, &pd, impl, cap);
     if (st == SC_OK) st = reorder_weights(d, pd, wd, w, pl->p.groups);
     threads_leave(pl->threads, old);
     if (pd) dnnl_primitive_desc_destroy(pd);
@@ -225,45 +282,3 @@ sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, con
     return st;
 }
 
-/* y = conv(x) + bias by the primitive: its memory objects and stream made per run (a run
- * changes nothing in the plan), the scratchpad from the plan's slot; then the activation
- * through y's descriptor. */
-sc_status sc_dense_onednn_run(const sc_dense_plan *pl, const float *x, float *y)
-{
-    const sc_onednn_plan *d = pl->onednn;
-    void *scratch = NULL;
-    if (d->scratch_bytes && !(scratch = sc_scratch_take(pl->scratch, d->scratch_bytes)))
-        return sc_fail(SC_ENOMEM, "dense conv: %zu bytes of oneDNN scratchpad",
-                       d->scratch_bytes);
-    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
-    dnnl_stream_t stream = NULL;
-    const int old = threads_enter(pl->threads);
-    sc_status st = from_dnnl(dnnl_memory_create(&mem[0], &d->src_md, d->eng, (void *)x),
-                             "input memory");
-    if (st == SC_OK)
-        st = from_dnnl(dnnl_memory_create(&mem[1], &d->dst_md, d->eng, y), "output memory");
-    if (st == SC_OK && pl->bias)
-        st = from_dnnl(dnnl_memory_create(&mem[2], &d->bias_md, d->eng, (void *)pl->bias),
-                       "bias memory");
-    if (st == SC_OK && scratch)
-        st = from_dnnl(dnnl_memory_create(&mem[3], &d->scratch_md, d->eng, scratch),
-                       "scratchpad memory");
-    if (st == SC_OK)
-        st = from_dnnl(dnnl_stream_create(&stream, d->eng, dnnl_stream_default_flags), "stream");
-    if (st == SC_OK) {
-        dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, d->wei},
-                                   {DNNL_ARG_DST, mem[1]}};
-        int nargs = 3;
-        if (mem[2]) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mem[2]};
-        if (mem[3]) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, mem[3]};
-        st = from_dnnl(dnnl_primitive_execute(d->conv, stream, nargs, args), "convolution");
-        if (st == SC_OK) st = from_dnnl(dnnl_stream_wait(stream), "convolution");
-    }
-    threads_leave(pl->threads, old);
-    if (stream) dnnl_stream_destroy(stream);
-    for (int i = 0; i < 4; ++i)
-        if (mem[i]) dnnl_memory_destroy(mem[i]);
-    sc_scratch_give(pl->scratch, scratch);
-    if (st == SC_OK && !sc_epilogue_is_identity(&pl->ep)) sc_dense_clamp(pl, y);
-    return st;
-}

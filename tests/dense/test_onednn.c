@@ -27,6 +27,7 @@ static const shape shapes[] = {
     {"3x3 groups 4", 1, 32, 10, 10, 64, 3, 1, 1, 1, 4},
     {"3x3 depthwise", 2, 32, 12, 12, 32, 3, 1, 1, 1, 32},
     {"3x3 depthwise stride 2", 1, 64, 14, 14, 64, 3, 2, 1, 1, 64},
+    {"7x7 stride 2 pad 3, 3 -> 10 channels", 1, 3, 17, 15, 10, 7, 2, 3, 1, 1},
 };
 
 static sc_activation act_of(int a)
@@ -123,30 +124,31 @@ static int check_case(const shape *s, view_kind xk, view_kind yk, sc_activation 
     return is_onednn(kernel);
 }
 
-/* Every shape x {NCHW, NHWC, padded NCHW/NHWC, channel slice} x every activation. On a CPU
- * with AVX2 and FMA, oneDNN has direct kernels for NHWC (it took every NHWC case on the
- * AVX2 and AVX-512 machines checked), so at least those cases must run through it. */
+/* Every shape x {NCHW, NHWC, padded NCHW/NHWC, channel slice, mixed} x every activation. On
+ * a CPU with AVX2 and FMA, oneDNN has a direct kernel for every case: on the caller's
+ * strides (dense NHWC) or on its blocked layout between reorders (the others; it took every
+ * case on the AVX2 and AVX-512 machines checked), so every case must run through it. */
 Test(onednn, shapes_views_activations, .timeout = 200)
 {
-    const view_kind views[][2] = {{VIEW_NCHW, VIEW_NCHW}, {VIEW_NHWC, VIEW_NHWC},
-                                  {VIEW_PADDED_NCHW, VIEW_PADDED_NCHW},
-                                  {VIEW_PADDED_NHWC, VIEW_SLICE_NHWC}, {VIEW_NHWC, VIEW_NCHW}};
-    int onednn = 0, total = 0, nhwc_onednn = 0, nhwc = 0;
+    enum { NVIEWS = 5 };
+    const view_kind views[NVIEWS][2] = {{VIEW_NCHW, VIEW_NCHW}, {VIEW_NHWC, VIEW_NHWC},
+                                        {VIEW_PADDED_NCHW, VIEW_PADDED_NCHW},
+                                        {VIEW_PADDED_NHWC, VIEW_SLICE_NHWC},
+                                        {VIEW_NHWC, VIEW_NCHW}};
+    int onednn[NVIEWS] = {0}, total = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; ++si)
-        for (size_t v = 0; v < sizeof views / sizeof *views; ++v)
-            for (int a = 0; a < 4; ++a) {
-                const int on = check_case(&shapes[si], views[v][0], views[v][1], act_of(a),
-                                          false, 100 * si + 10 * v + a);
-                onednn += on;
-                ++total;
-                if (v == 1) {
-                    nhwc_onednn += on;
-                    ++nhwc;
-                }
-            }
-    cr_log_info("oneDNN ran %d of %d cases (%d of %d NHWC)", onednn, total, nhwc_onednn, nhwc);
-    if (sc_cpu_has_avx2_fma())
-        cr_expect_eq(nhwc_onednn, nhwc, "oneDNN ran %d of %d NHWC cases", nhwc_onednn, nhwc);
+        for (size_t v = 0; v < NVIEWS; ++v)
+            for (int a = 0; a < 4; ++a)
+                onednn[v] += check_case(&shapes[si], views[v][0], views[v][1], act_of(a),
+                                        false, 100 * si + 10 * v + a);
+    total = (int)(sizeof shapes / sizeof *shapes) * 4;
+    for (size_t v = 0; v < NVIEWS; ++v) {
+        cr_log_info("oneDNN ran %d of %d cases %s -> %s", onednn[v], total,
+                    view_name(views[v][0]), view_name(views[v][1]));
+        if (sc_cpu_has_avx2_fma())
+            cr_expect_eq(onednn[v], total, "oneDNN ran %d of %d cases %s -> %s", onednn[v],
+                         total, view_name(views[v][0]), view_name(views[v][1]));
+    }
 }
 
 /* NaN and infinite inputs, every activation: NaN stays NaN through ReLU, ReLU6 and clamp,
@@ -229,8 +231,9 @@ Test(onednn, caller_thread_count_restored)
 }
 
 /* One planned dense operator run from two threads at once (oneDNN's primitive, each run's
- * scratchpad its own) equals sequential runs. */
-Test(onednn, concurrent_runs_on_one_operator)
+ * scratchpad and blocked buffers its own) equals sequential runs, in NHWC (the primitive on
+ * the caller's strides) and NCHW (between reorders, on CPUs where oneDNN takes it). */
+static void check_concurrent(bool nchw)
 {
     const sc_wdesc wd = {SC_OIHW, 32, 24, 3, 3};
     sc_conv_params p = sc_conv_params_default();
@@ -239,7 +242,8 @@ Test(onednn, concurrent_runs_on_one_operator)
     ct_rng r = {9};
     sc_layer *layer = ct_random_layer(&r, &(ct_layer_spec){.wd = wd, .params = &p,
                                                             .sparsity = 0.3});
-    const sc_tensor xd = sc_tensor_nhwc(2, 24, 21, 19), yd = sc_tensor_nhwc(2, 32, 11, 10);
+    const sc_tensor xd = nchw ? sc_tensor_nchw(2, 24, 21, 19) : sc_tensor_nhwc(2, 24, 21, 19);
+    const sc_tensor yd = nchw ? sc_tensor_nchw(2, 32, 11, 10) : sc_tensor_nhwc(2, 32, 11, 10);
     enum { XN = 2 * 24 * 21 * 19, YN = 2 * 32 * 11 * 10 };
     static float x[2][XN], y[2][YN], ys[2][YN];
     for (int k = 0; k < 2; ++k)
@@ -249,8 +253,11 @@ Test(onednn, concurrent_runs_on_one_operator)
     opt.threads = 1;
     opt.act = sc_activation_relu6();
     sc_conv *op = NULL;
+    sc_conv_choice ch;
     cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    if (sc_cpu_has_avx2_fma()) cr_expect(is_onednn(ch.kernel), "ran %s", ch.kernel);
     for (int k = 0; k < 2; ++k) cr_assert_eq(sc_conv_run(op, x[k], ys[k]), SC_OK);
     int st[2] = {-1, -1};
 #pragma omp parallel num_threads(2)
@@ -260,8 +267,63 @@ Test(onednn, concurrent_runs_on_one_operator)
     }
     for (int k = 0; k < 2; ++k) {
         cr_expect_eq(st[k], SC_OK);
-        cr_expect(memcmp(y[k], ys[k], sizeof y[k]) == 0, "concurrent run %d differs", k);
+        cr_expect(memcmp(y[k], ys[k], sizeof y[k]) == 0, "%s, kernel %s: concurrent run %d "
+                  "differs", nchw ? "NCHW" : "NHWC", ch.kernel, k);
     }
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
+}
+
+Test(onednn, concurrent_runs_on_one_operator)
+{
+    check_concurrent(false);
+    check_concurrent(true);
+}
+
+/* Plain NCHW in and out (what PyTorch passes): oneDNN offers only its gemm for these
+ * strides, so on a CPU with AVX2 and FMA the plan takes its direct kernel on the blocked
+ * layout between reorders; describe names the plan's kernel, and the result matches the
+ * reference with bias and ReLU applied after the reorder back. */
+Test(onednn, nchw_runs_through_reorders)
+{
+    const sc_wdesc wd = {SC_OIHW, 40, 24, 3, 3};
+    sc_conv_params p = sc_conv_params_default();
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    ct_rng r = {11};
+    sc_layer *layer = ct_random_layer(&r, &(ct_layer_spec){.wd = wd, .params = &p,
+                                                            .sparsity = 0.2});
+    const sc_tensor xd = sc_tensor_nchw(2, 24, 14, 13), yd = sc_tensor_nchw(2, 40, 14, 13);
+    enum { XN = 2 * 24 * 14 * 13, YN = 2 * 40 * 14 * 13 };
+    float *x = ct_float_buf(&r, XN), *w = malloc(40 * 24 * 9 * sizeof *w);
+    static float y[YN], ref[YN];
+    cr_assert(w);
+    cr_assert_eq(sc_layer_unpack(layer, SC_OIHW, w), SC_OK);
+    sc_layer_info info;
+    cr_assert_eq(sc_layer_get_info(layer, &info), SC_OK);
+    const sc_activation relu = sc_activation_relu();
+    cr_assert_eq(sc_conv_reference(&p, &wd, w, info.bias, &relu, &xd, x, &yd, ref), SC_OK);
+    sc_conv_options opt = sc_conv_options_default();
+    opt.engine = SC_ENGINE_DENSE;
+    opt.act = relu;
+    opt.threads = 2;
+    sc_conv *op = NULL;
+    sc_conv_choice ch;
+    char kernel[64];
+    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    dense_kernel_of(&p, &wd, w, &xd, &yd, kernel, sizeof kernel);
+    cr_expect_str_eq(ch.kernel, kernel, "describe names the plan's kernel");
+    cr_log_info("NCHW 3x3: %s", ch.kernel);
+    if (sc_cpu_has_avx2_fma()) cr_expect(is_onednn(ch.kernel), "NCHW 3x3 ran %s", ch.kernel);
+    cr_assert_eq(sc_conv_run(op, x, y), SC_OK, "%s", sc_last_message());
+    double scale = 0;
+    for (int i = 0; i < YN; ++i) scale = fmax(scale, fabs(ref[i]));
+    for (int i = 0; i < YN; ++i)
+        cr_assert(fabs(y[i] - ref[i]) <= 1e-5 * (scale + 1), "%s: y[%d] = %g, reference %g",
+                  ch.kernel, i, (double)y[i], (double)ref[i]);
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+    free(x);
+    free(w);
 }
