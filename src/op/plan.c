@@ -8,30 +8,41 @@
 #include "op/op_impl.h"
 #include "layer/layer_impl.h"
 
-/* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine
- * beat the OpenBLAS im2col fallback on one thread, 1x1 and KxK apart; layers with one input
- * channel per group always go sparse, im2col + sgemm per group being slow there
- * (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
-#define SC_AUTO_SPARSE_FROM_1X1 0.45
-#define SC_AUTO_SPARSE_FROM_KXK 0.35
+/* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine beat
+ * the dense one (oneDNN's direct kernels) on one thread, by kernel, by whether the
+ * activations are channel-last (the dense engine then needs no reorders while the sparse one
+ * transposes) and, for NCHW 1x1 layers, by depth; layers with one input channel per group
+ * always go sparse (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
+#define SC_AUTO_SPARSE_FROM_1X1_NCHW 0.40       /* up to SC_AUTO_DEEP_1X1 input channels */
+#define SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP 0.50  /* more input channels than that */
+#define SC_AUTO_SPARSE_FROM_1X1_NHWC 0.65
+#define SC_AUTO_SPARSE_FROM_KXK 0.70
+#define SC_AUTO_DEEP_1X1 256
 
-/* The fixed rule: the engine the thresholds pick for L, the threshold, and a sentence. */
-static sc_engine rule_choice(const sc_layer *L, double sparsity, double *threshold,
-                             char *reason, size_t cap)
+/* The fixed rule: the engine the thresholds pick for L on activations x, the threshold, and
+ * a sentence. Channel-last: x's channels are adjacent in memory. */
+static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, double sparsity,
+                             double *threshold, char *reason, size_t cap)
 {
     if (L->wd.icg == 1 && L->params.groups > 1) {
         *threshold = 0;
         snprintf(reason, cap, "auto: one input channel per group (depthwise), where the sparse "
-                 "kernels beat im2col + sgemm at any sparsity (here %.3f)", sparsity);
+                 "kernels beat the dense engine at any sparsity (here %.3f)", sparsity);
         return SC_ENGINE_SPARSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
-    const double from = pointwise ? SC_AUTO_SPARSE_FROM_1X1 : SC_AUTO_SPARSE_FROM_KXK;
+    const int channel_last = x->dims[SC_C] > 1 && x->strides[SC_C] == 1;
+    double from = SC_AUTO_SPARSE_FROM_KXK;
+    if (pointwise)
+        from = channel_last               ? SC_AUTO_SPARSE_FROM_1X1_NHWC
+               : L->wd.icg > SC_AUTO_DEEP_1X1 ? SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP
+                                          : SC_AUTO_SPARSE_FROM_1X1_NCHW;
     *threshold = from;
     snprintf(reason, cap, "auto: sparsity %.3f is %s the measured sparse/dense break-even of "
-             "%.2f for %s layers, so %s", sparsity, sparsity < from ? "below" : "at or above",
-             from, pointwise ? "1x1" : "KxK",
-             sparsity < from ? "dense im2col + sgemm is faster" : "skipping zeros pays");
+             "%.2f for %s layers on %s activations, so %s", sparsity,
+             sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
+             channel_last ? "channel-last" : "channel-first",
+             sparsity < from ? "the dense engine is faster" : "skipping zeros pays");
     return sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
 }
 
@@ -46,7 +57,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     sc_conv_choice ch = {.kernel = NULL, .measured = 0, .ms_sparse = NAN, .ms_dense = NAN,
                          .ms_waited = 0, .sparsity = sparsity};
     char reason[256];
-    ch.rule = rule_choice(L, sparsity, &ch.threshold, reason, sizeof reason);
+    ch.rule = rule_choice(L, x, sparsity, &ch.threshold, reason, sizeof reason);
     sc_engine engine = op->opt.engine;
     int measure = 0;  /* auto: time both engines on this shape before choosing */
     if (engine == SC_ENGINE_AUTO) {

@@ -184,7 +184,7 @@ Test(conv_api, describe_reports_the_choice)
         cr_expect_eq(ch.measured, 0);
         cr_expect(isnan(ch.ms_sparse) && isnan(ch.ms_dense), "nothing timed by the rule");
         cr_expect_eq(ch.ms_waited, 0);
-        cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
+        cr_expect_float_eq(ch.threshold, 0.40, 1e-12, "the break-even of shallow 1x1 on NCHW");
         sc_layer_info info;
         cr_assert_eq(sc_layer_get_info(layer, &info), SC_OK);
         cr_expect_float_eq(ch.sparsity, info.sparsity, 1e-12);
@@ -231,28 +231,45 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_expect_eq(ch.threshold, 0, "depthwise: sparse at any sparsity");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
-    /* 3x3 at 40%: above the KxK break-even (35%), below the 1x1 one (45%) */
+    /* one sparsity, 55%, on each kind of layer and activations: dense below each break-even
+     * (KxK 70%, 1x1 on channel-last 65%, deep 1x1 on NCHW 50% at 512 input channels),
+     * sparse above it (shallow 1x1 on NCHW 40%) */
     p.groups = 1;
-    const sc_wdesc k3 = {SC_OIHW, 8, 8, 3, 3};
-    layer = make_layer(&k3, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
-    const sc_tensor x8 = sc_tensor_nchw(1, 8, 7, 7), y8 = sc_tensor_nchw(1, 8, 7, 7);
-    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
-    cr_assert_eq(sc_conv_plan(op, &x8, &y8), SC_OK);
-    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect_float_eq(ch.threshold, 0.35, 1e-12, "the KxK break-even");
-    sc_conv_destroy(op);
-    sc_layer_destroy(layer);
-    /* the same sparsity on a 1x1 layer stays dense */
-    const sc_wdesc k1 = {SC_OIHW, 24, 24, 1, 1};
+    const struct {
+        int64_t k, ic;
+        int nhwc;
+        double threshold;
+        sc_engine engine;
+    } cases[] = {
+        {3, 8, 0, 0.70, SC_ENGINE_DENSE},   {3, 8, 1, 0.70, SC_ENGINE_DENSE},
+        {1, 24, 0, 0.40, SC_ENGINE_SPARSE}, {1, 24, 1, 0.65, SC_ENGINE_DENSE},
+        {1, 512, 0, 0.50, SC_ENGINE_SPARSE},
+    };
+    static float wbig[8 * 512];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+        const int64_t k = cases[i].k, ic = cases[i].ic;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+        const sc_wdesc wd = {SC_OIHW, 8, ic, k, k};
+        layer = make_layer(&wd, &p, 0.55, SC_PACK_CHW, 9 + i, wbig, NULL);
+        const sc_tensor xi = cases[i].nhwc ? sc_tensor_nhwc(1, ic, 7, 7) : sc_tensor_nchw(1, ic, 7, 7);
+        const sc_tensor yi = sc_tensor_nchw(1, 8, 7, 7);
+        cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
+        cr_assert_eq(sc_conv_plan(op, &xi, &yi), SC_OK, "%s", sc_last_message());
+        cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+        cr_expect_eq(ch.engine, cases[i].engine, "case %zu: %s", i, ch.reason);
+        cr_expect_float_eq(ch.threshold, cases[i].threshold, 1e-12, "case %zu", i);
+        sc_conv_destroy(op);
+        sc_layer_destroy(layer);
+    }
+    /* 40% on the deep 1x1 layer: below its 50%, dense */
     p = sc_conv_params_default();
-    layer = make_layer(&k1, &p, 0.40, SC_PACK_CHW, 9, wp, NULL);
-    const sc_tensor x24 = sc_tensor_nchw(1, 24, 7, 7), y24 = sc_tensor_nchw(1, 24, 7, 7);
+    const sc_wdesc deep = {SC_OIHW, 8, 512, 1, 1};
+    layer = make_layer(&deep, &p, 0.45, SC_PACK_CHW, 20, wbig, NULL);
+    const sc_tensor xd = sc_tensor_nchw(1, 512, 7, 7), yd = sc_tensor_nchw(1, 8, 7, 7);
     cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
-    cr_assert_eq(sc_conv_plan(op, &x24, &y24), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
-    cr_expect_float_eq(ch.threshold, 0.45, 1e-12, "the 1x1 break-even");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }
@@ -290,7 +307,7 @@ Test(conv_api, default_auto_is_deterministic)
 {
     cr_expect_eq(sc_conv_options_default().auto_mode, SC_AUTO_RULE, "the rule is the default");
     const struct { int64_t k; double sparsity; } cases[] = {
-        {1, 0.30}, {1, 0.45}, {1, 0.50}, {3, 0.30}, {3, 0.35}, {3, 0.60},
+        {1, 0.55}, {1, 0.65}, {1, 0.70}, {3, 0.60}, {3, 0.70}, {3, 0.80},
     };
     sc_conv_params p = sc_conv_params_default();
     for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
