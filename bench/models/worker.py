@@ -22,7 +22,10 @@ import numpy as np
 
 from protocol import hello, open_channel, serve
 
-WARM_MIN_S = 2e-3  # docs/benchmarking.md, "Timing", step 4
+# one sample as the layer bench's Python peers take it (bench/peers/timing.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'peers'))
+from timing import one_sample  # noqa: E402
+
 
 
 class TorchEngine:
@@ -205,18 +208,6 @@ ENGINES = {e.name: e for e in (TorchEngine, SconvEngine, SconvChannelsLast, Onnx
                                DeepSparseEngine)}
 
 
-def sample(run, inner, warm):
-    if warm:
-        start = time.perf_counter()
-        run()
-        while time.perf_counter() - start < WARM_MIN_S:
-            run()
-    start = time.perf_counter()
-    for _ in range(inner):
-        run()
-    return (time.perf_counter() - start) / inner
-
-
 def main():
     channel = open_channel()
     name = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -240,7 +231,7 @@ def main():
             engine.run()
             return {"s": time.perf_counter() - t0}
         if cmd == "sample":
-            return {"s": sample(engine.run, int(req["inner"]), bool(req["warm"]))}
+            return {"s": one_sample(engine.run, int(req["inner"]), bool(req["warm"]))}
         if cmd == "layers":
             return engine.layers()
         if cmd == "teardown":

@@ -12,6 +12,20 @@ MIN_SAMPLE_S = 1e-3
 WARM_MIN_S = 2e-3
 
 
+def one_sample(run, inner, warm):
+    """Seconds per run of `inner` back-to-back runs, after at least WARM_MIN_S of untimed
+    runs when warm."""
+    if warm:
+        start = time.perf_counter()
+        run()
+        while time.perf_counter() - start < WARM_MIN_S:
+            run()
+    start = time.perf_counter()
+    for _ in range(inner):
+        run()
+    return (time.perf_counter() - start) / inner
+
+
 def time_engine(run, reps, budget):
     """Median, min, max and population stddev of the seconds per run, and (samples, inner)."""
     t0 = time.perf_counter()
@@ -22,16 +36,6 @@ def time_engine(run, reps, budget):
     warm_s = 0 if not warm else max(t1, WARM_MIN_S)
     n = int(budget / (warm_s + inner * t1))
     n = min(max(n, min(reps, 3)), reps)
-    samples = []
-    for _ in range(n):
-        if warm:
-            start = time.perf_counter()
-            run()
-            while time.perf_counter() - start < WARM_MIN_S:
-                run()
-        start = time.perf_counter()
-        for _ in range(inner):
-            run()
-        samples.append((time.perf_counter() - start) / inner)
+    samples = [one_sample(run, inner, warm) for _ in range(n)]
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
             "stddev": statistics.pstdev(samples), "reps": len(samples), "inner": inner}
