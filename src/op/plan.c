@@ -12,7 +12,8 @@
  * the dense one (oneDNN's direct kernels) on one thread, by kernel, by whether the
  * activations are channel-last (the dense engine then needs no reorders while the sparse one
  * transposes) and, for NCHW 1x1 layers, by depth; layers with one input channel per group
- * always go sparse (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
+ * go sparse on channel-first activations and dense on channel-last ones (docs/kernels.md,
+ * "The fixed thresholds (SC_AUTO_RULE)"). */
 #define SC_AUTO_SPARSE_FROM_1X1_NCHW 0.40       /* up to SC_AUTO_DEEP_1X1 input channels */
 #define SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP 0.50  /* more input channels than that */
 #define SC_AUTO_SPARSE_FROM_1X1_NHWC 0.65
@@ -24,14 +25,19 @@
 static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, double sparsity,
                              double *threshold, char *reason, size_t cap)
 {
+    const int channel_last = x->dims[SC_C] > 1 && x->strides[SC_C] == 1;
     if (L->wd.icg == 1 && L->params.groups > 1) {
-        *threshold = 0;
-        snprintf(reason, cap, "auto: one input channel per group (depthwise), where the sparse "
-                 "kernels beat the dense engine at any sparsity (here %.3f)", sparsity);
-        return SC_ENGINE_SPARSE;
+        /* depthwise: on channel-last activations oneDNN's depthwise kernel reads each pixel's
+         * channels as one vector and beats the sparse rows at any sparsity; on channel-first
+         * ones it needs reorders and the sparse engine is as fast or faster */
+        *threshold = channel_last ? 1.0 : 0.0;
+        snprintf(reason, cap, "auto: one input channel per group (depthwise) on %s "
+                 "activations, where the %s engine is faster at any sparsity (here %.3f)",
+                 channel_last ? "channel-last" : "channel-first",
+                 channel_last ? "dense" : "sparse", sparsity);
+        return sparsity >= *threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
-    const int channel_last = x->dims[SC_C] > 1 && x->strides[SC_C] == 1;
     double from = SC_AUTO_SPARSE_FROM_KXK;
     if (pointwise)
         from = channel_last               ? SC_AUTO_SPARSE_FROM_1X1_NHWC

@@ -211,7 +211,7 @@ Test(conv_api, describe_reports_the_choice)
     }
 }
 
-Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_thresholds)
+Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
 {
     sc_conv_params p = sc_conv_params_default();
     p.groups = 6;
@@ -228,7 +228,17 @@ Test(conv_api, auto_routes_depthwise_to_sparse_and_kxk_and_1x1_by_their_threshol
     cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect_eq(ch.threshold, 0, "depthwise: sparse at any sparsity");
+    cr_expect_eq(ch.threshold, 0, "depthwise on NCHW: sparse at any sparsity");
+    sc_conv_destroy(op);
+    sc_layer_destroy(layer);
+    /* depthwise on NHWC: dense at any sparsity short of an all-zero layer */
+    const sc_tensor xh = sc_tensor_nhwc(1, 6, 7, 7);
+    layer = make_layer(&dw, &p, 0.9, SC_PACK_HWC, 8, wp, NULL);
+    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
+    cr_assert_eq(sc_conv_plan(op, &xh, &y), SC_OK);
+    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+    cr_expect_eq(ch.engine, SC_ENGINE_DENSE, "%s", ch.reason);
+    cr_expect_eq(ch.threshold, 1, "depthwise on NHWC: dense unless every weight is pruned");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
     /* one sparsity, 55%, on each kind of layer and activations: dense below each break-even
