@@ -36,13 +36,18 @@ static inline int sc_epilogue_is_identity(const sc_epilogue *ep)
     return ep->lo == -INFINITY && ep->hi == INFINITY;
 }
 
-/* act(acc + bias) in single precision: the rule for every float path. */
-static inline float sc_epilogue_f32(const sc_epilogue *ep, float acc, float bias)
+/* The activation alone on a finished float: NaN kept, -0.0 passes ReLU, -inf becomes lo. */
+static inline float sc_epilogue_clamp_f32(const sc_epilogue *ep, float v)
 {
-    float v = acc + bias;
     v = v < ep->lo ? ep->lo : v;  /* false for NaN: NaN kept */
     v = v > ep->hi ? ep->hi : v;
     return v;
+}
+
+/* act(acc + bias) in single precision: the rule for every float path. */
+static inline float sc_epilogue_f32(const sc_epilogue *ep, float acc, float bias)
+{
+    return sc_epilogue_clamp_f32(ep, acc + bias);
 }
 
 /* act(acc + bias) in double, for the reference. lo and hi are floats, so clamping

@@ -3,13 +3,12 @@
 
 #include "dense/dense_impl.h"
 
-/* y = min(max(y, lo), hi) by the library's rule (core/epilogue.h): NaN stays NaN, -0.0 passes
- * ReLU, -inf becomes lo. Per element, so any thread split gives the same bits. */
+/* y = act(y) by the library's one rule (sc_epilogue_clamp_f32, core/epilogue.h). Per
+ * element, so any thread split gives the same bits. */
 void sc_dense_clamp(const sc_dense_plan *pl, float *y)
 {
     const int64_t *ys = pl->ys;
     const int64_t planes = pl->nb * pl->oc, oc = pl->oc, oh = pl->oh, ow = pl->ow;
-    const float lo = pl->ep.lo, hi = pl->ep.hi;
     const int nt = pl->threads > 0 ? pl->threads : omp_get_max_threads();
     #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t nc = 0; nc < planes; ++nc) {
@@ -17,10 +16,7 @@ void sc_dense_clamp(const sc_dense_plan *pl, float *y)
         for (int64_t h = 0; h < oh; ++h)
             for (int64_t w = 0; w < ow; ++w) {
                 float *e = plane + h * ys[SC_H] + w * ys[SC_W];
-                float v = *e;
-                v = v < lo ? lo : v;  /* false for NaN: NaN kept */
-                v = v > hi ? hi : v;
-                *e = v;
+                *e = sc_epilogue_clamp_f32(&pl->ep, *e);
             }
     }
 }
