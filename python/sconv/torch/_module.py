@@ -1,12 +1,11 @@
 # python/sconv/torch/_module.py: SparseConv2d, the nn.Module that runs one fused conv on sconv
 """SparseConv2d holds an sconv.Layer (BatchNorm already folded in) and the sconv.Conv2d
-that runs it with the fused activation; it pickles and deep-copies through its dense
-weights, since the packed layer lives in C memory."""
+that runs it with the fused activation; it pickles and deep-copies its Layer (which copies
+through the .sconv format) and plans a new Conv2d for the copy."""
 import torch
 import torch.nn.functional as F
 
 from .._conv import Conv2d
-from .._layer import Layer
 
 
 class SparseConv2d(torch.nn.Module):
@@ -35,20 +34,11 @@ class SparseConv2d(torch.nn.Module):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        layer = state.pop('layer')
-        del state['op']
-        state['_layer_args'] = dict(
-            weights=layer.weights('oihw'), stride=layer.stride, padding=layer.padding,
-            dilation=layer.dilation, groups=layer.groups, bias=layer.bias, name=layer.name,
-            order=layer.order, method=layer.method or None,
-            method_params=layer.method_params or None)
+        del state['op']  # planned operators hold C pointers: the copy makes its own
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
-        args = state.pop('_layer_args')
         super().__setstate__(state)
-        self.layer = Layer(args.pop('weights'), **args)
         self.op = Conv2d(self.layer, act=self.act, threads=self.threads, engine=self.engine)
 
     def extra_repr(self):
