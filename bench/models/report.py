@@ -20,7 +20,7 @@ import sys
 BEGIN, END = "<!-- models:begin -->", "<!-- models:end -->"
 COLORS = {"sconv": "#d62728", "sconv_cl": "#ff7f0e", "onnxruntime": "#2ca02c",
           "deepsparse": "#9467bd", "torch": "#1f77b4"}
-KINDS = [("first", "first conv (dense 3x3)"), ("depthwise", "depthwise 3x3"),
+KINDS = [("first", "first conv (dense)"), ("depthwise", "depthwise 3x3"),
          ("pointwise_thin", "thin pointwise 1x1 (a side <= 64 channels)"),
          ("pointwise_wide", "wide pointwise 1x1"), ("other", "other convs"),
          ("rest", "rest of the forward (not a timed conv)")]
@@ -142,6 +142,23 @@ def split_table(layer_rows, model):
             if count:
                 out.append(f"| {text} | {count if k != 'rest' else ''} | " + " | ".join(cells)
                            + " |")
+        out += dense_lines(sel, engines, total)
+    return out
+
+
+def dense_lines(sel, engines, total):
+    """Under the kinds: the convs each sconv engine's auto rule ran on the dense engine (too
+    dense to pay), with their densities; nothing when the CSV has no path column."""
+    out = []
+    for e in engines:
+        dense = [r for r in sel if r["engine"] == e and r.get("path") == "dense"]
+        if not dense:
+            continue
+        ms = sum(num(r["ms_median"]) for r in dense)
+        dens = sorted(num(r["density"]) for r in dense)
+        out.append(f"\nOf {md(e)}'s convs, {len(dense)} ran on the dense engine (auto: too "
+                   f"dense to pay; densities {dens[0]:.2f}–{dens[-1]:.2f}): {ms:.3f} ms, "
+                   f"{ms / total[e]:.0%} of its forward.")
     return out
 
 

@@ -42,7 +42,7 @@ COLUMNS = ["model", "sparsity", "threads", "engine", "ms_median", "ms_min", "ms_
            "version"]
 LAYER_COLUMNS = ["model", "sparsity", "threads", "engine", "layer", "kind", "cin", "cout",
                  "kh", "kw", "stride", "groups", "out_h", "out_w", "density", "ms_median",
-                 "reps"]
+                 "reps", "path"]
 MIN_SAMPLE_S = 1e-3   # a sample lasts at least this long (inner runs)
 IDLE_WAIT_S = 0.25    # longest wait for the other engines' threads to stop running
 
@@ -58,7 +58,7 @@ def parse_args(argv):
     p.add_argument("--budget", type=float, default=3.0,
                    help="seconds of timed and warm-up runs per engine and point")
     p.add_argument("--tol", type=float, default=1e-4)
-    p.add_argument("--split", default="mobilenet_v2",
+    p.add_argument("--split", default="mobilenet_v2,resnet50",
                    help="models whose convs are timed one by one (empty: none)")
     p.add_argument("--split-reps", type=int, default=11)
     p.add_argument("--quick", action="store_true",
@@ -280,8 +280,9 @@ def split_rows(point, threads, live, args):
                 continue
             ms = statistics.median(times)
             conv_sum += ms
+            paths = {run.get("paths", {}).get(name, "") for run in got}
             rows.append(dict(base, layer=name, **dict(g, density=fmt(g["density"], ".4f")),
-                             ms_median=fmt(ms, ".5g")))
+                             ms_median=fmt(ms, ".5g"), path="/".join(sorted(paths))))
         total = statistics.median(run["total_ms"] for run in got)
         rows.append(dict(base, layer="(rest)", kind="rest", ms_median=fmt(total - conv_sum, ".5g")))
         rows.append(dict(base, layer="(total)", kind="total", ms_median=fmt(total, ".5g")))

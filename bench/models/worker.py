@@ -126,6 +126,13 @@ class SconvEngine(TorchEngine):
         return [(m.source, m) for m in self.model.modules()
                 if isinstance(m, sconv.torch.SparseConv2d)]
 
+    def layers(self):
+        """As the torch engine's, plus the engine each conv's plan chose (sparse or dense)."""
+        got = super().layers()
+        got["paths"] = {name: (m.op.describe() or {}).get("engine", "")
+                        for name, m in self.conv_modules()}
+        return got
+
     def describe(self):
         """Which engine each conv's plan chose, and the ISA of the sparse kernels."""
         engines, isas = {}, {}

@@ -99,6 +99,15 @@ try:
         check([r["kind"] for r in mine if r["kind"] in ("rest", "total")] == ["rest", "total"],
               f"split {e}: a rest and a total row")
         check(all(float(r["ms_median"]) > 0 for r in convs), f"split {e}: conv times > 0")
+        if e == "sconv":  # the engine each conv ran, as the model row's note counts them
+            note = by.get(e, {}).get("note", "")
+            for path in ("sparse", "dense"):
+                n = sum(r["path"] == path for r in convs)
+                check((f"{n} {path}" in note) if n else (path not in note),
+                      f"split {e}: {n} {path} convs, note {note!r}")
+            check(all(r["path"] in ("sparse", "dense") for r in convs), "split sconv: paths")
+        else:
+            check(all(r["path"] == "" for r in convs), f"split {e}: no path")
 
     md = os.path.join(work, "models.md")
     shutil.copy(os.path.join(src, "docs", "models.md"), md)
