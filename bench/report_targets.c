@@ -13,17 +13,27 @@ typedef struct agg {
     char worst[96];
 } agg;
 
-static void agg_add(agg *a, double v, const scb_row *r, int worst_is_max)
+/* with_sp 0: the point is a whole sweep (a break-even sparsity), named without a sparsity */
+static void agg_add_point(agg *a, double v, const scb_row *r, int worst_is_max, int with_sp)
 {
     if (!isfinite(v)) return;
-    if (a->n == 0 || (worst_is_max ? v > a->max : v < a->min))
-        snprintf(a->worst, sizeof a->worst, "%s %s t%d s%g", r->layer, r->layout, r->threads,
-                 r->sparsity);
+    if (a->n == 0 || (worst_is_max ? v > a->max : v < a->min)) {
+        if (with_sp)
+            snprintf(a->worst, sizeof a->worst, "%s %s t%d s%g", r->layer, r->layout, r->threads,
+                     r->sparsity);
+        else
+            snprintf(a->worst, sizeof a->worst, "%s %s t%d", r->layer, r->layout, r->threads);
+    }
     if (a->n == 0 || v < a->min) a->min = v;
     if (a->n == 0 || v > a->max) a->max = v;
     a->logsum += log(v);
     a->sum += v;
     a->n++;
+}
+
+static void agg_add(agg *a, double v, const scb_row *r, int worst_is_max)
+{
+    agg_add_point(a, v, r, worst_is_max, 1);
 }
 
 /* The geometric mean; with a point at 0 (break-even at sparsity 0, no logarithm) the
@@ -139,7 +149,7 @@ static void break_even(const scb_rctx *c, const double *sp, int nsp, agg cross[2
                                              &kind);
                 if (kind == 0) continue;
                 if (kind == 3) v = 1.0;  /* never breaks even within the sweep */
-                agg_add(&cross[net3x3(any)][strcmp(any->layout, "nhwc") == 0], v, any, 1);
+                agg_add_point(&cross[net3x3(any)][strcmp(any->layout, "nhwc") == 0], v, any, 1, 0);
             }
 }
 
