@@ -7,20 +7,16 @@
 
 #include "bench.h"
 #include "core/core.h"
+#include "report.h"
 
-enum { MAX_N = 128 };
+enum { MAX_N = SCB_REP_MAX };
 
-typedef struct ctx {
-    const scb_row *rows;
-    size_t n;
-} ctx;
-
-static int ok(const scb_row *r)
+int scb_rep_ok(const scb_row *r)
 {
     return strcmp(r->status, "ok") == 0 && isfinite(r->ms_median);
 }
 
-static const scb_row *find(const ctx *c, const char *layer, const char *layout, int threads,
+const scb_row *scb_rep_find(const scb_rctx *c, const char *layer, const char *layout, int threads,
                            double sp, const char *engine)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -33,7 +29,7 @@ static const scb_row *find(const ctx *c, const char *layer, const char *layout, 
 }
 
 /* distinct values of a text column (in order of appearance) */
-static int distinct(const ctx *c, size_t off, char out[][64], int max)
+int scb_rep_distinct(const scb_rctx *c, size_t off, char out[][64], int max)
 {
     int n = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -45,7 +41,7 @@ static int distinct(const ctx *c, size_t off, char out[][64], int max)
     return n;
 }
 
-static int distinct_threads(const ctx *c, int *out, int max)
+int scb_rep_distinct_threads(const scb_rctx *c, int *out, int max)
 {
     int n = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -60,7 +56,7 @@ static int distinct_threads(const ctx *c, int *out, int max)
     return n;
 }
 
-static int distinct_sparsity(const ctx *c, double *out, int max)
+static int distinct_sparsity(const scb_rctx *c, double *out, int max)
 {
     int n = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -78,19 +74,17 @@ static void fmt(char *buf, size_t cap, const char *f, double v)
     else snprintf(buf, cap, "—");
 }
 
-/* The sparsity from which `engine` beats oneDNN at every higher measured sparsity,
- * interpolated in log(speedup) between the two measured points around 1x.
- * *kind: 0 nothing measured, 1 already at the lowest sparsity (value = it), 2 interpolated,
- * 3 never within the sweep (value = the highest sparsity). */
-static double crossover(const ctx *c, const char *layer, const char *layout, int threads,
-                        const char *engine, const double *sp, int nsp, int *kind)
+double scb_rep_crossover(const scb_rctx *c, const char *layer, const char *layout, int threads,
+                         const char *engine, const double *sp, int nsp, int best_dense,
+                         int *kind)
 {
     double s[MAX_N], x[MAX_N];
     int m = 0;
     for (int k = 0; k < nsp; k++) {
-        const scb_row *r = find(c, layer, layout, threads, sp[k], engine);
-        if (r && ok(r) && isfinite(r->speedup_vs_onednn)) {
-            s[m] = r->speedup_vs_onednn;
+        const scb_row *r = scb_rep_find(c, layer, layout, threads, sp[k], engine);
+        const double v = r ? (best_dense ? r->speedup_vs_best_dense : r->speedup_vs_onednn) : NAN;
+        if (r && scb_rep_ok(r) && isfinite(v)) {
+            s[m] = v;
             x[m++] = sp[k];
         }
     }
@@ -119,7 +113,7 @@ static void crossover_text(double v, int kind, char *buf, size_t cap)
     else snprintf(buf, cap, "none ≤ %.2f", v);
 }
 
-static void machine(FILE *f, const ctx *c, const int *thr, int nthr)
+static void machine(FILE *f, const scb_rctx *c, const int *thr, int nthr)
 {
     char cpu[96] = "?";
     if (c->n) snprintf(cpu, sizeof cpu, "%s", c->rows[0].cpu);
@@ -176,12 +170,12 @@ static double ratio(const scb_row *r, int best_dense)
 
 /* Geometric mean speedup over oneDNN per family, layout and thread count, one cell per column;
  * rows without any measured cell are left out. */
-static void speedup_table(FILE *f, const ctx *c, const col *cols, int ncols, const int *thr,
+static void speedup_table(FILE *f, const scb_rctx *c, const col *cols, int ncols, const int *thr,
                           int nthr, int best_dense)
 {
     char fam[MAX_N][64], lay[4][64];
-    int nf = distinct(c, offsetof(scb_row, family), fam, MAX_N);
-    int nl = distinct(c, offsetof(scb_row, layout), lay, 4);
+    int nf = scb_rep_distinct(c, offsetof(scb_row, family), fam, MAX_N);
+    int nl = scb_rep_distinct(c, offsetof(scb_row, layout), lay, 4);
     fprintf(f, "| family | layout | threads |");
     for (int k = 0; k < ncols; k++) fprintf(f, " %s |", cols[k].head);
     fprintf(f, "\n|---|---|---|");
@@ -198,7 +192,7 @@ static void speedup_table(FILE *f, const ctx *c, const col *cols, int ncols, con
                     int n = 0;
                     for (size_t i = 0; i < c->n; i++) {
                         const scb_row *r = &c->rows[i];
-                        if (!ok(r) || r->threads != thr[ti] || fabs(r->sparsity - cols[k].sp) > 1e-9 ||
+                        if (!scb_rep_ok(r) || r->threads != thr[ti] || fabs(r->sparsity - cols[k].sp) > 1e-9 ||
                             strcmp(r->family, fam[fi]) || strcmp(r->layout, lay[li]) ||
                             strcmp(r->engine, cols[k].engine) || !isfinite(ratio(r, best_dense)))
                             continue;
@@ -216,7 +210,7 @@ static void speedup_table(FILE *f, const ctx *c, const col *cols, int ncols, con
 }
 
 /* At one sparsity, one column per engine. */
-static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int neng,
+static void family_table(FILE *f, const scb_rctx *c, double sp, char eng[][64], int neng,
                          const int *thr, int nthr, int best_dense)
 {
     col cols[MAX_N];
@@ -229,7 +223,7 @@ static void family_table(FILE *f, const ctx *c, double sp, char eng[][64], int n
 }
 
 /* One engine, one column per sparsity. */
-static void sweep_table(FILE *f, const ctx *c, const char *engine, const double *sp, int nsp,
+static void sweep_table(FILE *f, const scb_rctx *c, const char *engine, const double *sp, int nsp,
                         const int *thr, int nthr, int best_dense)
 {
     col cols[MAX_N];
@@ -241,154 +235,10 @@ static void sweep_table(FILE *f, const ctx *c, const char *engine, const double 
     speedup_table(f, c, cols, nsp, thr, nthr, best_dense);
 }
 
-/* ---- the issue-6 scoreboard: each target with the measured figure ---- */
-
-typedef struct agg {
-    double min, max, logsum, sum;
-    int n;
-    char worst[96];
-} agg;
-
-static void agg_add(agg *a, double v, const scb_row *r, int worst_is_max)
-{
-    if (!isfinite(v)) return;
-    if (a->n == 0 || (worst_is_max ? v > a->max : v < a->min))
-        snprintf(a->worst, sizeof a->worst, "%s %s t%d s%g", r->layer, r->layout, r->threads,
-                 r->sparsity);
-    if (a->n == 0 || v < a->min) a->min = v;
-    if (a->n == 0 || v > a->max) a->max = v;
-    a->logsum += log(v);
-    a->sum += v;
-    a->n++;
-}
-
-static int is_1x1(const scb_row *r)
-{
-    return r->kh == 1 && r->kw == 1;
-}
-
-static int is_3x3(const scb_row *r)
-{
-    return r->kh == 3 && r->kw == 3;
-}
-
-static int64_t out_pixels(const scb_row *r)
-{
-    int64_t oh = (r->h + 2 * r->pad - r->dil * (r->kh - 1) - 1) / r->stride + 1;
-    int64_t ow = (r->w + 2 * r->pad - r->dil * (r->kw - 1) - 1) / r->stride + 1;
-    return oh * ow;
-}
-
-static void target_line(FILE *f, const char *what, const agg *a, double goal, int higher_better)
-{
-    if (a->n == 0) {
-        fprintf(f, "| %s | not measured | — | — |\n", what);
-        return;
-    }
-    double worst = higher_better ? a->min : a->max;
-    int pass = higher_better ? worst >= goal : worst <= goal;
-    /* a break-even sparsity of 0 (faster than oneDNN even dense) has no logarithm: the
-     * geometric mean would read 0, so such a row gives the arithmetic mean */
-    char mean[48];
-    if (a->min > 0)
-        snprintf(mean, sizeof mean, "%.2f", exp(a->logsum / a->n));
-    else
-        snprintf(mean, sizeof mean, "%.2f (arithmetic)", a->sum / a->n);
-    fprintf(f, "| %s | %.2f (worst: %s) | %s over %d point%s | %s |\n", what, worst, a->worst,
-            mean, a->n, a->n == 1 ? "" : "s", pass ? "met" : "**not met**");
-}
-
-static void scoreboard(FILE *f, const ctx *c, const double *sp, int nsp)
-{
-    agg t1[2] = {{0}}, t3[2] = {{0}}, t2[2] = {{0}}, scale = {0}, xnn = {0}, nzpk = {0},
-        autoa = {0}, autochoice = {0}, cross = {0};
-    for (size_t i = 0; i < c->n; i++) {
-        const scb_row *r = &c->rows[i];
-        if (!ok(r) || strcmp(r->method, "l1") || r->batch != 1 || !strcmp(r->set, "custom"))
-            continue;
-        int nhwc = strcmp(r->layout, "nhwc") == 0;
-        int net1x1 = is_1x1(r) && (!strcmp(r->set, "resnet50") || !strcmp(r->set, "mobilenetv1"));
-        int net3x3 = is_3x3(r) && (!strcmp(r->set, "resnet50") || !strcmp(r->set, "vgg16"));
-        int at90 = fabs(r->sparsity - 0.9) < 1e-9;
-        if (!strcmp(r->engine, "sconv")) {
-            if (at90 && r->threads == 1 && net1x1) agg_add(&t1[nhwc], r->speedup_vs_onednn, r, 0);
-            if (at90 && r->threads == 1 && net3x3) agg_add(&t3[nhwc], r->speedup_vs_onednn, r, 0);
-            if (at90 && r->threads == 2 && net1x1) agg_add(&t2[nhwc], r->speedup_vs_onednn, r, 0);
-            if (at90 && r->threads == 2 && out_pixels(r) >= 28 * 28) {
-                /* the 1-thread run timed in this point; a CSV without it: the 1-thread point */
-                const scb_row *one = find(c, r->layer, r->layout, r->threads, r->sparsity,
-                                          "sconv_t1");
-                if (!one || !ok(one)) one = find(c, r->layer, r->layout, 1, r->sparsity, "sconv");
-                if (one && ok(one)) agg_add(&scale, one->ms_median / r->ms_median, r, 0);
-            }
-            if (!nhwc && is_1x1(r) && r->sparsity >= 0.8 - 1e-9 && r->sparsity <= 0.95 + 1e-9)
-                agg_add(&xnn, r->speedup_vs_xnnpack, r, 0);
-            if (at90 && is_1x1(r) && out_pixels(r) >= 28 * 28)
-                /* the peak of the kernel's ISA; a CSV from before it: the AVX2 peak */
-                agg_add(&nzpk, 100.0 * r->gflops_nonzero /
-                                   (isfinite(r->peak_isa_gflops) ? r->peak_isa_gflops
-                                                                 : r->peak_gflops), r, 0);
-        }
-        if (!strcmp(r->engine, "auto")) {
-            const scb_row *s = find(c, r->layer, r->layout, r->threads, r->sparsity, "sconv");
-            const scb_row *d = find(c, r->layer, r->layout, r->threads, r->sparsity, "dense");
-            double best = INFINITY;
-            if (s && ok(s)) best = s->ms_median;
-            if (d && ok(d) && d->ms_median < best) best = d->ms_median;
-            if (isfinite(best)) agg_add(&autoa, r->ms_median / best, r, 1);
-            /* the path auto runs, timed as its own engine: the choice without the noise
-             * between two samples of the same kernel */
-            const scb_row *chosen = strncmp(r->note, "dense", 5) == 0 ? d : s;
-            if (isfinite(best) && chosen && ok(chosen))
-                agg_add(&autochoice, chosen->ms_median / best, r, 1);
-        }
-    }
-    /* break-even on 1x1 layers: the interpolated crossover sparsity, worst = highest */
-    char lay[MAX_N][64], lo[4][64];
-    int nlay = distinct(c, offsetof(scb_row, layer), lay, MAX_N);
-    int nlo = distinct(c, offsetof(scb_row, layout), lo, 4);
-    int thr[16];
-    int nthr = distinct_threads(c, thr, 16);
-    for (int li = 0; li < nlay; li++)
-        for (int oi = 0; oi < nlo; oi++)
-            for (int ti = 0; ti < nthr; ti++) {
-                const scb_row *any = NULL;
-                for (int k = 0; k < nsp && !any; k++)
-                    any = find(c, lay[li], lo[oi], thr[ti], sp[k], "sconv");
-                if (!any || !is_1x1(any) || strcmp(any->method, "l1") || !strcmp(any->set, "custom"))
-                    continue;
-                int kind;
-                double v = crossover(c, lay[li], lo[oi], thr[ti], "sconv", sp, nsp, &kind);
-                if (kind == 0) continue;
-                if (kind == 3) v = 1.0;  /* never breaks even within the sweep */
-                agg_add(&cross, v, any, 1);
-            }
-    int named = 0;
-    for (size_t i = 0; i < c->n && !named; i++) named = strcmp(c->rows[i].set, "custom") != 0;
-    if (!named) return;  /* the targets are about the network layer sets */
-    fprintf(f, "## Targets of the performance issue (sconv sparse engine, unstructured l1, batch 1)\n\n");
-    fprintf(f, "| target | worst measured | geometric mean | status |\n|---|---|---|---|\n");
-    target_line(f, "1×1 ResNet-50/MobileNetV1, 90%, 1 thread, NCHW: ≥ 4× oneDNN", &t1[0], 4, 1);
-    target_line(f, "1×1 ResNet-50/MobileNetV1, 90%, 1 thread, NHWC: ≥ 3.5× oneDNN", &t1[1], 3.5, 1);
-    target_line(f, "3×3 ResNet-50/VGG-16, 90%, 1 thread, NCHW: ≥ 3× oneDNN", &t3[0], 3, 1);
-    target_line(f, "3×3 ResNet-50/VGG-16, 90%, 1 thread, NHWC: ≥ 3× oneDNN", &t3[1], 3, 1);
-    target_line(f, "1×1, 90%, 2 threads, NCHW: ≥ 3× oneDNN", &t2[0], 3, 1);
-    target_line(f, "1×1, 90%, 2 threads, NHWC: ≥ 3× oneDNN", &t2[1], 3, 1);
-    target_line(f, "2 threads ≥ 1.7× 1 thread (≥ 28×28 output pixels, 90%)", &scale, 1.7, 1);
-    target_line(f, "break-even with oneDNN on 1×1 layers at ≤ 0.60 sparsity", &cross, 0.6, 0);
-    target_line(f, "≥ 2.5× XNNPACK sparse 1×1 NCHW at 80–95%", &xnn, 2.5, 1);
-    target_line(f, "nonzero throughput ≥ 40% of the kernel's ISA peak (1×1, ≥ 28×28 pixels, 90%), "
-                   "in %", &nzpk, 40, 1);
-    target_line(f, "auto ≤ 1.10× the better of sparse and dense (time ratio)", &autoa, 1.1, 0);
-    target_line(f, "(diagnostic) auto's choice: the path it runs, timed as sconv or dense, "
-                   "over the better (time ratio)", &autochoice, 1.1, 0);
-    fprintf(f, "\n");
-}
-
 int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
                const char *csv_path, const char *plot_dir)
 {
-    ctx c = {rows, n};
+    scb_rctx c = {rows, n};
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (scb_mkdirs_for(path)) return -1;
@@ -400,18 +250,18 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
     double sp[MAX_N];
     int nsp = distinct_sparsity(&c, sp, MAX_N);
     int thr[16];
-    int nthr = distinct_threads(&c, thr, 16);
+    int nthr = scb_rep_distinct_threads(&c, thr, 16);
     char eng[16][64], lay[MAX_N][64], lo[4][64], meth[8][64];
-    int neng = distinct(&c, offsetof(scb_row, engine), eng, 16);
+    int neng = scb_rep_distinct(&c, offsetof(scb_row, engine), eng, 16);
     /* sconv_t1 (1 thread inside 2-thread points) only feeds the scaling target: over a
      * 2-thread oneDNN its speedup would read as a column of the 2-thread rows */
     int kept = 0;
     for (int e = 0; e < neng; e++)
         if (strcmp(eng[e], "sconv_t1") && kept++ != e) memcpy(eng[kept - 1], eng[e], sizeof eng[0]);
     neng = kept;
-    int nlay = distinct(&c, offsetof(scb_row, layer), lay, MAX_N);
-    int nlo = distinct(&c, offsetof(scb_row, layout), lo, 4);
-    int nmeth = distinct(&c, offsetof(scb_row, method), meth, 8);
+    int nlay = scb_rep_distinct(&c, offsetof(scb_row, layer), lay, MAX_N);
+    int nlo = scb_rep_distinct(&c, offsetof(scb_row, layout), lo, 4);
+    int nmeth = scb_rep_distinct(&c, offsetof(scb_row, method), meth, 8);
     time_t now = time(NULL);
     char date[64];
     strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
@@ -432,7 +282,7 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
 
     int have90 = 0;
     for (int k = 0; k < nsp; k++) have90 |= fabs(sp[k] - 0.9) < 1e-9;
-    scoreboard(f, &c, sp, nsp);
+    scb_rep_targets(f, &c, sp, nsp);
     int have_best = 0;
     for (size_t i = 0; i < n && !have_best; i++) have_best = isfinite(rows[i].speedup_vs_best_dense);
     if (have90) {
@@ -448,7 +298,7 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
     }
     int have_sconv = 0;
     for (size_t i = 0; i < n && !have_sconv; i++)
-        have_sconv = !strcmp(rows[i].engine, "sconv") && ok(&rows[i]);
+        have_sconv = !strcmp(rows[i].engine, "sconv") && scb_rep_ok(&rows[i]);
     if (have_sconv) {
         fprintf(f, "## sconv's sparse engine over oneDNN, by sparsity (geometric mean per family)\n\n");
         sweep_table(f, &c, "sconv", sp, nsp, thr, nthr, 0);
@@ -495,30 +345,30 @@ int scb_report(const scb_row *rows, size_t n, const char *path, const char *cmd,
                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int oi = 0; oi < nlo; oi++)
             for (int ti = 0; ti < nthr; ti++) {
-                const scb_row *o = find(&c, lay[li], lo[oi], thr[ti], 0.9, "onednn");
-                for (int k = 0; k < nsp && !(o && ok(o)); k++)
-                    o = find(&c, lay[li], lo[oi], thr[ti], sp[k], "onednn");
+                const scb_row *o = scb_rep_find(&c, lay[li], lo[oi], thr[ti], 0.9, "onednn");
+                for (int k = 0; k < nsp && !(o && scb_rep_ok(o)); k++)
+                    o = scb_rep_find(&c, lay[li], lo[oi], thr[ti], sp[k], "onednn");
                 const scb_row *r[5];
                 const char *names[5] = {"sconv", "auto", "xnnpack", "openblas", "csparse"};
                 int anyrow = o != NULL;
                 for (int e = 0; e < 5; e++) {
-                    r[e] = find(&c, lay[li], lo[oi], thr[ti], 0.9, names[e]);
+                    r[e] = scb_rep_find(&c, lay[li], lo[oi], thr[ti], 0.9, names[e]);
                     anyrow |= r[e] != NULL;
                 }
                 if (!anyrow) continue;
                 char cr[64], v[5][32], vb[32], ms_s[32], ms_o[32], pk_s[32], pk_o[32];
                 int kind;
-                double x = crossover(&c, lay[li], lo[oi], thr[ti], "sconv", sp, nsp, &kind);
+                double x = scb_rep_crossover(&c, lay[li], lo[oi], thr[ti], "sconv", sp, nsp, 0, &kind);
                 crossover_text(x, kind, cr, sizeof cr);
                 for (int e = 0; e < 5; e++)
                     fmt(v[e], sizeof v[e], "%.2f×",
-                        r[e] && ok(r[e]) ? r[e]->speedup_vs_onednn : NAN);
-                fmt(vb, sizeof vb, "%.2f×", r[0] && ok(r[0]) ? r[0]->speedup_vs_best_dense : NAN);
-                fmt(ms_s, sizeof ms_s, "%.3g", r[0] && ok(r[0]) ? r[0]->ms_median : NAN);
-                fmt(pk_s, sizeof pk_s, "%.0f%%", r[0] && ok(r[0]) ? r[0]->pct_peak : NAN);
-                fmt(ms_o, sizeof ms_o, "%.3g", o && ok(o) ? o->ms_median : NAN);
-                fmt(pk_o, sizeof pk_o, "%.0f%%", o && ok(o) ? o->pct_peak : NAN);
-                const char *isa = r[0] && ok(r[0]) && r[0]->isa[0] ? r[0]->isa : "—";
+                        r[e] && scb_rep_ok(r[e]) ? r[e]->speedup_vs_onednn : NAN);
+                fmt(vb, sizeof vb, "%.2f×", r[0] && scb_rep_ok(r[0]) ? r[0]->speedup_vs_best_dense : NAN);
+                fmt(ms_s, sizeof ms_s, "%.3g", r[0] && scb_rep_ok(r[0]) ? r[0]->ms_median : NAN);
+                fmt(pk_s, sizeof pk_s, "%.0f%%", r[0] && scb_rep_ok(r[0]) ? r[0]->pct_peak : NAN);
+                fmt(ms_o, sizeof ms_o, "%.3g", o && scb_rep_ok(o) ? o->ms_median : NAN);
+                fmt(pk_o, sizeof pk_o, "%.0f%%", o && scb_rep_ok(o) ? o->pct_peak : NAN);
+                const char *isa = r[0] && scb_rep_ok(r[0]) && r[0]->isa[0] ? r[0]->isa : "—";
                 fprintf(f, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                         lo[oi], thr[ti], cr, v[0], vb, v[1], v[2], v[3], v[4], ms_s, ms_o, isa,
                         pk_s, pk_o);
