@@ -8,8 +8,8 @@
 #include "layer/layer_impl.h"
 
 /* Reduction blocking over dY channels, as the forward plan does over input channels: the
- * dY a block touches for one 64-pixel tile should stay within L1 (24 KiB: the forward
- * engine's budget on a 32 KiB L1; neither 16 KiB nor 64 KiB did better on backward 1x1
+ * dY a block touches for one tile (of the plan's width) should stay within L1 (24 KiB: the
+ * forward engine's budget on a 32 KiB L1; neither 16 KiB nor 64 KiB did better on backward 1x1
  * layers), and blocks never get smaller than 16 channels (the fixed cost per (row, block,
  * tile) takes over). See docs/kernels.md, "Reduction blocking". */
 #define SC_TCB_L1_BYTES 24576
@@ -116,12 +116,12 @@ static sc_status plan_geometry(const sc_tensor *in, const sc_tensor *out, sc_tco
         tp->ch_floats = plane / 16 * 16;  /* planes start on 64-byte boundaries */
     }
     const int64_t reach = tp->qh * d->wq + tp->qw;
-    int64_t cb = SC_TCB_L1_BYTES / (4 * (64 + reach));
+    int64_t cb = SC_TCB_L1_BYTES / (4 * (d->tile_w + reach));
     if (cb < SC_TCB_MIN_CH) cb = SC_TCB_MIN_CH;
     if (cb > OC) cb = OC;
     /* offsets are relative to the block's first channel: the block must fit int32 bytes */
-    while (cb > 1 && (tp->ch_floats > (INT32_MAX / 4 - 72 - reach) / cb)) cb /= 2;
-    if (tp->ch_floats > INT32_MAX / 4 - 72 - reach)
+    while (cb > 1 && (tp->ch_floats > (INT32_MAX / 4 - SC_SPMM_TILE_MAX - reach) / cb)) cb /= 2;
+    if (tp->ch_floats > INT32_MAX / 4 - SC_SPMM_TILE_MAX - reach)
         return sc_fail(SC_EUNSUPPORTED, "backward: a dY plane of %lld floats exceeds the 32-bit "
                        "byte offsets of the sparse kernels", (long long)tp->ch_floats);
     tp->cb_ch = cb;

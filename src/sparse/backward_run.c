@@ -27,7 +27,7 @@ void sc_tconv_gather_hook(const void *ctx, const float *dy, int64_t q0, int64_t 
     const sc_tconv_plan *tp = ctx;
     const int64_t OC = tp->in.dims[SC_C], OW = tp->in.dims[SC_W], TF = tp->d.tile_floats;
     const int64_t sC = tp->in.strides[SC_C], sH = tp->in.strides[SC_H], sW = tp->in.strides[SC_W];
-    const float *src[72];
+    const float *src[SC_SPMM_TILE_MAX];
     for (int64_t i = 0; i < m; ++i) src[i] = dy + (q0 + i) / OW * sH + (q0 + i) % OW * sW;
     int64_t o = 0;
     if (sC == 1) {  /* pixel blocks outside: each pixel's channel run is read in order */

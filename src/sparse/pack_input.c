@@ -133,7 +133,7 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
             memcpy(panel + c * TF, x + c * sC + q0, (size_t)m * sizeof *panel);
         return;
     }
-    const float *src[72];
+    const float *src[SC_SPMM_TILE_MAX];
     for (int64_t i = 0; i < m; ++i) {
         const int64_t q = q0 + i, ih = q / OW * p->stride_h - p->pad_top;
         const int64_t iw = q % OW * p->stride_w - p->pad_left;
@@ -146,7 +146,8 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
          * (docs/kernels.md, "NHWC transposition in chunks"). */
         enum { CHUNK = 64 };
         int64_t i = 0;
-        int uniform[9];  /* group g's 8 pixels lie sW apart: one strip call per chunk */
+        int uniform[SC_SPMM_TILE_MAX / 8];  /* group g's 8 pixels lie sW apart: one strip
+                                             * call per chunk */
         for (; i + 8 <= m; i += 8) {
             int full = 1, u = 1;
             for (int k = 0; k < 8; ++k) full &= src[i + k] != NULL;

@@ -7,8 +7,8 @@
 #include "sparse/sparse_plan.h"
 #include "layer/layer_impl.h"
 
-/* Reduction blocking: a block of input channels keeps the input it touches for one 64-pixel
- * tile within 3/4 of the L1 data cache (1x1) or 1/2 (KxK, whose taps reach into
+/* Reduction blocking: a block of input channels keeps the input it touches for one tile
+ * (of the plan's width, sc_spmm_tile_width) within 3/4 of the L1 data cache (1x1) or 1/2 (KxK, whose taps reach into
  * neighbouring rows) at the reference density; sparser weights get larger blocks, by
  * sqrt(ref / d) up to a quarter of L2, since a block's fixed cost per (row, block, tile)
  * falls as 1/cb while its spill cost grows with cb * d. In-place 1x1 layers (channel rows
@@ -102,7 +102,7 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
         sp->n_phase = 1;
         sp->n_phase_w = 1;
     } else if (L->wd.kh == 1 && L->wd.kw == 1) {
-        if (IC > (INT32_MAX - 64) / (4 * 72))
+        if (IC > (INT32_MAX - 64) / (4 * SC_SPMM_TILE_MAX))
             return sc_fail(SC_EUNSUPPORTED, "conv: %lld input channels exceed the 32-bit byte "
                            "offsets of the sparse kernels", (long long)IC);
         sp->d.panel = 1;
@@ -156,9 +156,9 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
         sp->d.panel = 0;
         sp->d.in_place = 1;
     }
-    /* touched floats per channel and tile: 64 pixels plus the reach of the taps */
+    /* touched floats per channel and tile: the tile's pixels plus the reach of the taps */
     const int64_t reach = sp->d.in_place || sp->d.panel ? 0 : (sp->hq - OH) * sp->d.wq + (sp->d.wq - OW);
-    const int64_t ch_bytes = 4 * sp->n_phase * (64 + reach);
+    const int64_t ch_bytes = 4 * sp->n_phase * (sp->d.tile_w + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
     int64_t cb = block_budget_bytes(reach > 0, sp->d.in_place, density) /

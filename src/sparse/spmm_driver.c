@@ -120,19 +120,19 @@ static bool round16(int64_t *n)
 }
 
 /* The parts of one run's scratch block, each a multiple of 64 bytes: part[0] floats of
- * planes (+ 64 zeroed floats: a full-width kernel on the last image's partial tile reads
- * up to 63 floats past its planes, results discarded), part[1] of panels (one per thread),
+ * planes (+ tile_floats zeroed floats: a kernel rounded up on the last image's partial tile
+ * reads up to tile_floats - 1 floats past its planes, results discarded), part[1] of panels (one per thread),
  * part[2] of tile buffers (one per thread; panel and plane inputs compute a partial tile at
  * a full kernel width through the buffer: one call instead of a 32/16/masked chain);
  * *bytes in all. Unused parts are 0. True on overflow. */
 static bool scratch_layout(const sc_spmm_problem *pb, int64_t panel_floats, int64_t buf_floats,
                            int nthreads, int64_t part[3], int64_t *bytes)
 {
-    const int pad_tail = !pb->in_place && !pb->row_tiles && pb->pixels % 64 != 0;
+    const int pad_tail = !pb->in_place && !pb->row_tiles && pb->pixels % pb->tile_w != 0;
     const int packed = !pb->in_place && !pb->panel;
     part[0] = part[1] = part[2] = *bytes = 0;
     return (packed && (sc_mul_ovf(pb->n_images, pb->image_floats, &part[0]) ||
-                       sc_add_ovf(part[0], 64, &part[0]) || round16(&part[0]))) ||
+                       sc_add_ovf(part[0], pb->tile_floats, &part[0]) || round16(&part[0]))) ||
            (pb->panel && (sc_mul_ovf(panel_floats, nthreads, &part[1]) || round16(&part[1]))) ||
            ((!pb->direct_y || pad_tail) &&
             (sc_mul_ovf(buf_floats, nthreads, &part[2]) || round16(&part[2]))) ||
@@ -145,14 +145,21 @@ int sc_spmm_thread_count(int threads)
     return threads > 0 ? threads : omp_get_max_threads();
 }
 
+int64_t sc_spmm_tile_width(const sc_spmm_kit *kit, int64_t pixels)
+{
+    return sc_spmm_kit_tile(kit) >= 128 && pixels >= SC_SPMM_WIDE_TILE_MIN_PIXELS ? 128 : 64;
+}
+
 void sc_spmm_plan_flat_tiles(sc_spmm_problem *pb)
 {
-    pb->n_tiles = (pb->pixels + 63) / 64;
-    pb->tile_floats = 64;
+    const int64_t tw = sc_spmm_tile_width(&pb->kit, pb->pixels);
+    pb->tile_w = tw;
+    pb->n_tiles = (pb->pixels + tw - 1) / tw;
+    pb->tile_floats = tw;
     /* a rest of 1..8 pixels joins the last flat tile (one 72-wide call per row instead of
      * a 64-wide one and a masked 8-wide one: 14x14 = 3 x 64 + 4, 28x28 3x3 = 13 x 64 + 6) */
     const sc_spmm_info *lng = pb->kit.lng;
-    if (!pb->row_tiles && lng && pb->pixels > 64 && pb->pixels % 64 != 0 &&
+    if (!pb->row_tiles && lng && tw == 64 && pb->pixels > 64 && pb->pixels % 64 != 0 &&
         pb->pixels % 64 <= (int64_t)lng->mr - 64) {
         pb->n_tiles = pb->pixels / 64;
         pb->tile_floats = (int64_t)lng->mr;
@@ -165,11 +172,14 @@ int sc_spmm_plan_row_tiles(sc_spmm_problem *pb, int64_t lines)
      * 4 pixels: three calls); 112 = 2 x 56 instead of 64 + 32 + 16. */
     enum { ROW_TILE_MIN_OW = 48 };
     if (pb->ow < ROW_TILE_MIN_OW) return 0;
-    const int64_t sw = pb->kit.shrt ? (int64_t)pb->kit.shrt->mr : 64;
-    pb->row_tile_w = (pb->ow + sw - 1) / sw == (pb->ow + 63) / 64 ? sw : 64;
+    const int64_t cand[3] = {pb->kit.shrt ? (int64_t)pb->kit.shrt->mr : 64, 64, pb->tile_w};
+    pb->row_tile_w = cand[0];
+    for (int i = 1; i < 3; ++i)
+        if ((pb->ow + cand[i] - 1) / cand[i] < (pb->ow + pb->row_tile_w - 1) / pb->row_tile_w)
+            pb->row_tile_w = cand[i];
     pb->row_tiles = (pb->ow + pb->row_tile_w - 1) / pb->row_tile_w;
     pb->n_tiles = lines * pb->row_tiles;
-    pb->tile_floats = 64;
+    pb->tile_floats = pb->tile_w;
     pb->direct_y = 1;
     return 1;
 }
@@ -228,7 +238,7 @@ sc_status sc_spmm_drive(const sc_spmm_problem *pb, const void *ctx, const float 
     float *const planes = part[0] ? scratch : NULL;
     float *const panels = part[1] ? scratch + part[0] : NULL;
     float *const bufs = part[2] ? scratch + part[0] + part[1] : NULL;
-    if (planes) memset(planes + N * pb->image_floats, 0, 64 * sizeof *planes);
+    if (planes) memset(planes + N * pb->image_floats, 0, (size_t)TF * sizeof *planes);
     const work_order wo = plan_order(pb, N * pb->n_tiles, nthreads);
     const int64_t n_pack = (IC + PACK_CH - 1) / PACK_CH, n_work = N * pb->n_tiles * wo.n_ocb;
 #pragma omp parallel num_threads(nthreads)
@@ -256,7 +266,7 @@ sc_status sc_spmm_drive(const sc_spmm_problem *pb, const void *ctx, const float 
             sc_spmm_tile(pb, tile % pb->n_tiles, &q0, &m);
             const float *xt;
             int64_t mk = m;  /* pixels the kernels compute */
-            if (!pb->in_place && !pb->row_tiles && m < 64)
+            if (!pb->in_place && !pb->row_tiles && m < pb->tile_w)
                 mk = (int64_t)sc_spmm_kit_round(&pb->kit, (size_t)m);
             if (pb->panel) {
                 if (packed != tile) {

@@ -53,10 +53,11 @@ typedef struct sc_spmm_problem {
     int64_t ow;              /* valid columns per line */
     int64_t pixels;          /* flat pixels per image: (lines-1)*wq + ow */
     int64_t n_tiles;         /* tiles per image (sc_spmm_tile) */
-    int64_t tile_floats;     /* panel and tile-buffer row stride: 64, or 72 (kit.lng) when
-                              * the last flat tile takes a rest of 1..8 pixels */
-    int64_t row_tiles;       /* 0: flat tiles of 64 pixels; > 0: tiles per output line, of at
-                              * most row_tile_w pixels, stored directly */
+    int64_t tile_w;          /* flat tile width (sc_spmm_tile_width): 64 or 128 */
+    int64_t tile_floats;     /* panel and tile-buffer row stride: tile_w, or 72 (kit.lng)
+                              * when the last 64-pixel flat tile takes a rest of 1..8 */
+    int64_t row_tiles;       /* 0: flat tiles of tile_w pixels; > 0: tiles per output line,
+                              * of at most row_tile_w pixels, stored directly */
     int64_t row_tile_w;
     int direct_y;            /* 1: full tiles are stored straight into y */
     int64_t y_image, y_row, y_line;  /* y strides for direct tiles, in floats */
@@ -79,8 +80,8 @@ static inline void sc_spmm_tile(const sc_spmm_problem *pb, int64_t t, int64_t *q
         *q0 = t / pb->row_tiles * pb->wq + w * k;
         *m = pb->ow - w * k < w ? pb->ow - w * k : w;
     } else {
-        *q0 = t * 64;
-        *m = t == pb->n_tiles - 1 ? pb->pixels - *q0 : 64;
+        *q0 = t * pb->tile_w;
+        *m = t == pb->n_tiles - 1 ? pb->pixels - *q0 : pb->tile_w;
     }
 }
 
@@ -97,14 +98,25 @@ static inline int sc_spmm_block_major(int direct_y, int64_t n_tiles, int64_t row
     return threads > 1 && direct_y && n_tiles < 4 * (int64_t)threads && rows / threads >= 16;
 }
 
-/* Flat tiles and their width: ceil(pixels / 64) tiles of 64, or a rest of 1..8 pixels
- * joined to the last tile (tile_floats 72) when the kit has a long kernel. Sets n_tiles and
- * tile_floats; row tiles and in-place reads are the planner's. */
+/* The plan's tile width for an image plane of `pixels` flat pixels: 128 when the kit takes
+ * 128 pixels in one call (sc_spmm_kit_tile) and the plane has at least
+ * SC_SPMM_WIDE_TILE_MIN_PIXELS, else 64. Wider tiles halve the fixed cost per (row, block,
+ * tile); on smaller planes they would leave a large rest tile or too few tiles to share
+ * among threads (docs/kernels.md, "AVX-512 row kernels"). */
+enum { SC_SPMM_WIDE_TILE_MIN_PIXELS = 512 };
+int64_t sc_spmm_tile_width(const sc_spmm_kit *kit, int64_t pixels);
+
+/* Flat tiles and their width: ceil(pixels / tile_w) tiles of tile_w (sc_spmm_tile_width),
+ * or, with 64-pixel tiles, a rest of 1..8 pixels joined to the last tile (tile_floats 72)
+ * when the kit has a long kernel. Sets tile_w, n_tiles and tile_floats; row tiles and
+ * in-place reads are the planner's. */
 void sc_spmm_plan_flat_tiles(sc_spmm_problem *pb);
 
-/* Row tiles for lines at least this wide whose pixels are unit-stride in y (wq > ow): 56
- * wide (the kit's short kernel) when that takes no more tiles per line than 64. Sets
- * row_tiles, row_tile_w, n_tiles and direct_y; returns whether it did. */
+/* Row tiles for lines at least this wide whose pixels are unit-stride in y (wq > ow): of
+ * the kit's short width, 64 and tile_w, the narrowest that takes as few tiles per line as
+ * any of them (56 for 112-pixel lines on 64-pixel tiles). Call after
+ * sc_spmm_plan_flat_tiles. Sets row_tiles, row_tile_w, n_tiles and direct_y; returns
+ * whether it did. */
 int sc_spmm_plan_row_tiles(sc_spmm_problem *pb, int64_t lines);
 
 /* Allocate the streams' index arrays for n_cb * n_rows entries and nnz values (counts

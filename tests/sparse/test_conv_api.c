@@ -200,7 +200,7 @@ Test(conv_api, describe_reports_the_choice)
             cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm4_f32_64__avx2"
                                                               : "spmm4_f32_64__ref");
         else
-            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_64__avx512"
+            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_128__avx512"
                                         : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
                                                                         : "spmm_f32_64__ref");
         cr_expect_eq(ch.rule, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE, "the rule, not forced");
@@ -621,19 +621,22 @@ Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
 /* KxK layers with wide output rows and unit-stride pixels in y (NCHW, or rows padded apart)
  * cut each output row into tiles of its own and store straight into y (row_tiles): the
  * reference result for every thread count, nothing outside y's view written, and the same
- * bits as the flat 64-pixel tiles through the tile buffer (an NHWC y). */
+ * bits as the flat tiles through the tile buffer (an NHWC y). Planes of at least 512 flat
+ * pixels get 128-pixel tiles where the kernels take 128 (AVX-512 row kernels): their rows
+ * then take the width among 56, 64 and 128 with the fewest tiles (tile_w2, tiles2). */
 Test(conv_api, wide_rows_store_straight_into_y)
 {
     static const struct {
         int64_t oc, ic, h, w, k, stride, pad, dil, tile_w, tiles;
         double sparsity;
+        int64_t pixels, tile_w2, tiles2;  /* flat pixels (OH-1)*wq + OW; 128-pixel tiles */
     } cases[] = {
-        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7},  /* 2 x 56 */
-        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7},  /* 64 + 56 */
-        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5},    /* one tile: 32 + 16 + 8 + masked 5 */
-        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9},   /* 7x7/2: OW 115 = 64 + 51 */
-        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5},  /* dilated: OW 96 = 56 + 40 */
-        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0},  /* dense: 4x1 block kernels, no 56 */
+        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7, 454, 56, 2},   /* 2 x 56 */
+        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7, 364, 64, 2},   /* 64 + 56 */
+        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5, 313, 64, 1},     /* one tile: 32 + 16 + 8 + 5 */
+        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9, 587, 128, 1},   /* 7x7/2: OW 115 = 64 + 51 */
+        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5, 506, 56, 2},   /* dilated: OW 96 = 56 + 40 */
+        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0, 340, 64, 2},   /* dense: 4x1 block kernels */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         sc_conv_params p = sc_conv_params_default();
@@ -669,8 +672,14 @@ Test(conv_api, wide_rows_store_straight_into_y)
             sc_conv *op = NULL;
             cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-            cr_expect_eq(op->sp.d.row_tiles, cases[i].tiles, "%s: row tiles", what);
-            cr_expect_eq(op->sp.d.row_tile_w, cases[i].tile_w, "%s: row tile width", what);
+            const int wide = sc_isa_available(SC_ISA_AVX512) && cases[i].sparsity > 0 &&
+                             cases[i].pixels >= 512;
+            cr_expect_eq(op->sp.d.pixels, cases[i].pixels, "%s: flat pixels", what);
+            cr_expect_eq(op->sp.d.tile_w, wide ? 128 : 64, "%s: flat tile width", what);
+            cr_expect_eq(op->sp.d.row_tiles, wide ? cases[i].tiles2 : cases[i].tiles,
+                         "%s: row tiles", what);
+            cr_expect_eq(op->sp.d.row_tile_w, wide ? cases[i].tile_w2 : cases[i].tile_w,
+                         "%s: row tile width", what);
             cr_assert_eq(sc_conv_run(op, x, y + yoff), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yn), SC_OK);
             cr_expect_eq(op->sp.d.row_tiles, 0, "%s: NHWC y takes flat tiles", what);
@@ -706,12 +715,13 @@ Test(conv_api, short_rest_joins_the_last_tile)
         int xl, yl;
         double sparsity;
         int64_t tiles;  /* flat tiles per image with the rest joined */
+        int64_t pixels; /* flat pixels: 128-pixel tiles from 512 where the kernels take 128 */
     } cases[] = {
-        {21, 8, 9, 8, 1, CT_NCHW, CT_NCHW, 0.6, 1},     /* in place, stored into y */
-        {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3},   /* misaligned channels: panel */
-        {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3},  /* NHWC panel and writer */
-        {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13},  /* phase planes, 3x3 pad 1 */
-        {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0},   /* dense: 4x1 block kernels */
+        {21, 8, 9, 8, 1, CT_NCHW, CT_NCHW, 0.6, 1, 72},     /* in place, stored into y */
+        {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3, 196},  /* misaligned channels: panel */
+        {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3, 196}, /* NHWC panel and writer */
+        {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13, 838}, /* phase planes, 3x3 pad 1 */
+        {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0, 196},  /* dense: 4x1 block kernels */
     };
     int joined = 0;  /* row-kernel cases planned with a 72-wide last tile */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
@@ -745,9 +755,14 @@ Test(conv_api, short_rest_joins_the_last_tile)
             cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
             check_against_reference(op, &p, &wd, wp, bias, NULL, cases[i].xl, cases[i].yl, 2, H,
                                     W, whatk);
+            cr_expect_eq(op->sp.d.pixels, cases[i].pixels, "%s: flat pixels", whatk);
             if (cases[i].tiles == 0) {
                 cr_expect_eq(op->sp.d.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
+            } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && cases[i].pixels >= 512) {
+                /* 128-pixel tiles: the rest is one k-masked call of its own */
+                cr_expect_eq(op->sp.d.n_tiles, (cases[i].pixels + 127) / 128, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.d.tile_floats, 128, "%s: panel and buffer stride", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
                 cr_expect_eq(op->sp.d.n_tiles, cases[i].tiles, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 72, "%s: panel and buffer stride", whatk);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sparse/spmm_driver.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 #include "sparse/weight_grad_kernels.h"
@@ -14,7 +15,8 @@ static const char *name_or_none(const sc_spmm_info *k)
 
 /* The planner's choices before the lists carried them (chain 64/32/16/8, the 56 of the
  * chain's level or below, the 72 of the chain's level only), for sets that are levels,
- * sets between levels and sets that are no x86 level. */
+ * sets between levels and sets that are no x86 level; AVX-512 row kernels: the k-masked
+ * 128 alone (a partial kernel ends the chain), with its 56 and 72. */
 Test(kernel_pick, spmm_kits_per_feature_set)
 {
     static const struct {
@@ -24,7 +26,7 @@ Test(kernel_pick, spmm_kits_per_feature_set)
     } cases[] = {
         {0, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
         {SC_CPU_X86_AVX2, 1, "__avx2", "spmm_f32_56__avx2", "spmm_f32_72__avx2"},
-        {SC_CPU_X86_AVX512, 1, "__avx512", "spmm_f32_56__avx512", "none"},
+        {SC_CPU_X86_AVX512, 1, "__avx512", "spmm_f32_56__avx512", "spmm_f32_72__avx512"},
         {SC_CPU_X86_AVX2 | SC_CPU_AVX512F, 1, "__avx2", "spmm_f32_56__avx2", "spmm_f32_72__avx2"},
         {SC_CPU_AVX2, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
         {SC_CPU_NEON | SC_CPU_SVE, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
@@ -35,6 +37,15 @@ Test(kernel_pick, spmm_kits_per_feature_set)
     static const size_t widths[4] = {64, 32, 16, 8};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const sc_spmm_kit kit = sc_spmm_kit_pick(cases[i].allowed, cases[i].rows);
+        cr_expect_str_eq(name_or_none(kit.shrt), cases[i].shrt, "case %zu", i);
+        cr_expect_str_eq(name_or_none(kit.lng), cases[i].lng, "case %zu", i);
+        if (strcmp(cases[i].suffix, "__avx512") == 0) {
+            cr_assert_eq(kit.n_chain, 1, "case %zu: chain of %d", i, kit.n_chain);
+            cr_expect_str_eq(kit.chain[0]->name, "spmm_f32_128__avx512", "case %zu", i);
+            cr_expect_eq(kit.chain[0]->partial, 1, "case %zu: takes any rest", i);
+            cr_expect_eq(sc_spmm_kit_tile(&kit), 128u);
+            continue;
+        }
         cr_assert_eq(kit.n_chain, 4, "case %zu: chain of %d", i, kit.n_chain);
         for (int k = 0; k < 4; ++k) {
             char want[48];
@@ -43,8 +54,6 @@ Test(kernel_pick, spmm_kits_per_feature_set)
             cr_expect_str_eq(kit.chain[k]->name, want, "case %zu width %zu", i, widths[k]);
         }
         cr_expect_eq(kit.chain[3]->partial, 1, "case %zu: the narrowest takes the rest", i);
-        cr_expect_str_eq(name_or_none(kit.shrt), cases[i].shrt, "case %zu", i);
-        cr_expect_str_eq(name_or_none(kit.lng), cases[i].lng, "case %zu", i);
         cr_expect_eq(sc_spmm_kit_tile(&kit), 64u);
     }
 }
@@ -63,10 +72,40 @@ Test(kernel_pick, short_tiles_round_like_the_old_chain)
     }
 }
 
+/* A kit whose chain is one k-masked kernel: a short tile computes its pixels rounded up to
+ * 8 (no padding to 128), except the SHORT width for its last 8 pixels; never more than a
+ * 64-pixel tile holds below 64. */
+Test(kernel_pick, short_tiles_round_to_8_with_a_masked_chain)
+{
+    const sc_spmm_kit kit = sc_spmm_kit_pick(SC_CPU_X86_AVX512, 1);
+    for (size_t m = 1; m < 128; ++m) {
+        const size_t want = m > 48 && m <= 56 ? 56 : (m + 7) / 8 * 8;
+        cr_expect_eq(sc_spmm_kit_round(&kit, m), want, "m %zu", m);
+    }
+}
+
+/* The plan's tile width (spmm_driver.c): 128 only where the kit takes 128 pixels in one call
+ * and the plane has at least 512 pixels, so 7x7, 14x14 (the 72-wide last tile) and smaller
+ * planes keep 64. */
+Test(kernel_pick, tile_width_rule)
+{
+    static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512};
+    static const int64_t pixels[] = {1, 49, 196, 511, 512, 784, 838, 3136, 50176};
+    for (int i = 0; i < 3; ++i)
+        for (size_t rows = 1; rows <= 4; rows += 3) {
+            const sc_spmm_kit kit = sc_spmm_kit_pick(sets[i], rows);
+            for (size_t k = 0; k < sizeof pixels / sizeof pixels[0]; ++k) {
+                const int64_t want = i == 2 && rows == 1 && pixels[k] >= 512 ? 128 : 64;
+                cr_expect_eq(sc_spmm_tile_width(&kit, pixels[k]), want, "set %d rows %zu, %lld "
+                             "pixels", i, rows, (long long)pixels[k]);
+            }
+        }
+}
+
 /* The calls of one tile: recorded by stand-in kernels, against the split the driver had
  * written out (72 above 64, 56 at exactly 56, then 64/32/16/8 and the partial 8). */
 static size_t calls[16][2], n_calls;
-static const float xbuf[80];  /* the tile's pixels: calls are told apart by offset */
+static const float xbuf[SC_SPMM_TILE_MAX];  /* the tile's pixels: calls are told apart by offset */
 #define RECORDER(W)                                                                          \
     static void rec##W(size_t mr, size_t n_oc, const float *restrict x,                     \
                        const float *restrict w, const int32_t *restrict off,                \
@@ -84,6 +123,7 @@ RECORDER(16)
 RECORDER(8)
 RECORDER(56)
 RECORDER(72)
+RECORDER(128)
 
 Test(kernel_pick, kit_run_splits_like_the_old_driver)
 {
@@ -149,5 +189,23 @@ Test(kernel_pick, transposes_and_dots_per_feature_set)
                                : tf[t] == 72 ? sc_transpose8xn_f32_from72__avx2
                                              : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
         }
+    }
+}
+
+/* A chain of one partial kernel: every tile is one call (the LONG kernel for 65..72, the
+ * SHORT one at exactly 56), never cut into narrower pieces. */
+Test(kernel_pick, kit_run_masked_chain_one_call)
+{
+    const sc_spmm_info k128 = {"128", 0, 128, 1, rec128, 1, SC_TILE_CHAIN};
+    const sc_spmm_info k56 = {"56", 0, 56, 0, rec56, 1, SC_TILE_SHORT};
+    const sc_spmm_info k72 = {"72", 0, 72, 2, rec72, 1, SC_TILE_LONG};
+    const sc_spmm_kit kit = {{&k128}, 1, &k56, &k72};
+    for (size_t m = 1; m <= 128; ++m) {
+        const size_t want = m == 56 ? 56056 : m > 64 && m <= 72 ? 72000 + m : 128000 + m;
+        n_calls = 0;
+        sc_spmm_kit_run(&kit, m, 1, xbuf, NULL, NULL, NULL, NULL, 0, NULL);
+        cr_expect_eq(n_calls, 1u, "m %zu: %zu calls", m, n_calls);
+        cr_expect(calls[0][0] == want && calls[0][1] == 0, "m %zu: width*1000+mr %zu at %zu, "
+                  "expected %zu", m, calls[0][0], calls[0][1], want);
     }
 }

@@ -40,7 +40,7 @@ static inline sc_spmm_params sc_spmm_params_for(const sc_activation *act)
  * The sum runs over j in order, so the result of a pixel does not depend on mr or on
  * where the tile starts: a fixed accumulation order for every thread partition.
  * mr equals the kernel's tile width, except for partial kernels (1 <= mr <= width, or
- * width - 7 <= mr <= width for the 72-wide one: sc_spmm_min_mr), which use masked loads
+ * width - 7 <= mr <= width for the 72-wide ones: sc_spmm_min_mr), which use masked loads
  * and stores and never touch memory beyond mr. */
 typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
                            const float *restrict w, const int32_t *restrict off_bytes,
@@ -63,11 +63,13 @@ typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
 
 /* How the driver uses a kernel's width (the role column of the lists):
  *   CHAIN  a tile is cut into calls of the chain's widths, widest first; the narrowest one
- *          is partial (any 1..mr) and takes the rest. The widest is the tile width.
+ *          is partial (any 1..mr) and takes the rest. A partial kernel ends the chain, so a
+ *          partial widest kernel (AVX-512's k-masked 128) takes any tile in one call. The
+ *          widest bounds the plan's tile width (sc_spmm_tile_width, spmm_driver.h).
  *   SHORT  one call for a tile of exactly mr pixels (a row tile that wide, or a short tile
  *          of mr - 7..mr pixels padded to mr) instead of the chain's cuts.
- *   LONG   one call for a last tile of mr - 7..mr pixels (partial 2), above the tile width:
- *          the plan then lets the last flat tile take that rest.
+ *   LONG   one call for a tile of mr - 7..mr pixels (partial 2), above 64: the plan then
+ *          lets the last flat 64-pixel tile take a rest of up to mr - 64 pixels.
  * A SHORT or LONG kernel joins only a chain whose widest kernel needs the same features. */
 typedef enum sc_tile_role { SC_TILE_CHAIN, SC_TILE_SHORT, SC_TILE_LONG } sc_tile_role;
 
@@ -97,6 +99,10 @@ const sc_spmm_info *sc_spmm_find(sc_cpu_set need, size_t mr, size_t rows);
 
 enum { SC_SPMM_CHAIN_MAX = 8 };
 
+/* The widest tile any kit runs in one call, and so the widest panel or tile-buffer row
+ * (tile_floats) a plan uses: gather and store code sizes per-pixel arrays with it. */
+enum { SC_SPMM_TILE_MAX = 128 };
+
 /* The kernels one plan calls, all from the lists. */
 typedef struct sc_spmm_kit {
     const sc_spmm_info *chain[SC_SPMM_CHAIN_MAX];  /* widest first, the last partial */
@@ -106,35 +112,39 @@ typedef struct sc_spmm_kit {
 } sc_spmm_kit;
 
 /* For weight streams of `rows` channels: each chain width's first kernel whose needs the
- * allowed features cover, and the SHORT / LONG kernels of the widest one's features. The
- * portable lines need nothing, so the chain is never empty for rows 1 or 4. */
+ * allowed features cover, widest first, up to the first partial one, and the SHORT / LONG
+ * kernels of the widest one's features. The portable lines need nothing, so the chain is
+ * never empty for rows 1 or 4. */
 sc_spmm_kit sc_spmm_kit_pick(sc_cpu_set allowed, size_t rows);
 
-/* The tile width: the widest chain kernel's. */
+/* The widest tile the kit takes: the widest chain kernel's (the plan's tile width is at
+ * most this: sc_spmm_tile_width). */
 static inline size_t sc_spmm_kit_tile(const sc_spmm_kit *k)
 {
     return k->chain[0]->mr;
 }
 
 /* The pixels one call computes for a short tile of m < tile pixels read from padded input:
- * the SHORT width for its last 8 pixels, else the narrowest chain width >= m. */
+ * the SHORT width for its last 8 pixels, else the narrowest chain width >= m, or m rounded
+ * up to 8 when that kernel is partial (k-masked: no need to pad it to its width). Never
+ * more than the plan's tile width when m is below it. */
 static inline size_t sc_spmm_kit_round(const sc_spmm_kit *k, size_t m)
 {
     if (k->shrt && m <= k->shrt->mr && m + 8 > k->shrt->mr) return k->shrt->mr;
-    size_t w = k->chain[0]->mr;
+    const sc_spmm_info *c = k->chain[0];
     for (int i = 1; i < k->n_chain; ++i)
-        if (k->chain[i]->mr >= m) w = k->chain[i]->mr;
-    return w;
+        if (k->chain[i]->mr >= m) c = k->chain[i];
+    return c->partial == 1 && c->mr > m ? (m + 7) / 8 * 8 : c->mr;
 }
 
 /* One tile of m pixels through the kit (the arguments as sc_spmm_fn): the LONG kernel for a
- * tile above the tile width, the SHORT one for exactly its width, else the chain. */
+ * tile of its mr - 7..mr pixels, the SHORT one for exactly its width, else the chain. */
 static inline void sc_spmm_kit_run(const sc_spmm_kit *k, size_t m, size_t n_oc,
                                    const float *x, const float *w, const int32_t *off,
                                    const uint32_t *nnz, float *y, size_t y_stride_bytes,
                                    const sc_spmm_params *prm)
 {
-    if (k->lng && m > k->chain[0]->mr) {
+    if (k->lng && m >= sc_spmm_min_mr(k->lng) && m <= k->lng->mr) {
         k->lng->fn(m, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
         return;
     }

@@ -53,7 +53,9 @@ sc_spmm_kit sc_spmm_kit_pick(sc_cpu_set allowed, size_t rows)
         for (int j = n++; j > i; --j) widths[j] = widths[j - 1];
         widths[i] = k->mr;
     }
-    for (int i = 0; i < n; ++i) {
+    /* a partial kernel takes any rest: narrower widths would never be called */
+    for (int i = 0; i < n && (kit.n_chain == 0 || kit.chain[kit.n_chain - 1]->partial != 1);
+         ++i) {
         const sc_spmm_info *k = first_fit(allowed, SC_TILE_CHAIN, widths[i], rows);
         if (k) kit.chain[kit.n_chain++] = k;
     }
