@@ -197,8 +197,9 @@ Test(conv_api, describe_reports_the_choice)
         cr_expect_eq(ch.engine, SC_ENGINE_SPARSE);
         /* a dense layer has 4x1 block structure: the block kernels take it */
         if (dense)
-            cr_expect_str_eq(ch.kernel, sc_cpu_has_avx2_fma() ? "spmm4_f32_64__avx2"
-                                                              : "spmm4_f32_64__ref");
+            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm4_f32_64__avx512"
+                                        : sc_cpu_has_avx2_fma()         ? "spmm4_f32_64__avx2"
+                                                                        : "spmm4_f32_64__ref");
         else
             cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_128__avx512"
                                         : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"

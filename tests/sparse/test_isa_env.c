@@ -27,6 +27,15 @@ static const char *suffix(sc_isa isa)
     return isa == SC_ISA_AVX512 ? "__avx512" : isa == SC_ISA_AVX2 ? "__avx2" : "__ref";
 }
 
+/* The features the strip transpose fn needs (its line of transpose_list.inc). */
+static sc_cpu_set strip_need(sc_transpose8xn_fn fn)
+{
+    for (const sc_transpose8xn_info *k = sc_transpose8xn_table; k->fn; ++k)
+        if (k->fn == fn) return k->need;
+    cr_assert_fail("a strip transpose outside the list");
+    return 0;
+}
+
 /* A 1x1 layer of 16 -> 16 channels: random weights kept with probability 1 - sparsity, or
  * 4x1 blocks (each group of 4 output channels keeps the same inputs); wp gets the pruned
  * dense OIHW copy. */
@@ -72,11 +81,12 @@ Test(isa_env, auto_plans_use_the_capped_family)
     for (int k = 0; k < op->sp.d.kit.n_chain; ++k)
         cr_expect_eq(op->sp.d.kit.chain[k]->need, sc_isa_features(want), "kernel %s",
                      op->sp.d.kit.chain[k]->name);
-    /* the transposes have an AVX2 version only: AVX-512 plans take it too */
+    /* the 8x8 transpose has an AVX2 version only (AVX-512 plans take it too); the strips
+     * of panels and stores come from the capped level */
     cr_expect(op->sp.transpose8 == (want >= SC_ISA_AVX2 ? sc_transpose8_f32__avx2
                                                        : sc_transpose8_f32__ref));
-    cr_expect(want >= SC_ISA_AVX2 ? op->sp.to_panel != sc_transpose8xn_f32__ref
-                                  : op->sp.to_panel == sc_transpose8xn_f32__ref);
+    cr_expect_eq(strip_need(op->sp.to_panel), sc_isa_features(want), "panel strips");
+    cr_expect_eq(strip_need(op->sp.from_tile), sc_isa_features(want), "output strips");
     static float x[2 * 16 * 81], y[2 * 16 * 81], ref[2 * 16 * 81];
     ct_rng r = {11};
     for (int i = 0; i < 2 * 16 * 81; ++i) x[i] = (float)(2 * ct_uniform(&r) - 1);
@@ -104,13 +114,17 @@ Test(isa_env, auto_plans_use_the_capped_family)
     sc_conv_bwd_destroy(bop);
     sc_layer_destroy(layer);
 
-    /* 4x1 block weights: the block kernels have no AVX-512 version */
+    /* 4x1 block weights: the block kernels of the capped level, the whole chain */
     layer = make_layer(0.5, 1, wp);
     cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    snprintf(name, sizeof name, "spmm4_f32_64%s", want >= SC_ISA_AVX2 ? "__avx2" : "__ref");
+    snprintf(name, sizeof name, "spmm4_f32_64%s", suffix(want));
     cr_expect_str_eq(ch.kernel, name, "block kernels");
+    cr_expect_eq(op->sp.d.kit.n_chain, 4, "widths 64, 32, 16, 8");
+    for (int k = 0; k < op->sp.d.kit.n_chain; ++k)
+        cr_expect_eq(op->sp.d.kit.chain[k]->need, sc_isa_features(want), "kernel %s",
+                     op->sp.d.kit.chain[k]->name);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }

@@ -32,7 +32,8 @@ Test(kernel_pick, spmm_kits_per_feature_set)
         {SC_CPU_NEON | SC_CPU_SVE, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
         {0, 4, "__ref", "none", "none"},
         {SC_CPU_X86_AVX2, 4, "__avx2", "none", "none"},
-        {SC_CPU_X86_AVX512, 4, "__avx2", "none", "none"},
+        {SC_CPU_X86_AVX512, 4, "__avx512", "none", "none"},
+        {SC_CPU_X86_AVX2 | SC_CPU_AVX512F, 4, "__avx2", "none", "none"},
     };
     static const size_t widths[4] = {64, 32, 16, 8};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
@@ -162,24 +163,39 @@ Test(kernel_pick, kit_run_splits_like_the_old_driver)
     }
 }
 
-/* Transposes and weight-gradient dots: the AVX2 ones wherever AVX2 and FMA are allowed
- * (AVX-512 plans too), the tile-stride strips for strides of 64 and 72, else portable. */
+/* Transposes and weight-gradient dots: the AVX2 8x8 transpose and dots wherever AVX2 and FMA
+ * are allowed (AVX-512 plans too); strips of the highest level allowed, the tile-stride ones
+ * for strides of 64 and 72 (and 128 on AVX-512), else the level's generic one, else portable. */
 Test(kernel_pick, transposes_and_dots_per_feature_set)
 {
     static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512, SC_CPU_AVX2,
-                                      SC_CPU_NEON};
+                                      SC_CPU_NEON, SC_CPU_X86_AVX2 | SC_CPU_AVX512F};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; ++i) {
         const int avx2 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX2);
+        const int avx512 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX512);
         cr_expect(sc_transpose8_pick(sets[i]) ==
                   (avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref), "set %zu", i);
         cr_expect(sc_wgrad_dot_pick(sets[i]) ==
                   (avx2 ? sc_wgrad_dot_f32__avx2 : sc_wgrad_dot_f32__ref), "set %zu", i);
-        static const size_t tf[] = {64, 72, 60};
-        for (int t = 0; t < 3; ++t) {
+        static const size_t tf[] = {64, 72, 128, 60};
+        for (int t = 0; t < 4; ++t) {
             const sc_transpose8xn_fn to = sc_transpose8xn_pick(sets[i], 0, tf[t]);
             const sc_transpose8xn_fn from = sc_transpose8xn_pick(sets[i], tf[t], 0);
             if (!avx2) {
                 cr_expect(to == sc_transpose8xn_f32__ref && from == sc_transpose8xn_f32__ref);
+                continue;
+            }
+            if (avx512) {
+                cr_expect(to == (tf[t] == 64    ? sc_transpose8xn_f32_to64__avx512
+                                 : tf[t] == 72  ? sc_transpose8xn_f32_to72__avx512
+                                 : tf[t] == 128 ? sc_transpose8xn_f32_to128__avx512
+                                                : sc_transpose8xn_f32__avx512),
+                          "set %zu tf %zu", i, tf[t]);
+                cr_expect(from == (tf[t] == 64    ? sc_transpose8xn_f32_from64__avx512
+                                   : tf[t] == 72  ? sc_transpose8xn_f32_from72__avx512
+                                   : tf[t] == 128 ? sc_transpose8xn_f32_from128__avx512
+                                                  : sc_transpose8xn_f32__avx512),
+                          "set %zu tf %zu", i, tf[t]);
                 continue;
             }
             cr_expect(to == (tf[t] == 64   ? sc_transpose8xn_f32_to64__avx2

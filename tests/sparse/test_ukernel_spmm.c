@@ -325,11 +325,11 @@ Test(ukernel_spmm, avx2_matches_portable_twin)
     cr_expect(pairs > 0 || n_skipped > 0);
 }
 
-/* Each AVX-512 kernel gives the bits of the AVX2 kernel of its width (or of the AVX2 kit on
- * the same pixels, for the 128-wide masked kernel: 64 + 32 + 16 + masked 8 calls): the same
- * FMAs per lane in the same order, so the ISA a plan picks never changes a result. Every
- * width of the partial kernels, with load_y and each activation, output rows with guard
- * floats between. */
+/* Each AVX-512 kernel, row or 4x1 block, gives the bits of the AVX2 kernel of its width and
+ * rows (or of the AVX2 kit on the same pixels, for the 128-wide masked kernel: 64 + 32 + 16 +
+ * masked 8 calls): the same FMAs per lane in the same order, so the ISA a plan picks never
+ * changes a result. Every width of the partial kernels, with load_y and each activation,
+ * output rows with guard floats between. */
 Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
 {
     int pairs = 0;
@@ -337,31 +337,34 @@ Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
         if (kern->need != SC_CPU_X86_AVX512 || !usable(kern)) continue;
         const sc_spmm_info *twin = twin_of(kern, SC_CPU_X86_AVX2);
         cr_assert(twin || kern->mr > 72, "%s has no AVX2 twin", kern->name);
-        enum { K = 37, OC = 5, XS = SC_SPMM_TILE_MAX, YS = XS + 8 };  /* 8 guard floats */
-        float x[K * XS], w[OC * (K + 1)], y1[OC * YS], y2[OC * YS];
-        int32_t off[OC * K];
-        uint32_t nnz[OC];
+        /* YS: row stride with 8 guard floats; block kernels take 3 groups of 4 channels */
+        enum { K = 37, OCMAX = 12, XS = SC_SPMM_TILE_MAX, YS = XS + 8 };
+        const int R = (int)kern->rows, OC = R == 1 ? 5 : 12;
+        float x[K * XS], w[OCMAX * (K + 1)], y1[OCMAX * YS], y2[OCMAX * YS];
+        int32_t off[OCMAX * K];
+        uint32_t nnz[OCMAX];
         rng_state.s = 4242 + kern->mr;
         for (int i = 0; i < K * XS; ++i) x[i] = (float)(2 * rnd() - 1);
         int wp = 0, op = 0;
-        for (int o = 0; o < OC; ++o) {
-            w[wp++] = (float)(rnd() - 0.5);
-            nnz[o] = 0;
+        for (int g = 0, s = 0; g < OC; g += R, ++s) {  /* stream s: row (or group) 2 empty */
+            for (int q = 0; q < R; ++q) w[wp++] = (float)(rnd() - 0.5);
+            nnz[g] = 0;
+            for (int q = 1; q < R; ++q) nnz[g + q] = UINT32_MAX;  /* must not be read */
             for (int r = 0; r < K; ++r)
-                if (o != 2 && rnd() < (o == 4 ? 0.95 : 0.3)) {  /* row 2 empty */
-                    w[wp++] = (float)(2 * rnd() - 1);
+                if (s != 2 && rnd() < (s == 4 ? 0.95 : 0.3)) {
+                    for (int q = 0; q < R; ++q) w[wp++] = (float)(2 * rnd() - 1);
                     off[op++] = r * XS * 4;
-                    nnz[o]++;
+                    nnz[g]++;
                 }
         }
         const sc_spmm_params prms[4] = {{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0.0f, 6.0f},
                                         {1, 1, -0.25f, 0.5f}};
         for (int pi = 0; pi < 4; ++pi)
             FOR_EACH_MR(kern, m) {
-                for (int i = 0; i < OC * YS; ++i) y1[i] = y2[i] = (float)(i % 7) - 3.0f;
-                kern->fn(m, OC, x, w, off, nnz, y1, YS * 4, &prms[pi]);
-                run_twin(twin, SC_CPU_X86_AVX2, kern->rows, m, OC, x, w, off, nnz, y2, YS * 4,
-                         &prms[pi]);
+                for (int i = 0; i < OCMAX * YS; ++i) y1[i] = y2[i] = (float)(i % 7) - 3.0f;
+                kern->fn(m, (size_t)OC, x, w, off, nnz, y1, YS * 4, &prms[pi]);
+                run_twin(twin, SC_CPU_X86_AVX2, kern->rows, m, (size_t)OC, x, w, off, nnz, y2,
+                         YS * 4, &prms[pi]);
                 cr_expect(memcmp(y1, y2, sizeof y1) == 0, "%s vs %s: m %zu, params %d differ",
                           kern->name, twin ? twin->name : "the AVX2 kit", m, pi);
             }

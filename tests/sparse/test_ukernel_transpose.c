@@ -40,19 +40,18 @@ Test(ukernel_transpose, every_8x8_kernel_matches_the_definition)
 }
 
 /* Strips of n 8x8 blocks from rows ss apart into runs ds apart, guard values around every
- * run, n = 0 (nothing written), 1, 2 and 5. */
+ * run, every n from 0 (nothing written) to 7: odd counts leave a single last block to the
+ * kernels that take blocks in pairs. */
 static void check_strip(sc_transpose8xn_fn fn, const char *name, size_t ss, size_t ds)
 {
-    enum { SMAX = 80, NMAX = 5 };
-    static float src[8 * SMAX], dst[8 * NMAX * SMAX];
+    enum { SMAX = 136, NMAX = 7 };
+    static float src[8 * SMAX], dst[8 * (NMAX + 1) * SMAX];
     cr_assert(ss <= SMAX && ds <= SMAX && ss >= 8 * NMAX + 3 && ds >= 8);
     for (size_t i = 0; i < 8 * SMAX; ++i) src[i] = (float)(i + 1);
-    static const size_t ns[] = {0, 1, 2, 5};
-    for (size_t t = 0; t < 4; ++t) {
-        const size_t n = ns[t];
-        for (size_t i = 0; i < 8 * NMAX * SMAX; ++i) dst[i] = -1.0f;
+    for (size_t n = 0; n <= NMAX; ++n) {
+        for (size_t i = 0; i < 8 * (NMAX + 1) * SMAX; ++i) dst[i] = -1.0f;
         fn(src + 3, ss, dst, ds, n);
-        for (size_t c = 0; c < 8 * NMAX; ++c)
+        for (size_t c = 0; c < 8 * (NMAX + 1); ++c)  /* one block of guard runs after the last */
             for (size_t j = 0; j < ds; ++j) {
                 const float want = c < 8 * n && j < 8 ? src[3 + j * ss + c] : -1.0f;
                 cr_expect_eq(dst[c * ds + j], want,
@@ -62,27 +61,29 @@ static void check_strip(sc_transpose8xn_fn fn, const char *name, size_t ss, size
     }
 }
 
-/* Kernels fixing no stride with a wide and a narrow one; kernels fixing one (a tile row)
- * with that one and a narrow, a wide and an odd other stride. */
+/* Kernels fixing no stride with wide and narrow ones; kernels fixing one (a tile row) with
+ * that one and a narrow, a wide and an odd other stride. */
 Test(ukernel_transpose, every_strip_kernel_matches_the_definition)
 {
-    int n = 0, fixed = 0;
+    int n = 0, fixed = 0, simd = 0;
     for (const sc_transpose8xn_info *k = sc_transpose8xn_table; k->fn; ++k, ++n) {
         if (!usable(k->name, k->need)) continue;
+        simd += k->need != 0;
         cr_assert(k->src_stride == 0 || k->dst_stride == 0, "%s fixes both strides", k->name);
         if (k->src_stride == 0 && k->dst_stride == 0) {
-            check_strip(k->fn, k->name, 45, 11);
+            check_strip(k->fn, k->name, 61, 11);
+            check_strip(k->fn, k->name, 133, 136);
             continue;
         }
-        static const size_t other[] = {11, 45, 80};
-        for (size_t i = 0; i < 3; ++i) {
+        static const size_t other[] = {11, 61, 80, 133};
+        for (size_t i = 0; i < 4; ++i) {
             if (k->src_stride)
                 check_strip(k->fn, k->name, k->src_stride, other[i]);
-            else if (other[i] >= 43)  /* as a source stride it must cover 5 blocks + offset */
+            else if (other[i] >= 59)  /* as a source stride it must cover 7 blocks + offset */
                 check_strip(k->fn, k->name, other[i], k->dst_stride);
         }
         ++fixed;
     }
     cr_expect_geq(n, 2, "the list holds the portable and the AVX2 kernel");
-    cr_log_info("%d tile-stride strips checked", fixed);
+    cr_log_info("%d tile-stride strips checked, %d SIMD strips", fixed, simd);
 }
