@@ -268,6 +268,7 @@ sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, con
         sc_free(d);
         return sc_fail(SC_EUNSUPPORTED, "dense conv: oneDNN takes no view with a zero stride");
     }
+    sc_dense_onednn_cap_isa();
     const int old = threads_enter(pl->threads);  /* the primitive's partition follows it */
     st = from_dnnl(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "CPU engine");
     if (st == SC_OK) st = make_primitives(d, pl, wd, &pd, impl, cap);

@@ -31,6 +31,11 @@ struct sc_onednn_plan {
     size_t pad_bytes, src_off, dst_off, scratch_bytes;  /* the run's scratch block */
 };
 
+/* Cap oneDNN's dispatch at the SCONV_ISA level when that is below the CPU's and the user set
+ * no ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA; once per process, before the first primitive
+ * (onednn_isa.c). */
+void sc_dense_onednn_cap_isa(void);
+
 /* oneDNN's status as ours: out of memory stays that; anything else means oneDNN does not
  * take this problem, and the caller falls back to im2col. */
 static inline sc_status from_dnnl(dnnl_status_t s, const char *what)

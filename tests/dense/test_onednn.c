@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/concurrent.h"
 #include "common/layer.h"
 #include "core/core.h"
 #include "dense/dense_plan.h"
@@ -245,7 +246,7 @@ static void check_concurrent(bool nchw)
     const sc_tensor xd = nchw ? sc_tensor_nchw(2, 24, 21, 19) : sc_tensor_nhwc(2, 24, 21, 19);
     const sc_tensor yd = nchw ? sc_tensor_nchw(2, 32, 11, 10) : sc_tensor_nhwc(2, 32, 11, 10);
     enum { XN = 2 * 24 * 21 * 19, YN = 2 * 32 * 11 * 10 };
-    static float x[2][XN], y[2][YN], ys[2][YN];
+    static float x[2][XN];
     for (int k = 0; k < 2; ++k)
         for (int i = 0; i < XN; ++i) x[k][i] = ct_float(&r);
     sc_conv_options opt = sc_conv_options_default();
@@ -258,18 +259,9 @@ static void check_concurrent(bool nchw)
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
     cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
     if (sc_cpu_has_avx2_fma()) cr_expect(is_onednn(ch.kernel), "ran %s", ch.kernel);
-    for (int k = 0; k < 2; ++k) cr_assert_eq(sc_conv_run(op, x[k], ys[k]), SC_OK);
-    int st[2] = {-1, -1};
-#pragma omp parallel num_threads(2)
-    {
-        const int k = omp_get_thread_num();
-        for (int rep = 0; rep < 20; ++rep) st[k] = sc_conv_run(op, x[k], y[k]);
-    }
-    for (int k = 0; k < 2; ++k) {
-        cr_expect_eq(st[k], SC_OK);
-        cr_expect(memcmp(y[k], ys[k], sizeof y[k]) == 0, "%s, kernel %s: concurrent run %d "
-                  "differs", nchw ? "NCHW" : "NHWC", ch.kernel, k);
-    }
+    char what[96];
+    snprintf(what, sizeof what, "%s, kernel %s", nchw ? "NCHW" : "NHWC", ch.kernel);
+    ct_expect_concurrent_runs(op, (const float *const[2]){x[0], x[1]}, YN, what);
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }

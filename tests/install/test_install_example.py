@@ -14,8 +14,8 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_blocks import readme_blocks  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyshared"))
+from md_blocks import fenced_blocks  # noqa: E402
 
 BUILD, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 PREFIX, LIBDIR, BINDIR = sys.argv[3:6]
@@ -39,7 +39,7 @@ def run(cmd, **kw):
 
 def readme_lines():
     """The README's shell block that builds and runs conv_example."""
-    for lang, text in readme_blocks(SOURCE):
+    for lang, text in fenced_blocks(os.path.join(SOURCE, "README.md")):
         if lang == "sh" and "./conv_example" in text:
             return text
     raise AssertionError("README.md has no sh block running ./conv_example")

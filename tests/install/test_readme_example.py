@@ -6,8 +6,8 @@ import difflib
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_blocks import readme_blocks  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyshared"))
+from md_blocks import blocks_of  # noqa: E402
 
 SOURCE = os.path.abspath(sys.argv[1])
 
@@ -15,7 +15,7 @@ SOURCE = os.path.abspath(sys.argv[1])
 def main():
     with open(os.path.join(SOURCE, "docs", "examples", "conv_example.c")) as f:
         example = f.read()
-    c_blocks = [text for lang, text in readme_blocks(SOURCE) if lang == "c"]
+    c_blocks = blocks_of(os.path.join(SOURCE, "README.md"), "c")
     if example in c_blocks:
         print("ok   the README's C block equals docs/examples/conv_example.c")
         print("1 passed, 0 failed")

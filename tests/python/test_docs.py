@@ -1,28 +1,18 @@
 # tests/python/test_docs.py: the Python blocks of README.md and docs/python.md run as written
 """Each file's ```python blocks run in order in one namespace, in an empty directory."""
 import os
+import sys
 import tempfile
 import unittest
 
-
-def python_blocks(path):
-    blocks, lines, inside = [], [], False
-    with open(path) as f:
-        for line in f:
-            if not inside and line.rstrip() == '```python':
-                inside, lines = True, []
-            elif inside and line.rstrip() == '```':
-                blocks.append(''.join(lines))
-                inside = False
-            elif inside:
-                lines.append(line)
-    return blocks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pyshared'))
+from md_blocks import blocks_of  # noqa: E402
 
 
 class TestDocs(unittest.TestCase):
     def run_blocks(self, rel, at_least):
         path = os.path.join(os.environ['SCONV_SOURCE'], rel)
-        blocks = python_blocks(path)
+        blocks = blocks_of(path, 'python')
         self.assertGreaterEqual(len(blocks), at_least, rel)
         cwd = os.getcwd()
         with tempfile.TemporaryDirectory(dir=os.environ['SCONV_TMP']) as tmp:

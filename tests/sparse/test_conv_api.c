@@ -1,11 +1,11 @@
 /* tests/sparse/test_conv_api.c: operator lifecycle, argument checks, describe, forced engines, blocking */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "common/concurrent.h"
 #include "conv_test_util.h"
 #include "core/core.h"
 #include "op/op_impl.h"
@@ -929,22 +929,13 @@ Test(conv_api, concurrent_runs_on_one_operator)
     cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
     const sc_tensor xd = sc_tensor_nhwc(2, 10, 33, 31), yd = sc_tensor_nchw(2, 12, 17, 16);
     enum { XN = 2 * 10 * 33 * 31, YN = 2 * 12 * 17 * 16 };
-    static float x[2][XN], y[2][YN], ys[2][YN];
+    static float x[2][XN];
     ct_rng r = {41};
     for (int k = 0; k < 2; ++k)
         for (int i = 0; i < XN; ++i) x[k][i] = (float)(2 * ct_uniform(&r) - 1);
     cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK);
-    for (int k = 0; k < 2; ++k) cr_assert_eq(sc_conv_run(op, x[k], ys[k]), SC_OK);
-    int st[2] = {-1, -1};
-#pragma omp parallel num_threads(2)
-    {
-        const int k = omp_get_thread_num();
-        for (int rep = 0; rep < 20; ++rep) st[k] = sc_conv_run(op, x[k], y[k]);
-    }
-    for (int k = 0; k < 2; ++k) {
-        cr_expect_eq(st[k], SC_OK);
-        cr_expect(memcmp(y[k], ys[k], sizeof y[k]) == 0, "concurrent run %d differs", k);
-    }
+    ct_expect_concurrent_runs(op, (const float *const[2]){x[0], x[1]}, YN,
+                              "sparse NHWC -> NCHW");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
 }

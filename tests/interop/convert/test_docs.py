@@ -3,28 +3,19 @@
 whose interpreter has neither onnx nor TensorFlow); they run in order in one namespace, in
 an empty directory."""
 import os
+import sys
 import tempfile
 import unittest
 
-
-def py_blocks(path):
-    blocks, lines, inside = [], [], False
-    with open(path) as f:
-        for line in f:
-            if not inside and line.rstrip() == '```py':
-                inside, lines = True, []
-            elif inside and line.rstrip() == '```':
-                blocks.append(''.join(lines))
-                inside = False
-            elif inside:
-                lines.append(line)
-    return blocks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                                'pyshared'))
+from md_blocks import blocks_of  # noqa: E402
 
 
 class TestDocs(unittest.TestCase):
     def test_python_md_onnx_and_keras(self):
         path = os.path.join(os.environ['SCONV_SOURCE'], 'docs', 'python.md')
-        blocks = py_blocks(path)
+        blocks = blocks_of(path, 'py')
         self.assertEqual(len(blocks), 2)
         cwd = os.getcwd()
         with tempfile.TemporaryDirectory() as tmp:
