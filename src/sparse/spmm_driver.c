@@ -145,14 +145,16 @@ int sc_spmm_thread_count(int threads)
     return threads > 0 ? threads : omp_get_max_threads();
 }
 
-int64_t sc_spmm_tile_width(const sc_spmm_kit *kit, int64_t pixels)
+int64_t sc_spmm_tile_width(const sc_spmm_problem *pb)
 {
-    return sc_spmm_kit_tile(kit) >= 128 && pixels >= SC_SPMM_WIDE_TILE_MIN_PIXELS ? 128 : 64;
+    return pb->wide && sc_spmm_kit_tile(&pb->kit) >= 128 &&
+                   pb->pixels >= SC_SPMM_WIDE_TILE_MIN_PIXELS
+               ? 128 : 64;
 }
 
 void sc_spmm_plan_flat_tiles(sc_spmm_problem *pb)
 {
-    const int64_t tw = sc_spmm_tile_width(&pb->kit, pb->pixels);
+    const int64_t tw = sc_spmm_tile_width(pb);
     pb->tile_w = tw;
     pb->n_tiles = (pb->pixels + tw - 1) / tw;
     pb->tile_floats = tw;

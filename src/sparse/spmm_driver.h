@@ -53,6 +53,7 @@ typedef struct sc_spmm_problem {
     int64_t ow;              /* valid columns per line */
     int64_t pixels;          /* flat pixels per image: (lines-1)*wq + ow */
     int64_t n_tiles;         /* tiles per image (sc_spmm_tile) */
+    int wide;                /* the planner allows 128-pixel tiles (sc_spmm_tile_width) */
     int64_t tile_w;          /* flat tile width (sc_spmm_tile_width): 64 or 128 */
     int64_t tile_floats;     /* panel and tile-buffer row stride: tile_w, or 72 (kit.lng)
                               * when the last 64-pixel flat tile takes a rest of 1..8 */
@@ -98,13 +99,14 @@ static inline int sc_spmm_block_major(int direct_y, int64_t n_tiles, int64_t row
     return threads > 1 && direct_y && n_tiles < 4 * (int64_t)threads && rows / threads >= 16;
 }
 
-/* The plan's tile width for an image plane of `pixels` flat pixels: 128 when the kit takes
- * 128 pixels in one call (sc_spmm_kit_tile) and the plane has at least
- * SC_SPMM_WIDE_TILE_MIN_PIXELS, else 64. Wider tiles halve the fixed cost per (row, block,
- * tile); on smaller planes they would leave a large rest tile or too few tiles to share
- * among threads (docs/kernels.md, "AVX-512 row kernels"). */
+/* The plan's tile width for an image plane of `pixels` flat pixels: 128 when the plan asks
+ * for wide tiles (pb->wide: forward KxK layers), the kit takes 128 pixels in one call
+ * (sc_spmm_kit_tile) and the plane has at least SC_SPMM_WIDE_TILE_MIN_PIXELS, else 64.
+ * Wider tiles halve the fixed cost per (row, block, tile) where a KxK tap's loads dominate;
+ * 1x1 layers and NHWC-transposed tiles measured slower with them, and small planes would
+ * leave a large rest tile (docs/kernels.md, "AVX-512 row kernels"). */
 enum { SC_SPMM_WIDE_TILE_MIN_PIXELS = 512 };
-int64_t sc_spmm_tile_width(const sc_spmm_kit *kit, int64_t pixels);
+int64_t sc_spmm_tile_width(const sc_spmm_problem *pb);
 
 /* Flat tiles and their width: ceil(pixels / tile_w) tiles of tile_w (sc_spmm_tile_width),
  * or, with 64-pixel tiles, a rest of 1..8 pixels joined to the last tile (tile_floats 72)

@@ -707,7 +707,8 @@ Test(conv_api, wide_rows_store_straight_into_y)
  * (14x14 = 3 x 64 + 4) and phase planes (28x28 3x3: 838 flat pixels = 13 x 64 + 6), into
  * y directly and through the tile buffer, for every kernel family this process may use: the
  * rest joins where the family has a 72-wide kernel (the portable one always does) and takes
- * a tile of its own where not. The reference result and the same bits on every thread
+ * a tile of its own where not; 3x3 planes into NCHW y take 128-pixel tiles where the kernels
+ * take 128 pixels. The reference result and the same bits on every thread
  * count; 4x1 block weights have no 72-wide kernel and keep 64-pixel tiles. */
 Test(conv_api, short_rest_joins_the_last_tile)
 {
@@ -722,6 +723,7 @@ Test(conv_api, short_rest_joins_the_last_tile)
         {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3, 196},  /* misaligned channels: panel */
         {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3, 196}, /* NHWC panel and writer */
         {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13, 838}, /* phase planes, 3x3 pad 1 */
+        {11, 5, 28, 28, 3, CT_NHWC, CT_NCHW, 0.7, 13, 838}, /* the same into NCHW y */
         {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0, 196},  /* dense: 4x1 block kernels */
     };
     int joined = 0;  /* row-kernel cases planned with a 72-wide last tile */
@@ -760,8 +762,9 @@ Test(conv_api, short_rest_joins_the_last_tile)
             if (cases[i].tiles == 0) {
                 cr_expect_eq(op->sp.d.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
-            } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && cases[i].pixels >= 512) {
-                /* 128-pixel tiles: the rest is one k-masked call of its own */
+            } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && cases[i].pixels >= 512 &&
+                       cases[i].k > 1 && cases[i].yl == CT_NCHW) {
+                /* 128-pixel tiles (KxK into unit-stride y): the rest is one k-masked call */
                 cr_expect_eq(op->sp.d.n_tiles, (cases[i].pixels + 127) / 128, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 128, "%s: panel and buffer stride", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {

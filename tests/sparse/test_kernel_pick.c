@@ -26,7 +26,7 @@ Test(kernel_pick, spmm_kits_per_feature_set)
     } cases[] = {
         {0, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
         {SC_CPU_X86_AVX2, 1, "__avx2", "spmm_f32_56__avx2", "spmm_f32_72__avx2"},
-        {SC_CPU_X86_AVX512, 1, "__avx512", "spmm_f32_56__avx512", "spmm_f32_72__avx512"},
+        {SC_CPU_X86_AVX512, 1, "__avx512", "spmm_f32_56__avx512", "none"},
         {SC_CPU_X86_AVX2 | SC_CPU_AVX512F, 1, "__avx2", "spmm_f32_56__avx2", "spmm_f32_72__avx2"},
         {SC_CPU_AVX2, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
         {SC_CPU_NEON | SC_CPU_SVE, 1, "__ref", "spmm_f32_56__ref", "spmm_f32_72__ref"},
@@ -85,21 +85,23 @@ Test(kernel_pick, short_tiles_round_to_8_with_a_masked_chain)
     }
 }
 
-/* The plan's tile width (spmm_driver.c): 128 only where the kit takes 128 pixels in one call
- * and the plane has at least 512 pixels, so 7x7, 14x14 (the 72-wide last tile) and smaller
- * planes keep 64. */
+/* The plan's tile width (spmm_driver.c): 128 only where the plan allows wide tiles, the kit
+ * takes 128 pixels in one call and the plane has at least 512 pixels, so 1x1 layers, 7x7,
+ * 14x14 (the 72-wide last tile) and smaller planes keep 64. */
 Test(kernel_pick, tile_width_rule)
 {
     static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512};
     static const int64_t pixels[] = {1, 49, 196, 511, 512, 784, 838, 3136, 50176};
     for (int i = 0; i < 3; ++i)
         for (size_t rows = 1; rows <= 4; rows += 3) {
-            const sc_spmm_kit kit = sc_spmm_kit_pick(sets[i], rows);
-            for (size_t k = 0; k < sizeof pixels / sizeof pixels[0]; ++k) {
-                const int64_t want = i == 2 && rows == 1 && pixels[k] >= 512 ? 128 : 64;
-                cr_expect_eq(sc_spmm_tile_width(&kit, pixels[k]), want, "set %d rows %zu, %lld "
-                             "pixels", i, rows, (long long)pixels[k]);
-            }
+            for (int wide = 0; wide <= 1; ++wide)
+                for (size_t k = 0; k < sizeof pixels / sizeof pixels[0]; ++k) {
+                    const sc_spmm_problem pb = {.kit = sc_spmm_kit_pick(sets[i], rows),
+                                                .wide = wide, .pixels = pixels[k]};
+                    const int64_t want = wide && i == 2 && rows == 1 && pixels[k] >= 512 ? 128 : 64;
+                    cr_expect_eq(sc_spmm_tile_width(&pb), want, "set %d rows %zu wide %d, %lld "
+                                 "pixels", i, rows, wide, (long long)pixels[k]);
+                }
         }
 }
 
@@ -164,15 +166,15 @@ Test(kernel_pick, kit_run_splits_like_the_old_driver)
 }
 
 /* Transposes and weight-gradient dots: the AVX2 8x8 transpose and dots wherever AVX2 and FMA
- * are allowed (AVX-512 plans too); strips of the highest level allowed, the tile-stride ones
- * for strides of 64 and 72 (and 128 on AVX-512), else the level's generic one, else portable. */
+ * are allowed (AVX-512 plans too); the AVX2 strips too (their AVX-512 versions measured
+ * slower), the tile-stride ones for strides of 64, 72 and 128, else the generic one, else
+ * portable. */
 Test(kernel_pick, transposes_and_dots_per_feature_set)
 {
     static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512, SC_CPU_AVX2,
                                       SC_CPU_NEON, SC_CPU_X86_AVX2 | SC_CPU_AVX512F};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; ++i) {
         const int avx2 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX2);
-        const int avx512 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX512);
         cr_expect(sc_transpose8_pick(sets[i]) ==
                   (avx2 ? sc_transpose8_f32__avx2 : sc_transpose8_f32__ref), "set %zu", i);
         cr_expect(sc_wgrad_dot_pick(sets[i]) ==
@@ -185,25 +187,14 @@ Test(kernel_pick, transposes_and_dots_per_feature_set)
                 cr_expect(to == sc_transpose8xn_f32__ref && from == sc_transpose8xn_f32__ref);
                 continue;
             }
-            if (avx512) {
-                cr_expect(to == (tf[t] == 64    ? sc_transpose8xn_f32_to64__avx512
-                                 : tf[t] == 72  ? sc_transpose8xn_f32_to72__avx512
-                                 : tf[t] == 128 ? sc_transpose8xn_f32_to128__avx512
-                                                : sc_transpose8xn_f32__avx512),
-                          "set %zu tf %zu", i, tf[t]);
-                cr_expect(from == (tf[t] == 64    ? sc_transpose8xn_f32_from64__avx512
-                                   : tf[t] == 72  ? sc_transpose8xn_f32_from72__avx512
-                                   : tf[t] == 128 ? sc_transpose8xn_f32_from128__avx512
-                                                  : sc_transpose8xn_f32__avx512),
-                          "set %zu tf %zu", i, tf[t]);
-                continue;
-            }
-            cr_expect(to == (tf[t] == 64   ? sc_transpose8xn_f32_to64__avx2
-                             : tf[t] == 72 ? sc_transpose8xn_f32_to72__avx2
-                                           : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
-            cr_expect(from == (tf[t] == 64   ? sc_transpose8xn_f32_from64__avx2
-                               : tf[t] == 72 ? sc_transpose8xn_f32_from72__avx2
-                                             : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
+            cr_expect(to == (tf[t] == 64    ? sc_transpose8xn_f32_to64__avx2
+                             : tf[t] == 72  ? sc_transpose8xn_f32_to72__avx2
+                             : tf[t] == 128 ? sc_transpose8xn_f32_to128__avx2
+                                            : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
+            cr_expect(from == (tf[t] == 64    ? sc_transpose8xn_f32_from64__avx2
+                               : tf[t] == 72  ? sc_transpose8xn_f32_from72__avx2
+                               : tf[t] == 128 ? sc_transpose8xn_f32_from128__avx2
+                                              : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
         }
     }
 }

@@ -133,14 +133,3 @@ void sc_spmm_f32_56__avx512(size_t mr, size_t n_oc, const float *restrict x,
     (void)mr;
     spmm_avx512(3, 0, 1, 0, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
 }
-
-/* 65 <= mr <= 72: a last 64-pixel tile plus a rest of 1..8 (14x14 = 3 x 64 + 4) in one
- * call, 4 zmm and a masked fifth, the AVX2 72-wide kernel's role. */
-void sc_spmm_f32_72__avx512(size_t mr, size_t n_oc, const float *restrict x,
-                            const float *restrict w, const int32_t *restrict off,
-                            const uint32_t *restrict nnz, float *restrict y,
-                            size_t y_stride_bytes, const sc_spmm_params *prm)
-{
-    assert(mr > 64 && mr <= 72);
-    spmm_avx512(5, 1, 0, last_lanes(mr), n_oc, x, w, off, nnz, y, y_stride_bytes, prm);
-}

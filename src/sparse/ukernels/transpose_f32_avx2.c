@@ -86,3 +86,4 @@ void sc_transpose8xn_f32__avx2(const float *src, size_t src_stride, float *dst,
 
 SC_TRANSPOSE_TILE(64)
 SC_TRANSPOSE_TILE(72)
+SC_TRANSPOSE_TILE(128)
