@@ -21,60 +21,70 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t2.dat' index 8 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
   'docs/img/speedup_t2.dat' index 9 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t2.dat' index 10 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 12 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 13 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'resnet50 3x3 (4 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 12 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 13 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 14 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 15 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 16 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 17 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 18 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 19 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 20 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 21 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 22 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 14 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 15 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 16 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 17 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 18 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 19 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 20 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 21 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 22 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 23 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 24 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 25 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 26 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'mobilenetv1 1x1 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 23 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 24 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 25 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 26 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 27 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 28 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 29 using 1:2 with linespoints lc rgb '#2ca02c' dt 1 pt 7 title 'xnnpack nchw', \
-  'docs/img/speedup_t2.dat' index 30 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 31 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 32 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 33 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 34 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 27 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 28 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 29 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 30 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 31 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 32 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 33 using 1:2 with linespoints lc rgb '#2ca02c' dt 1 pt 7 title 'xnnpack nchw', \
+  'docs/img/speedup_t2.dat' index 34 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 35 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 36 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 37 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 38 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 39 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 40 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'vgg16 3x3 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 35 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 36 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 37 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 38 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 39 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 40 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 41 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 42 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 43 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 44 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 45 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 41 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 42 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 43 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 44 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 45 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 46 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 47 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 48 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 49 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 50 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 51 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 52 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 53 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'first 7x7/2 (1 layer)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 46 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 47 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 48 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 49 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 50 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 51 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 52 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 53 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 54 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 55 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 56 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 54 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 55 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 56 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 57 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 58 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 59 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 60 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 61 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 62 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 63 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 64 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 65 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 66 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 unset multiplot
 set output
 set terminal svg size 1920,800 font 'sans,10'
@@ -99,59 +109,69 @@ plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
   'docs/img/speedup_t2.dat' index 8 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
   'docs/img/speedup_t2.dat' index 9 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
   'docs/img/speedup_t2.dat' index 10 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 11 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 12 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 13 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'resnet50 3x3 (4 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 12 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 13 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 14 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 15 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 16 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 17 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 18 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 19 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 20 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 21 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 22 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 14 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 15 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 16 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 17 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 18 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 19 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 20 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 21 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 22 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 23 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 24 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 25 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 26 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'mobilenetv1 1x1 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 23 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 24 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 25 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 26 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 27 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 28 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 29 using 1:2 with linespoints lc rgb '#2ca02c' dt 1 pt 7 title 'xnnpack nchw', \
-  'docs/img/speedup_t2.dat' index 30 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 31 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 32 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 33 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 34 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 27 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 28 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 29 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 30 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 31 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 32 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 33 using 1:2 with linespoints lc rgb '#2ca02c' dt 1 pt 7 title 'xnnpack nchw', \
+  'docs/img/speedup_t2.dat' index 34 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 35 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 36 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 37 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 38 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 39 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 40 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'vgg16 3x3 (9 layers)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 35 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 36 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 37 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 38 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 39 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 40 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 41 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 42 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 43 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 44 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 45 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 41 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 42 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 43 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 44 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 45 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 46 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 47 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 48 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 49 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 50 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 51 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 52 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 53 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 set title 'first 7x7/2 (1 layer)'
 plot 1 with lines lc rgb '#1f77b4' lw 1 title 'oneDNN', \
-  'docs/img/speedup_t2.dat' index 46 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
-  'docs/img/speedup_t2.dat' index 47 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
-  'docs/img/speedup_t2.dat' index 48 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
-  'docs/img/speedup_t2.dat' index 49 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
-  'docs/img/speedup_t2.dat' index 50 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
-  'docs/img/speedup_t2.dat' index 51 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
-  'docs/img/speedup_t2.dat' index 52 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
-  'docs/img/speedup_t2.dat' index 53 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
-  'docs/img/speedup_t2.dat' index 54 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
-  'docs/img/speedup_t2.dat' index 55 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
-  'docs/img/speedup_t2.dat' index 56 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc'
+  'docs/img/speedup_t2.dat' index 54 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title 'sconv nchw', \
+  'docs/img/speedup_t2.dat' index 55 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 6 title 'sconv nhwc', \
+  'docs/img/speedup_t2.dat' index 56 using 1:2 with linespoints lc rgb '#ff7f0e' dt 1 pt 7 title 'auto nchw', \
+  'docs/img/speedup_t2.dat' index 57 using 1:2 with linespoints lc rgb '#ff7f0e' dt 2 pt 6 title 'auto nhwc', \
+  'docs/img/speedup_t2.dat' index 58 using 1:2 with linespoints lc rgb '#8c564b' dt 1 pt 7 title 'dense nchw', \
+  'docs/img/speedup_t2.dat' index 59 using 1:2 with linespoints lc rgb '#8c564b' dt 2 pt 6 title 'dense nhwc', \
+  'docs/img/speedup_t2.dat' index 60 using 1:2 with linespoints lc rgb '#2ca02c' dt 2 pt 6 title 'xnnpack nhwc', \
+  'docs/img/speedup_t2.dat' index 61 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title 'openblas nchw', \
+  'docs/img/speedup_t2.dat' index 62 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 6 title 'openblas nhwc', \
+  'docs/img/speedup_t2.dat' index 63 using 1:2 with linespoints lc rgb '#7f7f7f' dt 1 pt 7 title 'csparse nchw', \
+  'docs/img/speedup_t2.dat' index 64 using 1:2 with linespoints lc rgb '#7f7f7f' dt 2 pt 6 title 'csparse nhwc', \
+  'docs/img/speedup_t2.dat' index 65 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'onnxruntime nchw', \
+  'docs/img/speedup_t2.dat' index 66 using 1:2 with linespoints lc rgb '#17becf' dt 1 pt 7 title 'deepsparse nchw'
 unset multiplot
 set output

@@ -7,18 +7,21 @@
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
 #include "layer/layer_impl.h"
+#include "sparse/sparse_plan.h"
 
 /* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine beat
  * the dense one (oneDNN's direct kernels) on one thread, by kernel, by whether the
  * activations are channel-last (the dense engine then needs no reorders while the sparse one
- * transposes) and, for NCHW 1x1 layers, by depth; layers with one input channel per group
- * go sparse on channel-first activations and dense on channel-last ones (docs/kernels.md,
- * "The fixed thresholds (SC_AUTO_RULE)"). */
+ * transposes) and, for NCHW 1x1 layers, by depth and by whether the weights form 4x1 blocks
+ * (dense layers do: the block kernels then beat the dense engine's reorders from sparsity 0);
+ * layers with one input channel per group go sparse on channel-first activations and dense
+ * on channel-last ones (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
 #define SC_AUTO_SPARSE_FROM_1X1_NCHW 0.40       /* up to SC_AUTO_DEEP_1X1 input channels */
 #define SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP 0.50  /* more input channels than that */
 #define SC_AUTO_SPARSE_FROM_1X1_NHWC 0.65
 #define SC_AUTO_SPARSE_FROM_KXK 0.70
 #define SC_AUTO_DEEP_1X1 256
+#define SC_AUTO_THIN_1X1 64  /* NCHW 1x1 with at most this many input channels: always sparse */
 
 /* The fixed rule: the engine the thresholds pick for L on activations x, the threshold, and
  * a sentence. Channel-last: x's channels are adjacent in memory. */
@@ -38,6 +41,18 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, double spars
         return sparsity >= *threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
+    if (pointwise && !channel_last &&
+        (L->wd.icg <= SC_AUTO_THIN_1X1 ||
+         (L->wd.icg <= SC_AUTO_DEEP_1X1 && sc_layer_has_4x1_blocks(L)))) {
+        /* thin layers are bound by the dense engine's reorders; 4x1 blocks run the block
+         * kernels, which share each input load among 4 channels */
+        *threshold = 0.0;
+        snprintf(reason, cap, "auto: 1x1 layer on channel-first activations with %s, where the "
+                 "sparse engine is faster at any sparsity (here %.3f)",
+                 L->wd.icg <= SC_AUTO_THIN_1X1 ? "few input channels"
+                                               : "weights in 4x1 blocks", sparsity);
+        return SC_ENGINE_SPARSE;
+    }
     double from = SC_AUTO_SPARSE_FROM_KXK;
     if (pointwise)
         from = channel_last               ? SC_AUTO_SPARSE_FROM_1X1_NHWC

@@ -196,9 +196,7 @@ static int64_t col_at(const sc_layer *L, int64_t j)
                                : ((const uint32_t *)L->col_idx)[j];
 }
 
-/* 4x1 block structure: every group of 4 consecutive output channels (inside one conv group)
- * has the same columns, so the block kernels can share each input load among 4 channels. */
-static int has_4x1_blocks(const sc_layer *L)
+int sc_layer_has_4x1_blocks(const sc_layer *L)
 {
     const int64_t OC = L->rows, ocg = OC / L->params.groups;
     if (ocg % 4 != 0) return 0;
@@ -297,7 +295,7 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.y = *y;
     sp.d.act = o->act;
     sp.d.threads = o->threads;
-    sp.d.rows = has_4x1_blocks(L) ? 4 : 1;
+    sp.d.rows = sc_layer_has_4x1_blocks(L) ? 4 : 1;
     sp.d.kit = sc_spmm_kit_pick(o->allowed, (size_t)sp.d.rows);
     sp.d.n_rows = L->rows;
     sp.d.n_images = x->dims[SC_N];

@@ -48,6 +48,11 @@ typedef struct sc_sparse_plan {
 /* Threads a run of the plan uses: the option, or OpenMP's default for 0. */
 int sc_sparse_thread_count(const sc_sparse_plan *sp);
 
+/* 4x1 block structure: every group of 4 consecutive output channels (inside one conv group)
+ * has the same columns (dense layers do), so the block kernels can share each input load
+ * among 4 channels. O(nnz). */
+int sc_layer_has_4x1_blocks(const sc_layer *L);
+
 /* Free the arrays and the scratch of a sparse plan and zero it (a zeroed plan is fine). */
 void sc_sparse_plan_clear(sc_sparse_plan *sp);
 

@@ -158,12 +158,14 @@ Test(conv_api, invalid_arguments_return_their_status)
 
 Test(conv_api, describe_reports_the_choice)
 {
-    const sc_wdesc wd = {SC_OIHW, 8, 8, 1, 1};
+    /* 80 input channels: a shallow 1x1 layer on NCHW (break-even 0.40) that is not thin */
+    const sc_wdesc wd = {SC_OIHW, 8, 80, 1, 1};
     const sc_conv_params p = sc_conv_params_default();
-    float wp[64];
-    const sc_tensor x = sc_tensor_nchw(1, 8, 5, 5), y = sc_tensor_nchw(1, 8, 5, 5);
+    float wp[8 * 80];
+    const sc_tensor x = sc_tensor_nchw(1, 80, 5, 5), y = sc_tensor_nchw(1, 8, 5, 5);
     for (int dense = 0; dense < 2; ++dense) {
-        sc_layer *layer = make_layer(&wd, &p, dense ? 0.0 : 0.95, SC_PACK_CHW, 4, wp, NULL);
+        /* "dense": 20% unstructured, below the break-even and without 4x1 blocks */
+        sc_layer *layer = make_layer(&wd, &p, dense ? 0.2 : 0.95, SC_PACK_CHW, 4, wp, NULL);
         sc_conv *op = NULL;
         sc_conv_options opt = sc_conv_options_default();
         opt.kernel = SC_KERNEL_PORTABLE;
@@ -195,15 +197,9 @@ Test(conv_api, describe_reports_the_choice)
         cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
         cr_expect_eq(ch.engine, SC_ENGINE_SPARSE);
-        /* a dense layer has 4x1 block structure: the block kernels take it */
-        if (dense)
-            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm4_f32_64__avx512"
-                                        : sc_cpu_has_avx2_fma()         ? "spmm4_f32_64__avx2"
-                                                                        : "spmm4_f32_64__ref");
-        else
-            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_128__avx512"
-                                        : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
-                                                                        : "spmm_f32_64__ref");
+        cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm_f32_128__avx512"
+                                    : sc_cpu_has_avx2_fma()         ? "spmm_f32_64__avx2"
+                                                                    : "spmm_f32_64__ref");
         cr_expect_eq(ch.rule, dense ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE, "the rule, not forced");
         cr_expect_eq(ch.measured, 0);
         cr_expect(ch.reason != NULL && ch.reason[0] != '\0');
@@ -242,26 +238,31 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
     cr_expect_eq(ch.threshold, 1, "depthwise on NHWC: dense unless every weight is pruned");
     sc_conv_destroy(op);
     sc_layer_destroy(layer);
-    /* one sparsity, 55%, on each kind of layer and activations: dense below each break-even
-     * (KxK 70%, 1x1 on channel-last 65%, deep 1x1 on NCHW 50% at 512 input channels),
-     * sparse above it (shallow 1x1 on NCHW 40%) */
+    /* one sparsity, 55% (or a dense layer), on each kind of layer and activations: dense
+     * below each break-even (KxK 70%, 1x1 on channel-last 65%, deep 1x1 on NCHW 50% at 512
+     * input channels), sparse above it (shallow 1x1 on NCHW 40%); thin 1x1 on NCHW (at most
+     * 64 input channels) and dense 1x1 on NCHW up to 256 (4x1 blocks) sparse at any sparsity,
+     * dense 1x1 deeper than that by the deep break-even */
     p.groups = 1;
     const struct {
         int64_t k, ic;
         int nhwc;
-        double threshold;
+        double sparsity, threshold;
         sc_engine engine;
     } cases[] = {
-        {3, 8, 0, 0.70, SC_ENGINE_DENSE},   {3, 8, 1, 0.70, SC_ENGINE_DENSE},
-        {1, 24, 0, 0.40, SC_ENGINE_SPARSE}, {1, 24, 1, 0.65, SC_ENGINE_DENSE},
-        {1, 512, 0, 0.50, SC_ENGINE_SPARSE},
+        {3, 8, 0, 0.55, 0.70, SC_ENGINE_DENSE},   {3, 8, 1, 0.55, 0.70, SC_ENGINE_DENSE},
+        {1, 24, 0, 0.55, 0.00, SC_ENGINE_SPARSE}, {1, 24, 1, 0.55, 0.65, SC_ENGINE_DENSE},
+        {1, 96, 0, 0.55, 0.40, SC_ENGINE_SPARSE}, {1, 512, 0, 0.55, 0.50, SC_ENGINE_SPARSE},
+        {1, 24, 0, 0.0, 0.00, SC_ENGINE_SPARSE},  {1, 256, 0, 0.0, 0.00, SC_ENGINE_SPARSE},
+        {1, 257, 0, 0.0, 0.50, SC_ENGINE_DENSE},  {1, 256, 1, 0.0, 0.65, SC_ENGINE_DENSE},
+        {3, 64, 0, 0.0, 0.70, SC_ENGINE_DENSE},
     };
-    static float wbig[8 * 512];
+    static float wbig[8 * 9 * 512];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
         const int64_t k = cases[i].k, ic = cases[i].ic;
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
         const sc_wdesc wd = {SC_OIHW, 8, ic, k, k};
-        layer = make_layer(&wd, &p, 0.55, SC_PACK_CHW, 9 + i, wbig, NULL);
+        layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 9 + i, wbig, NULL);
         const sc_tensor xi = cases[i].nhwc ? sc_tensor_nhwc(1, ic, 7, 7) : sc_tensor_nchw(1, ic, 7, 7);
         const sc_tensor yi = sc_tensor_nchw(1, 8, 7, 7);
         cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
@@ -269,6 +270,12 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
         cr_expect_eq(ch.engine, cases[i].engine, "case %zu: %s", i, ch.reason);
         cr_expect_float_eq(ch.threshold, cases[i].threshold, 1e-12, "case %zu", i);
+        if (cases[i].engine == SC_ENGINE_SPARSE && cases[i].sparsity == 0.0)
+            /* a dense layer has 4x1 block structure: the block kernels take it */
+            cr_expect_str_eq(ch.kernel, sc_isa_available(SC_ISA_AVX512) ? "spmm4_f32_64__avx512"
+                                        : sc_cpu_has_avx2_fma()         ? "spmm4_f32_64__avx2"
+                                                                        : "spmm4_f32_64__ref",
+                             "case %zu", i);
         sc_conv_destroy(op);
         sc_layer_destroy(layer);
     }
@@ -421,9 +428,11 @@ static void *spin_80ms(void *arg)
 
 Test(conv_api, measured_auto_waits_for_other_threads_to_go_idle)
 {
+    /* a 3x3 layer: the rule has a break-even there (0.70), so auto measures */
     sc_conv_params p = sc_conv_params_default();
-    const sc_wdesc wd = {SC_OIHW, 16, 16, 1, 1};
-    float wp[16 * 16], bias[16];
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    const sc_wdesc wd = {SC_OIHW, 16, 16, 3, 3};
+    float wp[16 * 16 * 9], bias[16];
     sc_layer *layer = make_layer(&wd, &p, 0.5, SC_PACK_CHW, 5, wp, bias);
     sc_conv_options opt = sc_conv_options_default();
     opt.threads = 2;
