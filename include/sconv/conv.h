@@ -36,8 +36,9 @@ typedef enum sc_auto_mode {
                              may choose differently near break-even */
     SC_AUTO_RULE          /* the default: fixed sparsity thresholds measured on the
                              development machine (docs/kernels.md): free and deterministic
-                             (one layer and shape always get the same engine and bits),
-                             machine-blind */
+                             (one layer, shape and kernel level always get the same engine
+                             and bits); blind to the machine but for one row (dense 1x1
+                             layers in 4x1 blocks go sparse where AVX-512 kernels run) */
 } sc_auto_mode;
 
 typedef struct sc_conv_options {

@@ -13,7 +13,8 @@
  * the dense one (oneDNN's direct kernels) on one thread, by kernel, by whether the
  * activations are channel-last (the dense engine then needs no reorders while the sparse one
  * transposes) and, for NCHW 1x1 layers, by depth and by whether the weights form 4x1 blocks
- * (dense layers do: the block kernels then beat the dense engine's reorders from sparsity 0);
+ * (dense layers do: the AVX-512 block kernels then beat the dense engine's reorders from
+ * sparsity 0, the AVX2 ones do not);
  * layers with one input channel per group go sparse on channel-first activations and dense
  * on channel-last ones (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
 #define SC_AUTO_SPARSE_FROM_1X1_NCHW 0.40       /* up to SC_AUTO_DEEP_1X1 input channels */
@@ -25,8 +26,8 @@
 
 /* The fixed rule: the engine the thresholds pick for L on activations x, the threshold, and
  * a sentence. Channel-last: x's channels are adjacent in memory. */
-static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, double sparsity,
-                             double *threshold, char *reason, size_t cap)
+static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, sc_cpu_set allowed,
+                             double sparsity, double *threshold, char *reason, size_t cap)
 {
     const int channel_last = x->dims[SC_C] > 1 && x->strides[SC_C] == 1;
     if (L->wd.icg == 1 && L->params.groups > 1) {
@@ -41,17 +42,21 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, double spars
         return sparsity >= *threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
-    if (pointwise && !channel_last &&
-        (L->wd.icg <= SC_AUTO_THIN_1X1 ||
-         (L->wd.icg <= SC_AUTO_DEEP_1X1 && sc_layer_has_4x1_blocks(L)))) {
-        /* thin layers are bound by the dense engine's reorders; 4x1 blocks run the block
-         * kernels, which share each input load among 4 channels */
-        *threshold = 0.0;
-        snprintf(reason, cap, "auto: 1x1 layer on channel-first activations with %s, where the "
-                 "sparse engine is faster at any sparsity (here %.3f)",
-                 L->wd.icg <= SC_AUTO_THIN_1X1 ? "few input channels"
-                                               : "weights in 4x1 blocks", sparsity);
-        return SC_ENGINE_SPARSE;
+    if (pointwise && !channel_last && L->wd.icg <= SC_AUTO_DEEP_1X1) {
+        /* thin layers are bound by the dense engine's reorders; 4x1 blocks (dense layers)
+         * run the block kernels, which share each input load among 4 channels and beat
+         * those reorders with AVX-512 only */
+        const int blocks = sc_layer_has_4x1_blocks(L);
+        const sc_spmm_kit bk = sc_spmm_kit_pick(allowed, 4);
+        const int fast_blocks = bk.chain[0]->need == SC_CPU_X86_AVX512;
+        if (blocks ? fast_blocks : L->wd.icg <= SC_AUTO_THIN_1X1) {
+            *threshold = 0.0;
+            snprintf(reason, cap, "auto: 1x1 layer on channel-first activations with %s, where "
+                     "the sparse engine is faster at any sparsity (here %.3f)",
+                     blocks ? "weights in 4x1 blocks (AVX-512 block kernels)"
+                            : "few input channels", sparsity);
+            return SC_ENGINE_SPARSE;
+        }
     }
     double from = SC_AUTO_SPARSE_FROM_KXK;
     if (pointwise)
@@ -78,7 +83,8 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     sc_conv_choice ch = {.kernel = NULL, .measured = 0, .ms_sparse = NAN, .ms_dense = NAN,
                          .ms_waited = 0, .sparsity = sparsity};
     char reason[256];
-    ch.rule = rule_choice(L, x, sparsity, &ch.threshold, reason, sizeof reason);
+    ch.rule = rule_choice(L, x, sc_kernel_features(op->opt.kernel), sparsity, &ch.threshold,
+                          reason, sizeof reason);
     sc_engine engine = op->opt.engine;
     int measure = 0;  /* auto: time both engines on this shape before choosing */
     if (engine == SC_ENGINE_AUTO) {
