@@ -32,6 +32,8 @@ import zoo
 from protocol import Worker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+from cells import fmt, load_avg  # noqa: E402  (bench/peers, shared with the layer peers)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ENGINES = ("torch", "sconv", "sconv_cl", "onnxruntime", "deepsparse")
 DEFAULT_ENGINES = "torch,sconv,onnxruntime,deepsparse"
@@ -105,14 +107,6 @@ def cpu_model():
     return ""
 
 
-def load1():
-    try:
-        with open("/proc/loadavg") as f:
-            return float(f.read().split()[0])
-    except OSError:
-        return math.nan
-
-
 def running_threads(pids, me):
     """Threads of the given processes that run or wait for a CPU, but this one."""
     n = 0
@@ -139,12 +133,6 @@ def wait_idle(pids):
     me, deadline = threading.get_native_id(), time.perf_counter() + IDLE_WAIT_S
     while running_threads(pids, me) and time.perf_counter() < deadline:
         time.sleep(0.0005)
-
-
-def fmt(v, spec=".6g"):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return format(v, spec)
 
 
 def rel_err(y, ref):
@@ -371,7 +359,7 @@ def main(argv):
                                        ms_min=fmt(t["min"] * 1e3), ms_max=fmt(t["max"] * 1e3),
                                        ms_stddev=fmt(t["stddev"] * 1e3), reps=t["reps"],
                                        inner=t["inner"])
-                        row["load1"] = fmt(load1(), ".2f")
+                        row["load1"] = fmt(load_avg(), ".2f")
                     if name in args.split:
                         layer_rows += split_rows(point, threads, live, args)
                     for w in live.values():

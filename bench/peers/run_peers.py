@@ -24,6 +24,7 @@ import tempfile
 
 import numpy as np
 
+from cells import fmt, load_avg
 from engines import ENGINES
 from timing import time_engine
 
@@ -37,20 +38,6 @@ def point_key(d):
 
 def num(text):
     return float(text) if text not in ("", None) else math.nan
-
-
-def fmt(v, spec):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return format(v, spec)
-
-
-def load_avg():
-    try:
-        with open("/proc/loadavg") as f:
-            return float(f.read().split()[0])
-    except OSError:
-        return math.nan
 
 
 def peer_ms(rows, point, engine, layout=None):

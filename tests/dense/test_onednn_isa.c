@@ -9,6 +9,7 @@
 
 #include "common/layer.h"
 #include "core/core.h"
+#include "dense_util.h"
 
 /* The level oneDNN must stay within in this process (meson runs this binary once per
  * environment): ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA when the user set one, else the one
@@ -34,20 +35,10 @@ static void dense_kernel(char *kernel, size_t cap)
     sc_conv_params p = sc_conv_params_default();
     p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
     ct_rng r = {5};
-    sc_layer *layer = ct_random_layer(&r, &(ct_layer_spec){.wd = wd, .params = &p,
-                                                            .sparsity = 0.1});
+    float *w = ct_float_buf(&r, 32 * 32 * 9);
     const sc_tensor xd = sc_tensor_nhwc(1, 32, 14, 14), yd = sc_tensor_nhwc(1, 32, 14, 14);
-    sc_conv_options opt = sc_conv_options_default();
-    opt.engine = SC_ENGINE_DENSE;
-    opt.threads = 1;
-    sc_conv *op = NULL;
-    sc_conv_choice ch;
-    cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
-    cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    snprintf(kernel, cap, "%s", ch.kernel);
-    sc_conv_destroy(op);
-    sc_layer_destroy(layer);
+    dense_kernel_of(&p, &wd, w, &xd, &yd, kernel, cap);
+    free(w);
 }
 
 static void log_env(const char *kernel)
