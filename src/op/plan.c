@@ -147,7 +147,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     op->y = *y;
     op->engine = engine;
     ch.engine = engine;
-    ch.kernel = engine == SC_ENGINE_DENSE ? op->dp.kernel : sp.d.kit.chain[0]->name;
+    ch.kernel = engine == SC_ENGINE_DENSE ? op->dp.kernel : sc_sparse_kernel_name(&sp);
     op->choice = ch;
     memcpy(op->reason, reason, sizeof reason);
     op->planned = 1;

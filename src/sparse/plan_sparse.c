@@ -30,6 +30,7 @@ static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
 void sc_sparse_plan_clear(sc_sparse_plan *sp)
 {
     sc_spmm_problem_clear(&sp->d);
+    sc_dw_plan_clear(&sp->dw);
     sc_free(sp->res_h);
     sc_free(sp->res_w);
     sc_free(sp->tap_ph_h);
@@ -295,6 +296,12 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.y = *y;
     sp.d.act = o->act;
     sp.d.threads = o->threads;
+    if (sc_dw_applies(L, x, y)) {
+        const sc_status st = sc_dw_plan_build(L, x, y, o->allowed, o->threads, o->act, o->bias,
+                                              &sp.dw);
+        if (st == SC_OK) *out = sp;
+        return st;
+    }
     sp.d.rows = sc_layer_has_4x1_blocks(L) ? 4 : 1;
     sp.d.kit = sc_spmm_kit_pick(o->allowed, (size_t)sp.d.rows);
     sp.d.n_rows = L->rows;

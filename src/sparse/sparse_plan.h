@@ -3,6 +3,7 @@
 #define SC_SPARSE_PLAN_H
 
 #include "core/core.h"
+#include "sparse/dw_plan.h"
 #include "sparse/spmm_driver.h"
 #include "sconv/layer.h"
 #include "sparse/ukernels/spmm.h"
@@ -26,9 +27,12 @@ typedef struct sc_sparse_options {
  * phases only. Nonzero (c, kh, kw) reads plane (c, kh*dh % sh, kw*dw % sw) at
  * q + (kh*dh / sh)*wq + kw*dw / sw, a fixed byte offset. Columns ow >= OW are discarded.
  * Weights are streams per reduction block cb (a range of input channels) and output
- * channel o (d.rows = 4 when the layer has 4x1 block structure: block kernels). */
+ * channel o (d.rows = 4 when the layer has 4x1 block structure: block kernels).
+ * Depthwise layers on activations that are not channel-last take the direct path instead
+ * (dw.kern set, dw_plan.h): d then holds only the thread option. */
 typedef struct sc_sparse_plan {
     sc_spmm_problem d;       /* what the driver runs */
+    sc_dw_plan dw;           /* the direct depthwise plan, or zeroed */
     const sc_layer *layer;   /* borrowed: must outlive the plan */
     sc_tensor x, y;          /* the planned descriptors */
     int64_t hq;              /* phase plane rows (in place: h) */
@@ -76,6 +80,10 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
  * columns ow >= OW. */
 void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y);
+
+/* The name of the kernel a run of the plan calls: the direct depthwise row kernel, else the
+ * widest of the SpMM chain (e.g. "dw_f32__avx2", "spmm_f32_64__avx2"). */
+const char *sc_sparse_kernel_name(const sc_sparse_plan *sp);
 
 /* y = act(conv(x) + bias) through the planned descriptors (pointers checked by the caller).
  * Concurrent runs on one plan are safe (each takes its own scratch when the idle one is in

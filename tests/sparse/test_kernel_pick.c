@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sparse/spmm_driver.h"
+#include "sparse/ukernels/dw.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 #include "sparse/weight_grad_kernels.h"
@@ -215,4 +216,20 @@ Test(kernel_pick, kit_run_masked_chain_one_call)
         cr_expect(calls[0][0] == want && calls[0][1] == 0, "m %zu: width*1000+mr %zu at %zu, "
                   "expected %zu", m, calls[0][0], calls[0][1], want);
     }
+}
+
+/* The direct depthwise row kernel per feature set: the most demanding one the set covers
+ * (an AVX2 without FMA, or no x86 level at all, gets the portable one). */
+Test(kernel_pick, dw_kernels_per_feature_set)
+{
+    static const struct { sc_cpu_set allowed; const char *want; } cases[] = {
+        {0, "dw_f32__ref"},
+        {SC_CPU_X86_AVX2, "dw_f32__avx2"},
+        {SC_CPU_X86_AVX512, "dw_f32__avx512"},
+        {SC_CPU_X86_AVX2 | SC_CPU_AVX512F, "dw_f32__avx2"},
+        {SC_CPU_AVX2, "dw_f32__ref"},
+        {SC_CPU_NEON | SC_CPU_SVE, "dw_f32__ref"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+        cr_expect_str_eq(sc_dw_pick(cases[i].allowed)->name, cases[i].want, "case %zu", i);
 }
