@@ -17,7 +17,7 @@ typedef struct sc_dw_tap {
     float w;
     int32_t lo, hi;  /* output columns whose input column lies inside the row */
     int64_t dy;      /* kh * dil_h */
-    int64_t col;     /* c = kw*dw - pad_left: in place c + lo; packed, with phase p = c mod sw,
+    int64_t col;     /* flat: kw*dw. Else, with c = kw*dw - pad_left: in place c + lo; packed, with phase p = c mod sw,
                       * sc_dw_phase_start(W, sw, p) + lo + (c - p)/sw */
 } sc_dw_tap;
 
@@ -34,6 +34,8 @@ typedef struct sc_dw_plan {
     const sc_dw_info *kern;  /* NULL: the sparse plan runs the SpMM driver instead */
     sc_dw_tap *taps;         /* nnz entries minus those that never touch the image */
     int64_t *tap_start;      /* OC + 1: output channel o's taps are [tap_start[o], tap_start[o+1]) */
+    int64_t *inner;          /* 2 per output channel o: output rows [inner[2o], inner[2o+1])
+                              * have all of o's taps inside the image (one kernel call) */
     float *bias;             /* OC values (0 without a bias) */
     sc_spmm_params act;
     int threads;             /* 0: OpenMP's default at run time */
@@ -43,9 +45,19 @@ typedef struct sc_dw_plan {
     int64_t sh, pad_top;
     int64_t sw;              /* column stride: phases of a packed row */
     int pack;                /* 1: input rows are copied into phase rows before use */
+    int flat;                /* 1: narrow planes at stride 1: each is copied into a zero-padded
+                              * plane of hp x wp floats and its output computed as one flat run
+                              * q = oh*wp + ow (columns ow >= OW discarded), every tap at the
+                              * fixed offset dy*wp + kw*dil_w: no masks, full vectors */
+    int64_t hp, wp;          /* flat: the padded plane */
+    int64_t pad_left;
     sc_tensor x, y;
     sc_scratch_slot *scratch;  /* the runs' idle scratch block */
 } sc_dw_plan;
+
+/* Flat runs for output rows of at most this many columns whose padded rows are at most 4
+ * times that long, in planes of at most SC_DW_FLAT_MAX_HP padded rows. */
+enum { SC_DW_FLAT_MAX_OW = 8, SC_DW_FLAT_MAX_HP = 4096 };
 
 /* Whether the direct path takes layer L on x: a forward conv with one input channel per
  * group and more than one group, on activations that are not channel-last (adjacent

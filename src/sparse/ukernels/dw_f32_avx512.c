@@ -1,67 +1,122 @@
-/* src/sparse/ukernels/dw_f32_avx512.c: AVX-512 direct depthwise row kernel, 64 columns per step */
+/* src/sparse/ukernels/dw_f32_avx512.c: AVX-512 direct depthwise rows kernel, column chunks over 4 rows at a time */
 #include <immintrin.h>
 
 #include "sparse/ukernels/dw.h"
 
-/* The clamp of spmm.h: max(lo, acc) and min(hi, .) return acc when it is NaN. */
-static inline __m512 finish(__m512 acc, int clamp, __m512 vlo, __m512 vhi)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* x + i floats, as an address only: a masked load may start before the buffer (its lanes
+ * there are never read). */
+ALWAYS_INLINE const float *at(const float *x, ptrdiff_t i)
 {
-    return clamp ? _mm512_min_ps(vhi, _mm512_max_ps(vlo, acc)) : acc;
+    return (const float *)((uintptr_t)x + (uintptr_t)i * sizeof(float));
 }
 
-void sc_dw_f32__avx512(size_t n, size_t n_taps, const float *const *restrict src,
+/* The clamp of spmm.h: max(lo, acc) and min(hi, .) return acc when it is NaN. */
+ALWAYS_INLINE __m512 finish(__m512 acc, const sc_spmm_params *prm)
+{
+    return prm->clamp ? _mm512_min_ps(_mm512_set1_ps(prm->hi),
+                                      _mm512_max_ps(_mm512_set1_ps(prm->lo), acc))
+                      : acc;
+}
+
+/* A tap of an edge chunk: its input at x + p (+ row offsets), its weight and lanes. */
+typedef struct edge_tap {
+    ptrdiff_t p;
+    float w;
+    uint32_t k;
+} edge_tap;
+
+/* NR rows x NV vectors from column c, every tap valid on every lane. */
+ALWAYS_INLINE void full(const int NR, const int NV, size_t n_taps, const float *x, ptrdiff_t xs,
+                        const ptrdiff_t *restrict off, const float *restrict w, ptrdiff_t c,
+                        __m512 vb, const sc_spmm_params *prm, float *y, ptrdiff_t ys)
+{
+    __m512 a[4][2];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) a[j][v] = vb;
+    for (size_t t = 0; t < n_taps; ++t) {
+        const float *s = x + (off[t] + c);
+        const __m512 wv = _mm512_set1_ps(w[t]);
+#pragma GCC unroll 4
+        for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v)
+                a[j][v] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + j * xs + 16 * v), a[j][v]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v)
+            _mm512_storeu_ps(y + j * ys + c + 16 * v, finish(a[j][v], prm));
+}
+
+/* NR rows x one vector at an edge: the ne taps of e on their lanes, km the lanes stored. */
+ALWAYS_INLINE void edge(const int NR, size_t ne, const edge_tap *restrict e, const float *x,
+                        ptrdiff_t xs, __mmask16 km, __m512 vb, const sc_spmm_params *prm,
+                        float *y, ptrdiff_t ys)
+{
+    __m512 a[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) a[j] = vb;
+    for (size_t i = 0; i < ne; ++i) {
+        const __mmask16 k = (__mmask16)e[i].k;
+        const __m512 wv = _mm512_set1_ps(e[i].w);
+#pragma GCC unroll 4
+        for (int j = 0; j < NR; ++j)
+            a[j] = _mm512_mask3_fmadd_ps(wv, _mm512_maskz_loadu_ps(k, at(x, e[i].p + j * xs)),
+                                         a[j], k);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) _mm512_mask_storeu_ps(y + j * ys, km, finish(a[j], prm));
+}
+
+void sc_dw_f32__avx512(size_t n_rows, size_t n, size_t n_taps, const float *x,
+                       ptrdiff_t x_step, const ptrdiff_t *restrict off,
                        const float *restrict w, const int32_t *restrict lo,
                        const int32_t *restrict hi, float bias, const sc_spmm_params *prm,
-                       float *restrict y)
+                       float *y, ptrdiff_t y_step, void *restrict ws)
 {
-    const int64_t N = (int64_t)n;
-    int64_t L = 0, R = N;  /* columns [L, R) have every tap valid */
+    const ptrdiff_t N = (ptrdiff_t)n, NR = (ptrdiff_t)n_rows, xs = x_step, ys = y_step;
+    ptrdiff_t L = 0, R = N;  /* columns [L, R) have every tap valid */
     for (size_t t = 0; t < n_taps; ++t) {
         L = lo[t] > L ? lo[t] : L;
         R = hi[t] < R ? hi[t] : R;
     }
     const __m512 vb = _mm512_set1_ps(bias);
-    const __m512 vlo = _mm512_set1_ps(prm->lo), vhi = _mm512_set1_ps(prm->hi);
-    const int clamp = prm->clamp;
-    for (int64_t c = 0; c < N;) {
-        if (c >= L && c + 64 <= R) {
-            __m512 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
-            for (size_t t = 0; t < n_taps; ++t) {
-                const float *s = src[t] + (c - lo[t]);
-                const __m512 wv = _mm512_set1_ps(w[t]);
-                a0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s), a0);
-                a1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + 16), a1);
-                a2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + 32), a2);
-                a3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + 48), a3);
-            }
-            _mm512_storeu_ps(y + c, finish(a0, clamp, vlo, vhi));
-            _mm512_storeu_ps(y + c + 16, finish(a1, clamp, vlo, vhi));
-            _mm512_storeu_ps(y + c + 32, finish(a2, clamp, vlo, vhi));
-            _mm512_storeu_ps(y + c + 48, finish(a3, clamp, vlo, vhi));
-            c += 64;
+    edge_tap *e = ws;
+    for (ptrdiff_t c = 0; c < N;) {
+        ptrdiff_t r = 0;
+        if (c >= L && c + 32 <= R) {
+            for (; r + 4 <= NR; r += 4)
+                full(4, 2, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
+            for (; r < NR; ++r)
+                full(1, 2, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
+            c += 32;
         } else if (c >= L && c + 16 <= R) {
-            __m512 a = vb;
-            for (size_t t = 0; t < n_taps; ++t)
-                a = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(src[t] + (c - lo[t])),
-                                    a);
-            _mm512_storeu_ps(y + c, finish(a, clamp, vlo, vhi));
+            for (; r + 4 <= NR; r += 4)
+                full(4, 1, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
+            for (; r < NR; ++r)
+                full(1, 1, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
             c += 16;
         } else {
-            /* a vector at a clipped edge or the row's end: each tap on its valid lanes only,
-             * the others neither loaded nor changed */
-            const int64_t m = N - c < 16 ? N - c : 16;
-            __m512 a = vb;
+            /* a chunk at a clipped edge or the row's end: each tap on its valid lanes only,
+             * the others neither loaded nor changed; taps without lanes here are dropped */
+            const ptrdiff_t m = N - c < 16 ? N - c : 16;
+            size_t ne = 0;
             for (size_t t = 0; t < n_taps; ++t) {
-                const int64_t i0 = lo[t] > c ? lo[t] - c : 0;
-                const int64_t i1 = hi[t] - c < m ? hi[t] - c : m;
+                const ptrdiff_t i0 = lo[t] > c ? lo[t] - c : 0;
+                const ptrdiff_t i1 = hi[t] - c < m ? hi[t] - c : m;
                 if (i1 <= i0) continue;
-                const __mmask16 k = (__mmask16)(((1u << i1) - 1u) & ~((1u << i0) - 1u));
-                const float *s = (const float *)((uintptr_t)src[t] +
-                                                 (uintptr_t)((c - lo[t]) * 4));
-                a = _mm512_mask3_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(k, s), a,
-                                          k);
+                e[ne++] = (edge_tap){off[t] + c, w[t], ((1u << i1) - 1u) & ~((1u << i0) - 1u)};
             }
-            _mm512_mask_storeu_ps(y + c, (__mmask16)((1u << m) - 1u), finish(a, clamp, vlo, vhi));
+            const __mmask16 km = (__mmask16)((1u << m) - 1u);
+            for (; r + 4 <= NR; r += 4)
+                edge(4, ne, e, at(x, r * xs), xs, km, vb, prm, y + r * ys + c, ys);
+            for (; r < NR; ++r)
+                edge(1, ne, e, at(x, r * xs), xs, km, vb, prm, y + r * ys + c, ys);
             c += 16;
         }
     }
