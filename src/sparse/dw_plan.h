@@ -57,7 +57,7 @@ typedef struct sc_dw_plan {
 
 /* Flat runs for output rows of at most this many columns whose padded rows are at most 4
  * times that long, in planes of at most SC_DW_FLAT_MAX_HP padded rows. */
-enum { SC_DW_FLAT_MAX_OW = 8, SC_DW_FLAT_MAX_HP = 4096 };
+enum { SC_DW_FLAT_MAX_OW = 16, SC_DW_FLAT_MAX_HP = 4096 };
 
 /* Whether the direct path takes layer L on x: a forward conv with one input channel per
  * group and more than one group, on activations that are not channel-last (adjacent

@@ -25,6 +25,8 @@ static void pack_row(const float *restrict xr, int64_t xs, int64_t W, int64_t sw
     }
 }
 
+enum { DW_PACK_BAND = 16 };  /* output rows per packing band (run_rows) */
+
 /* Per-thread scratch of a run whose items span up to `rows` output rows: packed input rows,
  * the kernel's tap arrays and, for a y with strided columns, the output rows, in floats,
  * each part on 64 bytes. */
@@ -45,7 +47,8 @@ static dw_scratch scratch_parts(const sc_dw_plan *dp, int64_t rows)
         s.pack_floats = round16(dp->hp * dp->wp);
         s.out_floats = round16((dp->y.dims[SC_H] - 1) * dp->wp + dp->y.dims[SC_W]);
     } else if (dp->pack) {
-        int64_t in_rows = (rows - 1) * dp->sh + dp->dy_max + 1;  /* below 2^43 + 2^42 */
+        const int64_t band = rows < DW_PACK_BAND ? rows : DW_PACK_BAND;
+        int64_t in_rows = (band - 1) * dp->sh + dp->dy_max + 1;  /* below 2^43 + 2^42 */
         if (in_rows > H) in_rows = H;
         s.pack_floats = round16(in_rows * W);  /* at most a plane of x: it fits memory */
     }
@@ -110,7 +113,11 @@ static void run_flat(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, cons
     for (int64_t ih = 0; ih < H; ++ih) {
         float *d = plane + (ih + dp->pad_top) * wp + dp->pad_left;
         const float *xr = xc + ih * xsH;
-        for (int64_t iw = 0; iw < W; ++iw) d[iw] = xr[iw * xsW];  /* short rows: no call */
+        if (xsW == 1) {  /* short rows: a loop, no memcpy call */
+            for (int64_t iw = 0; iw < W; ++iw) d[iw] = xr[iw];
+        } else {
+            for (int64_t iw = 0; iw < W; ++iw) d[iw] = xr[iw * xsW];
+        }
     }
     const sc_dw_tap *taps = dp->taps + dp->tap_start[o];
     const int64_t nt = dp->tap_start[o + 1] - dp->tap_start[o];
@@ -129,14 +136,18 @@ static void run_flat(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, cons
     for (int64_t oh = 0; oh < OH; ++oh) {
         float *yr = yc + oh * ysH;
         const float *b = out + oh * wp;
-        for (int64_t ow = 0; ow < OW; ++ow) yr[ow * ysW] = b[ow];
+        if (ysW == 1) {
+            for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = b[ow];
+        } else {
+            for (int64_t ow = 0; ow < OW; ++ow) yr[ow * ysW] = b[ow];
+        }
     }
 }
 
 /* Output rows [oh0, oh1) of channel o of one image: xc at its input plane, yc at its output
  * plane; ws the thread's scratch. Rows with a tap in the padding go one at a time, the
  * rows between them in one call. */
-static void run_rows(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, const float *xc,
+static void run_band(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, const float *xc,
                      float *yc, int64_t o, int64_t oh0, int64_t oh1)
 {
     const int64_t H = dp->x.dims[SC_H], W = dp->x.dims[SC_W];
@@ -161,6 +172,17 @@ static void run_rows(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, cons
     for (int64_t oh = oh0; oh < oha; ++oh) call_rows(dp, &in, taps_ws, out, yc, o, oh, 1);
     if (ohb > oha) call_rows(dp, &in, taps_ws, out, yc, o, oha, ohb - oha);
     for (int64_t oh = ohb; oh < oh1; ++oh) call_rows(dp, &in, taps_ws, out, yc, o, oh, 1);
+}
+
+/* run_band on [oh0, oh1): at once when rows are read in place, else in bands of
+ * DW_PACK_BAND output rows, so the rows a band packs are still in L1 when its kernel call
+ * reads them (a whole packed plane of a large image is not). */
+static void run_rows(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, const float *xc,
+                     float *yc, int64_t o, int64_t oh0, int64_t oh1)
+{
+    const int64_t band = dp->pack ? DW_PACK_BAND : oh1 - oh0;
+    for (int64_t b0 = oh0; b0 < oh1; b0 += band)
+        run_band(dp, sp, ws, xc, yc, o, b0, b0 + band < oh1 ? b0 + band : oh1);
 }
 
 sc_status sc_dw_run(const sc_dw_plan *dp, const float *x, float *y)

@@ -8,7 +8,6 @@
 #include "conv_test_util.h"
 #include "core/core.h"
 #include "op/kernel_choice.h"
-#include "sparse/ukernels/dw.h"
 
 #define DW_SEED 20261207u
 
@@ -265,7 +264,7 @@ Test(conv_depthwise, one_pixel_images_and_long_rows_match_reference)
 }
 
 /* Two channels of one image on 2 threads: planes are cut into row ranges, which must not
- * change a bit (stride 1 in place, stride 2 packed rows). */
+ * change a bit (stride 1 in place or gathered, stride 2 packed in several bands). */
 Test(conv_depthwise, row_ranges_on_two_threads_are_bitwise_equal)
 {
     int skipped = 0;
@@ -279,6 +278,8 @@ Test(conv_depthwise, row_ranges_on_two_threads_are_bitwise_equal)
             geometry(g, &c);
             c.n = 1, c.c = 2, c.ocg = 1, c.h = 37, c.w = 29, c.sparsity = 0.5, c.act = 1;
             c.bias = 1;
+            c.xl = (g + k) % XL_N;  /* in place, gathered, packed in bands */
+            c.yl = (g + k) % YL_N;
             c.p.groups = 2;
             fails += run_case(&c, ks[k], dw_name_for(ks[k]), 2000 + g);
         }

@@ -40,23 +40,23 @@ ALWAYS_INLINE void full(const int NR, const int NV, size_t n_taps, const float *
                         const ptrdiff_t *restrict off, const float *restrict w, ptrdiff_t c,
                         __m256 vb, const sc_spmm_params *prm, float *y, ptrdiff_t ys)
 {
-    __m256 a[4][2];
+    __m256 a[4][4];
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) a[j][v] = vb;
     for (size_t t = 0; t < n_taps; ++t) {
         const float *s = x + (off[t] + c);
         const __m256 wv = _mm256_set1_ps(w[t]);
 #pragma GCC unroll 4
         for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int v = 0; v < NV; ++v)
                 a[j][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(s + j * xs + 8 * v), a[j][v]);
     }
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int v = 0; v < NV; ++v)
             _mm256_storeu_ps(y + j * ys + c + 8 * v, finish(a[j][v], prm));
 }
@@ -98,7 +98,11 @@ void sc_dw_f32__avx2(size_t n_rows, size_t n, size_t n_taps, const float *x, ptr
     edge_tap *e = ws;
     for (ptrdiff_t c = 0; c < N;) {
         ptrdiff_t r = 0;
-        if (c >= L && c + 16 <= R) {
+        if (NR < 4 && c >= L && c + 32 <= R) {  /* fewer than 4 rows: 4 vectors per row */
+            for (; r < NR; ++r)
+                full(1, 4, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
+            c += 32;
+        } else if (c >= L && c + 16 <= R) {
             for (; r + 4 <= NR; r += 4)
                 full(4, 2, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
             for (; r < NR; ++r)

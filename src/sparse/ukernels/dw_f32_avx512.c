@@ -32,23 +32,23 @@ ALWAYS_INLINE void full(const int NR, const int NV, size_t n_taps, const float *
                         const ptrdiff_t *restrict off, const float *restrict w, ptrdiff_t c,
                         __m512 vb, const sc_spmm_params *prm, float *y, ptrdiff_t ys)
 {
-    __m512 a[4][2];
+    __m512 a[4][4];
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) a[j][v] = vb;
     for (size_t t = 0; t < n_taps; ++t) {
         const float *s = x + (off[t] + c);
         const __m512 wv = _mm512_set1_ps(w[t]);
 #pragma GCC unroll 4
         for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int v = 0; v < NV; ++v)
                 a[j][v] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + j * xs + 16 * v), a[j][v]);
     }
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int v = 0; v < NV; ++v)
             _mm512_storeu_ps(y + j * ys + c + 16 * v, finish(a[j][v], prm));
 }
@@ -89,7 +89,11 @@ void sc_dw_f32__avx512(size_t n_rows, size_t n, size_t n_taps, const float *x,
     edge_tap *e = ws;
     for (ptrdiff_t c = 0; c < N;) {
         ptrdiff_t r = 0;
-        if (c >= L && c + 32 <= R) {
+        if (NR < 4 && c >= L && c + 64 <= R) {  /* fewer than 4 rows: 4 vectors per row */
+            for (; r < NR; ++r)
+                full(1, 4, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
+            c += 64;
+        } else if (c >= L && c + 32 <= R) {
             for (; r + 4 <= NR; r += 4)
                 full(4, 2, n_taps, at(x, r * xs), xs, off, w, c, vb, prm, y + r * ys, ys);
             for (; r < NR; ++r)
