@@ -28,8 +28,9 @@ static inline int64_t sc_dw_phase_start(int64_t W, int64_t sw, int64_t p)
     return p * (W / sw) + (p < W % sw ? p : W % sw);
 }
 
-/* The plan: a channel's taps in CSR order; per (image, output channel) plane the run walks
- * output rows, each row one call of the row kernel on the taps whose input row exists. */
+/* The plan: a channel's taps in CSR order; per (image, output channel) plane the run calls
+ * the rows kernel once for the rows whose taps all read inside the image and once per other
+ * row on the taps whose input row exists (or once per plane for a flat run). */
 typedef struct sc_dw_plan {
     const sc_dw_info *kern;  /* NULL: the sparse plan runs the SpMM driver instead */
     sc_dw_tap *taps;         /* nnz entries minus those that never touch the image */
@@ -66,7 +67,7 @@ enum { SC_DW_FLAT_MAX_OW = 16, SC_DW_FLAT_MAX_HP = 4096 };
 int sc_dw_applies(const sc_layer *L, const sc_tensor *x, const sc_tensor *y);
 
 /* Build the plan for x -> y (descriptors checked by the caller, sc_dw_applies true) with
- * the best row kernel `allowed` covers; leaves *dp cleared on failure. */
+ * the best rows kernel `allowed` covers; leaves *dp cleared on failure. */
 sc_status sc_dw_plan_build(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
                            sc_cpu_set allowed, int threads, sc_spmm_params act,
                            const float *bias, sc_dw_plan *dp);

@@ -1,4 +1,4 @@
-/* src/sparse/dw_run.c: the direct depthwise run: (image, channel) planes over threads, output rows through the row kernel */
+/* src/sparse/dw_run.c: the direct depthwise run: (image, channel) planes over threads, their rows through the rows kernel */
 #include <omp.h>
 #include <string.h>
 

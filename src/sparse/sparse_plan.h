@@ -81,7 +81,7 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
 void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y);
 
-/* The name of the kernel a run of the plan calls: the direct depthwise row kernel, else the
+/* The name of the kernel a run of the plan calls: the direct depthwise rows kernel, else the
  * widest of the SpMM chain (e.g. "dw_f32__avx2", "spmm_f32_64__avx2"). */
 const char *sc_sparse_kernel_name(const sc_sparse_plan *sp);
 

@@ -1,4 +1,4 @@
-/* src/sparse/ukernels/dw.h: the direct depthwise row kernel contract, prototypes and table */
+/* src/sparse/ukernels/dw.h: the direct depthwise rows kernel contract, prototypes and table */
 #ifndef SC_UKERNELS_DW_H
 #define SC_UKERNELS_DW_H
 

@@ -1,4 +1,4 @@
-/* src/sparse/ukernels/dw_table.c: the table of direct depthwise row kernels and its pick, from dw_list.inc */
+/* src/sparse/ukernels/dw_table.c: the table of direct depthwise rows kernels and its pick, from dw_list.inc */
 #include "sparse/ukernels/dw.h"
 
 #include <assert.h>
