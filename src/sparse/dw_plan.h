@@ -47,9 +47,10 @@ typedef struct sc_dw_plan {
     int64_t sw;              /* column stride: phases of a packed row */
     int pack;                /* 1: input rows are copied into phase rows before use */
     int flat;                /* 1: narrow planes at stride 1: each is copied into a zero-padded
-                              * plane of hp x wp floats and its output computed as one flat run
-                              * q = oh*wp + ow (columns ow >= OW discarded), every tap at the
-                              * fixed offset dy*wp + kw*dil_w: no masks, full vectors */
+                              * plane of hp x wp floats, every tap at the fixed offset
+                              * dy*wp + kw*dil_w with no clipping; rows of more than 8 columns
+                              * go straight to a unit-stride y, narrower ones as one flat run
+                              * q = oh*wp + ow (columns ow >= OW discarded) */
     int64_t hp, wp;          /* flat: the padded plane */
     int64_t pad_left;
     sc_tensor x, y;

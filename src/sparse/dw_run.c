@@ -100,8 +100,9 @@ static void call_rows(const sc_dw_plan *dp, const dw_rows_in *in, float *ws, flo
             for (int64_t ow = 0; ow < OW; ++ow) yr[r * ysH + ow * ysW] = out[r * OW + ow];
 }
 
-/* Channel o of one image as one flat run (dp->flat): its input rows into the padded plane
- * (whose padding ws holds zeroed already), the kernel, the valid columns out to y. */
+/* Channel o of one image on a padded plane (dp->flat): its input rows into the plane (whose
+ * padding ws holds zeroed already), then the kernel on all rows straight into y, or as one
+ * flat run whose valid columns are copied out to y. */
 static void run_flat(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, const float *xc,
                      float *yc, int64_t o)
 {
@@ -121,7 +122,10 @@ static void run_flat(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, cons
     }
     const sc_dw_tap *taps = dp->taps + dp->tap_start[o];
     const int64_t nt = dp->tap_start[o + 1] - dp->tap_start[o];
-    const int64_t n = (OH - 1) * wp + OW;
+    /* rows of more than 8 columns fill most of a vector row by row, which then go straight
+     * to y (unit-stride rows); narrower ones as one flat run, copied out */
+    const int rows = OW > 8 && ysW == 1;
+    const int64_t n = rows ? OW : (OH - 1) * wp + OW;
     ptrdiff_t *off = (ptrdiff_t *)(void *)tws;
     float *w = tws + 2 * dp->max_taps;
     int32_t *lo = (int32_t *)(void *)(w + dp->max_taps), *hi = lo + dp->max_taps;
@@ -131,8 +135,14 @@ static void run_flat(const sc_dw_plan *dp, const dw_scratch *sp, float *ws, cons
         lo[j] = 0;
         hi[j] = (int32_t)n;
     }
+    void *kws = tws + round16(5 * dp->max_taps);
+    if (rows) {
+        dp->kern->fn((size_t)OH, (size_t)OW, (size_t)nt, plane, wp, off, w, lo, hi, dp->bias[o],
+                     &dp->act, yc, ysH, kws);
+        return;
+    }
     dp->kern->fn(1, (size_t)n, (size_t)nt, plane, 0, off, w, lo, hi, dp->bias[o], &dp->act, out,
-                 0, tws + round16(5 * dp->max_taps));
+                 0, kws);
     for (int64_t oh = 0; oh < OH; ++oh) {
         float *yr = yc + oh * ysH;
         const float *b = out + oh * wp;
