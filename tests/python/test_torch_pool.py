@@ -109,7 +109,7 @@ class TestSparsifyPools(unittest.TestCase):
                 self.b = nn.MaxPool2d(2)
                 self.b.register_forward_hook(lambda m, i, o: None)
                 self.c = nn.MaxPool1d(2)
-                self.d = nn.MaxPool2d(2)  # the one replaced
+                self.d = nn.MaxPool2d(2)  # the one replaced, called twice
 
             def forward(self, x):
                 out = self.a(x)  # fx cannot unpack a traced tuple
@@ -117,7 +117,7 @@ class TestSparsifyPools(unittest.TestCase):
                 z = F.max_pool2d(x, 2, return_indices=True)[0]
                 w = F.max_pool2d(x, x.shape[-1] // 4)  # a size computed in the graph
                 return (y + self.b(x) + z + i.float() + self.c(x.flatten(2)).sum() + w.sum()
-                        + self.d(x))
+                        + self.d(x) + self.d(2 * x))
 
         model = Indices()
         sp = sconv.torch.sparsify(model)
@@ -127,6 +127,8 @@ class TestSparsifyPools(unittest.TestCase):
         x = torch.randn(1, 2, 8, 8)
         with torch.inference_mode():
             self.assertTrue(torch.equal(bits(sp(x)), bits(model(x))))
+        self.assertEqual(list(sp.d.decisions), [((1, 2, 8, 8), torch.float32,
+                                                 torch.get_num_threads())])
 
     def test_unbatched_channels_last_strided_straight_to_torch(self):
         torch.manual_seed(13)

@@ -68,7 +68,7 @@ def _free_name(gm, base):
 def replace_pools(gm, modules):
     """Each eligible max-pool call of gm (a GraphModule) now calls a ChannelsLastPool; a module
     called several times becomes one ChannelsLastPool (its cache is per shape)."""
-    done = {}
+    done = set()
     for node in list(gm.graph.nodes):
         if node.op == 'call_module' and node.target in modules:
             if node.target not in done:
@@ -76,15 +76,15 @@ def replace_pools(gm, modules):
                 if params is None:
                     continue
                 gm.add_submodule(node.target, ChannelsLastPool(**params, source=node.target))
-                done[node.target] = True
+                done.add(node.target)
         elif node.op == 'call_function' and node.target in _FUNCTIONS:
             found = _function_params(node)
             if found is None:
                 continue
-            input, params = found
+            src, params = found
             target = _free_name(gm, f'{node.name}_pool')
             gm.add_submodule(target, ChannelsLastPool(**params, source=node.name))
             with gm.graph.inserting_after(node):
-                new = gm.graph.call_module(target, (input,))
+                new = gm.graph.call_module(target, (src,))
             node.replace_all_uses_with(new)
             gm.graph.erase_node(node)
