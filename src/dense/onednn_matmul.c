@@ -101,8 +101,9 @@ sc_status sc_dense_matmul_build(sc_onednn_plan *d, const sc_dense_plan *pl, cons
     if (!matmul_applies(pl))
         return sc_fail(SC_EUNSUPPORTED, "dense conv: not a 1x1 product on channel planes");
     plan_blocks(pl, &d->mb, &d->n_mb);
-    sc_status st = sc_alloc_array((void **)&d->w_rows, (size_t)pl->oc, (size_t)pl->ic * sizeof(float),
-                                  false, "dense conv: matmul weights");
+    sc_status st = sc_alloc_array((void **)&d->w_rows, (size_t)pl->oc,
+                                  (size_t)pl->ic * sizeof(float), false,
+                                  "dense conv: matmul weights");
     if (st != SC_OK) return st;
     int64_t s[4];
     sc_wdesc_strides(wd, s);
