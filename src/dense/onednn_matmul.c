@@ -10,6 +10,11 @@
  * every thread count runs the same primitives on the same blocks. */
 enum { ITEMS_MIN = 4, OCB_MIN = 32 };
 
+/* Output pixels per image from which the matmul is taken: on smaller images the reorders of
+ * the blocked convolution are small and it measured faster (docs/kernels.md, "Reorder
+ * cost"); 196 (14x14) is the smallest image measured where the matmul won. */
+enum { PIX_MIN = 196 };
+
 /* Each channel's pixels one dense run of h*w (pixel stride 1, row stride w) and the channels
  * one after another (stride h*w): an image is then the dense c x h*w matrix oneDNN's brgemm
  * matmul takes (it declines any other leading dimension, so channel slices and padded
@@ -20,14 +25,14 @@ static bool channel_planes(int64_t c, int64_t h, int64_t w, const int64_t s[4])
 }
 
 /* Y = W X per image: one group, a 1x1 kernel, stride 1, no padding, channel planes on both
- * sides. One pixel per image is excluded: both layouts agree there, and the direct
- * convolution reads it in place. */
+ * sides, at least PIX_MIN pixels per image. */
 static bool matmul_applies(const sc_dense_plan *pl)
 {
     const sc_conv_params *p = &pl->p;
     return p->groups == 1 && pl->kh == 1 && pl->kw == 1 && p->stride_h == 1 &&
            p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
-           p->pad_right == 0 && pl->npix >= 2 && channel_planes(pl->ic, pl->ih, pl->iw, pl->xs) &&
+           p->pad_right == 0 && pl->npix >= PIX_MIN &&
+           channel_planes(pl->ic, pl->ih, pl->iw, pl->xs) &&
            channel_planes(pl->oc, pl->oh, pl->ow, pl->ys);
 }
 

@@ -30,8 +30,9 @@ static sc_activation act_of(int a)
 
 /* The rule the plan must follow, from the descriptors and the instruction set alone: a
  * 1x1, stride-1, unpadded, ungrouped conv whose x and y hold each channel as one dense
- * plane of h*w pixels, channels h*w apart, with 2 or more pixels; and oneDNN 2.6 has its
- * brgemm matmul for f32 only with AVX-512 (F, BW, DQ, VL). */
+ * plane of h*w pixels, channels h*w apart, with at least 196 pixels (14x14, the smallest
+ * image where the matmul measured faster); and oneDNN 2.6 has its brgemm matmul for f32
+ * only with AVX-512 (F, BW, DQ, VL). */
 static bool planes(const sc_tensor *t)
 {
     const int64_t c = t->dims[SC_C], h = t->dims[SC_H], w = t->dims[SC_W];
@@ -42,7 +43,7 @@ static bool planes(const sc_tensor *t)
 static bool expect_matmul(const mm_case *c, const sc_tensor *xd, const sc_tensor *yd)
 {
     return sc_cpu_has_avx512() && c->k == 1 && c->stride == 1 && c->pad == 0 &&
-           c->groups == 1 && c->h * c->w >= 2 && planes(xd) && planes(yd);
+           c->groups == 1 && c->h * c->w >= 196 && planes(xd) && planes(yd);
 }
 
 static bool is_matmul(const char *kernel)
@@ -140,20 +141,24 @@ static bool check(const mm_case *c, view_kind xk, view_kind yk, bool with_bias,
 }
 
 /* 1x1 layers of ResNet-50 and MobileNet at small sizes, and the edges: 1, 3, 17, 64 and 300
- * channels in and out, 1, 7, 49 and 3136 pixels, batches 1 to 3, the weight layouts. */
+ * channels in and out, batches 1 to 3, the weight layouts; 196 and 3136 pixels (the matmul),
+ * 1, 7, 49 and 195 (the convolution). */
 static const mm_case cases[] = {
-    {1, 64, 8, 8, 256, 1, 0, 1, 1, SC_OIHW},     /* res2 expand */
-    {2, 256, 7, 7, 64, 1, 0, 1, 1, SC_OIHW},     /* res2 reduce */
-    {1, 512, 4, 4, 128, 1, 0, 1, 1, SC_OHWI},    /* res3 reduce */
-    {3, 32, 14, 14, 64, 1, 0, 1, 1, SC_HWIO},    /* MobileNet pw1 */
-    {1, 1, 7, 1, 3, 1, 0, 1, 1, SC_OIHW},
-    {2, 3, 1, 7, 1, 1, 0, 1, 1, SC_OIHW},
-    {1, 17, 7, 7, 300, 1, 0, 1, 1, SC_OIHW},
-    {3, 300, 7, 7, 17, 1, 0, 1, 1, SC_OHWI},
+    {1, 64, 14, 14, 256, 1, 0, 1, 1, SC_OIHW},   /* res2 expand */
+    {2, 256, 14, 14, 64, 1, 0, 1, 1, SC_OIHW},   /* res2 reduce */
+    {1, 512, 14, 14, 128, 1, 0, 1, 1, SC_OHWI},  /* res3 reduce */
+    {3, 32, 16, 16, 64, 1, 0, 1, 1, SC_HWIO},    /* MobileNet pw1 */
+    {1, 1, 14, 14, 3, 1, 0, 1, 1, SC_OIHW},
+    {2, 3, 196, 1, 1, 1, 0, 1, 1, SC_OIHW},
+    {1, 17, 14, 14, 300, 1, 0, 1, 1, SC_OIHW},
+    {3, 300, 14, 14, 17, 1, 0, 1, 1, SC_OHWI},
     {1, 64, 56, 56, 17, 1, 0, 1, 1, SC_OIHW},    /* 3136 pixels */
     {2, 17, 56, 56, 3, 1, 0, 1, 1, SC_OIHW},
-    {1, 64, 1, 1, 64, 1, 0, 1, 1, SC_OIHW},      /* one pixel: the convolution */
+    {2, 300, 7, 7, 17, 1, 0, 1, 1, SC_OIHW},     /* 49 pixels: the convolution */
+    {1, 3, 1, 7, 64, 1, 0, 1, 1, SC_OIHW},       /* 7 */
+    {1, 64, 1, 1, 64, 1, 0, 1, 1, SC_OIHW},      /* 1 */
     {2, 3, 1, 1, 300, 1, 0, 1, 1, SC_OIHW},
+    {1, 17, 13, 15, 64, 1, 0, 1, 1, SC_OIHW},    /* 195 */
 };
 enum { NCASES = sizeof cases / sizeof *cases };
 
@@ -166,7 +171,7 @@ Test(onednn_matmul, shapes_bias_activations, .timeout = 300)
             const bool mm = check(&cases[i], VIEW_NCHW, VIEW_NCHW, a % 2 == 0, act_of(a), false,
                                   1000 + 10 * i + a, NULL);
             ran += mm;
-            want += sc_cpu_has_avx512() && cases[i].h * cases[i].w >= 2;
+            want += sc_cpu_has_avx512() && cases[i].h * cases[i].w >= 196;
         }
     cr_log_info("the matmul ran %d of %d cases (expected %d)", ran, NCASES * 4, want);
 }
@@ -190,23 +195,24 @@ Test(onednn_matmul, views, .timeout = 200)
         {VIEW_NCHW, VIEW_NHWC}, {VIEW_NHWC, VIEW_NCHW}, {VIEW_NHWC, VIEW_NHWC},
         {VIEW_CNHW, VIEW_NCHW}, {VIEW_NCHW, VIEW_CNHW},
     };
-    const mm_case one = {1, 24, 6, 7, 40, 1, 0, 1, 1, SC_OIHW};
-    const mm_case two = {2, 24, 6, 7, 40, 1, 0, 1, 1, SC_OIHW};
+    const mm_case one = {1, 24, 14, 15, 40, 1, 0, 1, 1, SC_OIHW};
+    const mm_case two = {2, 24, 14, 15, 40, 1, 0, 1, 1, SC_OIHW};
     for (size_t v = 0; v < sizeof pairs / sizeof *pairs; ++v) {
         check(&one, pairs[v][0], pairs[v][1], true, act_of(1), false, 3000 + v, NULL);
         check(&two, pairs[v][0], pairs[v][1], false, act_of(3), false, 3100 + v, NULL);
     }
 }
 
-/* Not a plain product, so the convolution: stride 2, padding, groups, 3x3. */
+/* Not a plain product, so the convolution, though the output has 196 pixels or more:
+ * stride 2, padding, groups, 3x3. */
 Test(onednn_matmul, convolution_elsewhere, .timeout = 120)
 {
     const mm_case conv[] = {
-        {1, 32, 10, 10, 48, 2, 0, 1, 1, SC_OIHW},
-        {2, 32, 9, 9, 48, 1, 1, 1, 1, SC_OIHW},
-        {1, 32, 9, 9, 48, 1, 0, 2, 1, SC_OIHW},
-        {1, 16, 9, 9, 24, 1, 1, 1, 3, SC_OIHW},
-        {2, 16, 9, 9, 24, 1, 0, 1, 3, SC_OIHW},
+        {1, 32, 30, 30, 48, 2, 0, 1, 1, SC_OIHW},
+        {2, 32, 14, 14, 48, 1, 1, 1, 1, SC_OIHW},
+        {1, 32, 14, 14, 48, 1, 0, 2, 1, SC_OIHW},
+        {1, 16, 14, 14, 24, 1, 1, 1, 3, SC_OIHW},
+        {2, 16, 16, 16, 24, 1, 0, 1, 3, SC_OIHW},
     };
     for (size_t i = 0; i < sizeof conv / sizeof *conv; ++i)
         cr_expect(!check(&conv[i], VIEW_NCHW, VIEW_NCHW, true, act_of(2), false, 4000 + i, NULL),
@@ -218,10 +224,10 @@ Test(onednn_matmul, convolution_elsewhere, .timeout = 120)
  * same bits for image 0 alone and in a batch of 4 with the same data. */
 Test(onednn_matmul, blocks_do_not_change_bits)
 {
-    const mm_case c1 = {1, 1024, 9, 9, 256, 1, 0, 1, 1, SC_OIHW};
+    const mm_case c1 = {1, 512, 14, 14, 256, 1, 0, 1, 1, SC_OIHW};
     mm_case c4 = c1;
     c4.n = 4;
-    enum { NY = 256 * 81 };
+    enum { NY = 256 * 196 };
     float *y1 = malloc(NY * sizeof *y1), *y4 = malloc(4 * NY * sizeof *y4);
     cr_assert(y1 && y4);
     /* same seed: the weights and bias match, and x of image 0 is the first image drawn */
@@ -243,8 +249,8 @@ Test(onednn_matmul, operator_describe_and_concurrent_runs)
     ct_rng r = {12};
     sc_layer *layer = ct_random_layer(&r, &(ct_layer_spec){.wd = wd, .params = &p,
                                                             .sparsity = 0.1});
-    const sc_tensor xd = sc_tensor_nchw(2, 48, 12, 11), yd = sc_tensor_nchw(2, 64, 12, 11);
-    enum { XN = 2 * 48 * 132, YN = 2 * 64 * 132 };
+    const sc_tensor xd = sc_tensor_nchw(2, 48, 14, 15), yd = sc_tensor_nchw(2, 64, 14, 15);
+    enum { XN = 2 * 48 * 210, YN = 2 * 64 * 210 };
     float *x[2] = {ct_float_buf(&r, XN), ct_float_buf(&r, XN)};
     sc_conv_options opt = sc_conv_options_default();
     opt.engine = SC_ENGINE_DENSE;

@@ -491,6 +491,8 @@ static void conv_walk(const char *name, sc_engine engine, bool nhwc, bool direct
         icg = 3;
     } else if (ks > 1) {
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    } else {
+        hw = 14;  /* the matmul's smallest image */
     }
     k.params = p;
     k.layer = rb_layer("conv", SC_OIHW, oc, icg, ks, ks, &p, nhwc ? SC_PACK_HWC : SC_PACK_CHW,
