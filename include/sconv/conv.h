@@ -35,10 +35,11 @@ typedef enum sc_auto_mode {
                              keep the faster: right on any machine, but two plans of one layer
                              may choose differently near break-even */
     SC_AUTO_RULE          /* the default: fixed sparsity thresholds measured on the
-                             development machine (docs/kernels.md): free and deterministic
-                             (one layer, shape and kernel level always get the same engine
-                             and bits); blind to the machine but for one row (dense 1x1
-                             layers in 4x1 blocks go sparse where AVX-512 kernels run) */
+                             development machine (docs/kernels.md), one table per level of
+                             the sparse kernels (AVX2 rows pay at lower sparsities than
+                             AVX-512 ones): free and deterministic (one layer, shape and
+                             kernel level always get the same engine and bits); blind to the
+                             machine beyond its kernel level */
 } sc_auto_mode;
 
 typedef struct sc_conv_options {

@@ -48,7 +48,8 @@ void sc_dense_depthwise(const sc_dense_plan *pl, const float *x, float *y, int t
 /* The depthwise run's work items and floats of accumulator per thread. */
 void sc_dense_depthwise_layout(const sc_dense_plan *pl, int64_t *items, int64_t *acc_len);
 
-/* oneDNN's primitive for the plan's problem (pl's shapes, strides, params, bias, threads set)
+/* oneDNN's matmul blocks for a 1x1 product on channel planes (onednn_matmul.c, impl
+ * "matmul:<name>"), else its convolution primitive for the plan's problem (pl's shapes, strides, params, bias, threads set)
  * with the weights w (layout wd) reordered into its format, on x and y's strides or, when
  * oneDNN has a direct kernel only for its blocked layout, between activation reorders: *out
  * on SC_OK, its implementation name in impl (with "+reorder" in the second case). SC_EUNSUPPORTED (message set) when oneDNN does not take the problem or has

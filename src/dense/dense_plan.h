@@ -30,8 +30,9 @@ typedef struct sc_dense_mat {
     int64_t goff;
 } sc_dense_mat;
 
-/* The dense plan: oneDNN's convolution primitive where it has a direct kernel, on the caller's
- * strides or between reorders to its blocked layout (onednn set),
+/* The dense plan: oneDNN's matmul for 1x1 products on channel planes, or its convolution
+ * primitive where it has a direct kernel, on the caller's strides or between reorders to its
+ * blocked layout (onednn set),
  * else im2col + OpenBLAS sgemm (or the depthwise loops) planned as follows: shapes, the packing and output choices made from the strides, the tile
  * size and the weight operand, all from the layer and the descriptors, never from the
  * thread count (so every thread count computes the same gemms). */
@@ -65,7 +66,7 @@ typedef struct sc_dense_plan {
     float *unpacked_w;             /* a layer's OIHW weights (sc_dense_plan_build_layer), or NULL */
     sc_scratch_slot *scratch;      /* the runs' idle per-thread buffers, freed by the clear */
     sc_onednn_plan *onednn;        /* oneDNN's primitive and weights, or NULL: im2col */
-    char kernel[64];               /* "dense_onednn:<impl>[+reorder]" or "dense_im2col_sgemm" */
+    char kernel[64];               /* "dense_onednn:[matmul:]<impl>[+reorder]", "dense_im2col_sgemm" */
 } sc_dense_plan;
 
 /* Validate (as sc_conv_dense does, without the buffers x and y) and plan y = act(conv(x) +

@@ -103,6 +103,7 @@ void sc_dense_onednn_destroy(sc_onednn_plan *d)
     if (d->to_src) dnnl_primitive_destroy(d->to_src);
     if (d->from_dst) dnnl_primitive_destroy(d->from_dst);
     if (d->wei) dnnl_memory_destroy(d->wei);
+    sc_dense_matmul_clear(d);
     if (d->eng) dnnl_engine_destroy(d->eng);
     sc_free(d);
 }
@@ -271,8 +272,11 @@ sc_status sc_dense_onednn_build(const sc_dense_plan *pl, const sc_wdesc *wd, con
     sc_dense_onednn_cap_isa();
     const int old = threads_enter(pl->threads);  /* the primitive's partition follows it */
     st = from_dnnl(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "CPU engine");
-    if (st == SC_OK) st = make_primitives(d, pl, wd, &pd, impl, cap);
-    if (st == SC_OK) st = reorder_weights(d, pd, wd, w, pl->p.groups);
+    if (st == SC_OK) {  /* a 1x1 product on channel planes as a matmul, else the conv */
+        st = sc_dense_matmul_build(d, pl, wd, w, impl, cap);
+        if (st == SC_EUNSUPPORTED) st = make_primitives(d, pl, wd, &pd, impl, cap);
+        if (st == SC_OK && !d->mm[0]) st = reorder_weights(d, pd, wd, w, pl->p.groups);
+    }
     threads_leave(pl->threads, old);
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (st == SC_OK) {

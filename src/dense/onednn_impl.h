@@ -29,7 +29,28 @@ struct sc_onednn_plan {
     dnnl_memory_desc_t src_md, dst_md, bias_md;  /* the primitive's */
     dnnl_memory_desc_t scratch_md[3];  /* scratchpads of to_src, conv, from_dst */
     size_t pad_bytes, src_off, dst_off, scratch_bytes;  /* the run's scratch block */
+    /* The 1x1 matmul path (onednn_matmul.c) when mm[0] is set, in place of conv: per image,
+     * Y[o0 + i, p] = sum_c W[o0 + i, c] X[c, p] for blocks of mb output channels (the last
+     * block may be shorter: mm[1]), each block a single-threaded matmul primitive. */
+    dnnl_primitive_t mm[2];            /* mb rows, and the last block's rows when fewer */
+    dnnl_memory_desc_t mw_md[2], mx_md, my_md[2], mm_scratch_md[2];
+    float *w_rows;                     /* the weights as an oc x ic row-major matrix */
+    int64_t mb, n_mb;                  /* output channels per block, blocks per image */
+    size_t mm_pad_bytes;               /* one thread's scratchpad, a 64-byte multiple */
 };
+
+/* Plan the 1x1 matmul path into d (engine made) when the problem is a plain matrix product
+ * on channel-first activations and oneDNN has its brgemm kernel for every block: impl gets
+ * "matmul:<oneDNN's name>". SC_EUNSUPPORTED (d left without a matmul) otherwise, so the
+ * caller plans the convolution; SC_ENOMEM when memory runs out. */
+sc_status sc_dense_matmul_build(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
+                                const float *w, char *impl, size_t cap);
+
+/* y = act(conv(x) + bias) by the plan's matmul blocks (d->mm[0] set). */
+sc_status sc_dense_matmul_run(const sc_dense_plan *pl, const float *x, float *y);
+
+/* Free the matmul path's primitives and weights and clear its fields (none is fine). */
+void sc_dense_matmul_clear(sc_onednn_plan *d);
 
 /* Cap oneDNN's dispatch at the SCONV_ISA level when that is below the CPU's and the user set
  * no ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA; once per process, before the first primitive

@@ -25,6 +25,7 @@ static sc_status execute(const sc_onednn_plan *d, dnnl_primitive_t prim, dnnl_st
 sc_status sc_dense_onednn_run(const sc_dense_plan *pl, const float *x, float *y)
 {
     const sc_onednn_plan *d = pl->onednn;
+    if (d->mm[0]) return sc_dense_matmul_run(pl, x, y);
     char *block = NULL;
     if (d->scratch_bytes && !(block = sc_scratch_take(pl->scratch, d->scratch_bytes)))
         return sc_fail(SC_ENOMEM, "dense conv: %zu bytes of oneDNN scratchpad and blocked "

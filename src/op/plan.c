@@ -10,19 +10,30 @@
 #include "sparse/sparse_plan.h"
 
 /* Auto engine thresholds for SC_AUTO_RULE: the sparsities from which the sparse engine beat
- * the dense one (oneDNN's direct kernels) on one thread, by kernel, by whether the
+ * the dense one (oneDNN's direct kernels, capped to the same instruction-set level by
+ * SCONV_ISA) on one thread, by the level of the sparse row kernels, by whether the
  * activations are channel-last (the dense engine then needs no reorders while the sparse one
- * transposes) and, for NCHW 1x1 layers, by depth and by whether the weights form 4x1 blocks
- * (dense layers do: the AVX-512 block kernels then beat the dense engine's reorders from
- * sparsity 0, the AVX2 ones do not);
- * layers with one input channel per group go sparse on channel-first activations and dense
- * on channel-last ones (docs/kernels.md, "The fixed thresholds (SC_AUTO_RULE)"). */
-#define SC_AUTO_SPARSE_FROM_1X1_NCHW 0.40       /* up to SC_AUTO_DEEP_1X1 input channels */
-#define SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP 0.50  /* more input channels than that */
-#define SC_AUTO_SPARSE_FROM_1X1_NHWC 0.65
-#define SC_AUTO_SPARSE_FROM_KXK 0.70
+ * transposes), by kernel size and, for 1x1 layers, by depth (docs/kernels.md, "The fixed
+ * thresholds (SC_AUTO_RULE)"). */
+typedef struct break_evens {
+    double nchw_1x1;       /* 1x1 on channel-first, up to SC_AUTO_DEEP_1X1 input channels */
+    double nchw_1x1_deep;  /* more input channels than that */
+    double nhwc_1x1;       /* 1x1 on channel-last, more than SC_AUTO_THIN_NHWC_1X1 channels */
+    double nhwc_1x1_thin;  /* at most that many: the transposes outweigh the products */
+    double nchw_kxk;       /* KxK on channel-first (beyond SC_AUTO_THIN_KXK) */
+    double nhwc_kxk;       /* KxK on channel-last */
+} break_evens;
+
+/* AVX-512 row kernels against oneDNN's AVX-512 kernels; also taken by the portable kernels,
+ * whose break-evens are not measured (the later ones keep the dense engine longer) */
+static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.65, 1.00, 0.62, 0.68};
+/* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows */
+static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.40, 0.60, 0.45, 0.45};
+
 #define SC_AUTO_DEEP_1X1 256
-#define SC_AUTO_THIN_1X1 64  /* NCHW 1x1 with at most this many input channels: always sparse */
+#define SC_AUTO_THIN_1X1 64      /* 1x1, channel-first, at most this many input channels */
+#define SC_AUTO_THIN_NHWC_1X1 32 /* 1x1, channel-last, at most this many input channels */
+#define SC_AUTO_THIN_KXK 80      /* KxK, channel-first, at most this many products per output */
 
 /* The fixed rule: the engine the thresholds pick for L on activations x, the threshold, and
  * a sentence. Channel-last: x's channels are adjacent in memory. */
@@ -42,32 +53,41 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, sc_cpu_set a
         return sparsity >= *threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
-    if (pointwise && !channel_last && L->wd.icg <= SC_AUTO_DEEP_1X1) {
+    const int64_t products = L->wd.icg * L->wd.kh * L->wd.kw;  /* per output element */
+    if (!channel_last) {
         /* thin layers are bound by the dense engine's reorders; 4x1 blocks (dense layers)
          * run the block kernels, which share each input load among 4 channels and beat
          * those reorders with AVX-512 only */
-        const int blocks = sc_layer_has_4x1_blocks(L);
-        const sc_spmm_kit bk = sc_spmm_kit_pick(allowed, 4);
-        const int fast_blocks = bk.chain[0]->need == SC_CPU_X86_AVX512;
-        if (blocks ? fast_blocks : L->wd.icg <= SC_AUTO_THIN_1X1) {
+        const int blocks =
+            pointwise && L->wd.icg <= SC_AUTO_DEEP_1X1 && sc_layer_has_4x1_blocks(L);
+        const int fast_blocks =
+            blocks && sc_spmm_kit_pick(allowed, 4).chain[0]->need == SC_CPU_X86_AVX512;
+        const int thin = products <= (pointwise ? SC_AUTO_THIN_1X1 : SC_AUTO_THIN_KXK);
+        if (fast_blocks || (thin && !blocks)) {
             *threshold = 0.0;
-            snprintf(reason, cap, "auto: 1x1 layer on channel-first activations with %s, where "
+            snprintf(reason, cap, "auto: %s layer on channel-first activations with %s, where "
                      "the sparse engine is faster at any sparsity (here %.3f)",
-                     blocks ? "weights in 4x1 blocks (AVX-512 block kernels)"
-                            : "few input channels", sparsity);
+                     pointwise ? "1x1" : "KxK",
+                     fast_blocks ? "weights in 4x1 blocks (AVX-512 block kernels)"
+                                 : "few products per output", sparsity);
             return SC_ENGINE_SPARSE;
         }
     }
-    double from = SC_AUTO_SPARSE_FROM_KXK;
-    if (pointwise)
-        from = channel_last               ? SC_AUTO_SPARSE_FROM_1X1_NHWC
-               : L->wd.icg > SC_AUTO_DEEP_1X1 ? SC_AUTO_SPARSE_FROM_1X1_NCHW_DEEP
-                                          : SC_AUTO_SPARSE_FROM_1X1_NCHW;
+    const int avx2_rows = sc_spmm_kit_pick(allowed, 1).chain[0]->need == SC_CPU_X86_AVX2;
+    const break_evens *be = avx2_rows ? &BREAK_EVENS_AVX2 : &BREAK_EVENS_AVX512;
+    double from;
+    if (!pointwise)
+        from = channel_last ? be->nhwc_kxk : be->nchw_kxk;
+    else if (channel_last)
+        from = L->wd.icg <= SC_AUTO_THIN_NHWC_1X1 ? be->nhwc_1x1_thin : be->nhwc_1x1;
+    else
+        from = L->wd.icg > SC_AUTO_DEEP_1X1 ? be->nchw_1x1_deep : be->nchw_1x1;
     *threshold = from;
     snprintf(reason, cap, "auto: sparsity %.3f is %s the measured sparse/dense break-even of "
-             "%.2f for %s layers on %s activations, so %s", sparsity,
+             "%.2f for %s layers on %s activations with %s row kernels, so %s", sparsity,
              sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
              channel_last ? "channel-last" : "channel-first",
+             avx2_rows ? "AVX2" : "AVX-512 or portable",
              sparsity < from ? "the dense engine is faster" : "skipping zeros pays");
     return sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
 }

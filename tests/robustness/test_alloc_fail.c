@@ -476,7 +476,9 @@ static void conv_done(void *c)
                   (long long)i, (double)k->y[i], (double)k->ref[i]);
 }
 
-static void conv_walk(const char *name, sc_engine engine, bool nhwc, bool direct_dense)
+/* A 3x3 layer (padded in NCHW; strided, grouped and padded in NHWC), or with ks 1 an
+ * unpadded 1x1 one (on AVX-512, the dense engine's matmul in NCHW). */
+static void conv_walk(const char *name, sc_engine engine, bool nhwc, bool direct_dense, int ks)
 {
     conv_ctx k = {.direct_dense = direct_dense};
     sc_conv_params p = sc_conv_params_default();
@@ -487,19 +489,21 @@ static void conv_walk(const char *name, sc_engine engine, bool nhwc, bool direct
         p.stride_h = p.stride_w = 2;
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
         icg = 3;
-    } else {
+    } else if (ks > 1) {
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    } else {
+        hw = 14;  /* the matmul's smallest image */
     }
     k.params = p;
-    k.layer = rb_layer("conv", SC_OIHW, oc, icg, 3, 3, &p, nhwc ? SC_PACK_HWC : SC_PACK_CHW,
+    k.layer = rb_layer("conv", SC_OIHW, oc, icg, ks, ks, &p, nhwc ? SC_PACK_HWC : SC_PACK_CHW,
                        true, 0.4, 12);
     cr_assert_eq(sc_layer_clone(k.layer, &k.copy), SC_OK);
-    k.wd = (sc_wdesc){SC_OIHW, oc, icg, 3, 3};
+    k.wd = (sc_wdesc){SC_OIHW, oc, icg, ks, ks};
     k.w = malloc((size_t)sc_wdesc_numel(&k.wd) * 4);
     cr_assert_eq(sc_layer_unpack(k.layer, SC_OIHW, k.w), SC_OK);
     const int64_t c = icg * p.groups;
     int64_t oh, ow;
-    cr_assert_eq(sc_conv_output_hw(&p, 3, 3, hw, hw, &oh, &ow), SC_OK);
+    cr_assert_eq(sc_conv_output_hw(&p, ks, ks, hw, hw, &oh, &ow), SC_OK);
     k.xd = nhwc ? sc_tensor_nhwc(n, c, hw, hw) : sc_tensor_nchw(n, c, hw, hw);
     k.yd = nhwc ? sc_tensor_nhwc(n, oc, oh, ow) : sc_tensor_nchw(n, oc, oh, ow);
     k.xspan = sc_tensor_span(&k.xd);
@@ -524,10 +528,12 @@ static void conv_walk(const char *name, sc_engine engine, bool nhwc, bool direct
     free(k.w); free(k.x); free(k.x0); free(k.y); free(k.ref);
 }
 
-Test(alloc_fail, conv_sparse_nchw) { conv_walk("conv sparse nchw", SC_ENGINE_SPARSE, false, false); }
-Test(alloc_fail, conv_sparse_nhwc_strided) { conv_walk("conv sparse nhwc strided grouped", SC_ENGINE_SPARSE, true, false); }
-Test(alloc_fail, conv_dense_engine_nchw) { conv_walk("conv dense-engine nchw", SC_ENGINE_DENSE, false, false); }
-Test(alloc_fail, conv_dense_engine_nhwc) { conv_walk("conv dense-engine nhwc strided grouped", SC_ENGINE_DENSE, true, false); }
-Test(alloc_fail, conv_auto) { conv_walk("conv auto nchw", SC_ENGINE_AUTO, false, false); }
-Test(alloc_fail, sc_conv_dense_nchw) { conv_walk("sc_conv_dense nchw", SC_ENGINE_AUTO, false, true); }
-Test(alloc_fail, sc_conv_dense_nhwc) { conv_walk("sc_conv_dense nhwc strided grouped", SC_ENGINE_AUTO, true, true); }
+Test(alloc_fail, conv_sparse_nchw) { conv_walk("conv sparse nchw", SC_ENGINE_SPARSE, false, false, 3); }
+Test(alloc_fail, conv_sparse_nhwc_strided) { conv_walk("conv sparse nhwc strided grouped", SC_ENGINE_SPARSE, true, false, 3); }
+Test(alloc_fail, conv_dense_engine_nchw) { conv_walk("conv dense-engine nchw", SC_ENGINE_DENSE, false, false, 3); }
+Test(alloc_fail, conv_dense_engine_nchw_1x1) { conv_walk("conv dense-engine nchw 1x1", SC_ENGINE_DENSE, false, false, 1); }
+Test(alloc_fail, sc_conv_dense_nchw_1x1) { conv_walk("sc_conv_dense nchw 1x1", SC_ENGINE_AUTO, false, true, 1); }
+Test(alloc_fail, conv_dense_engine_nhwc) { conv_walk("conv dense-engine nhwc strided grouped", SC_ENGINE_DENSE, true, false, 3); }
+Test(alloc_fail, conv_auto) { conv_walk("conv auto nchw", SC_ENGINE_AUTO, false, false, 3); }
+Test(alloc_fail, sc_conv_dense_nchw) { conv_walk("sc_conv_dense nchw", SC_ENGINE_AUTO, false, true, 3); }
+Test(alloc_fail, sc_conv_dense_nhwc) { conv_walk("sc_conv_dense nhwc strided grouped", SC_ENGINE_AUTO, true, true, 3); }

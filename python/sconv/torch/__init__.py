@@ -2,7 +2,9 @@
 """sconv.torch.sparsify(model, sparsity=None, ...) copies a model, finds its
 conv -> BatchNorm2d -> ReLU/ReLU6 chains with torch.fx, prunes the convs (or keeps the
 zeros and torch.nn.utils.prune masks they have), folds BatchNorm into them and replaces each
-chain by a SparseConv2d running on sconv. Everything else stays in PyTorch (docs/python.md)."""
+chain by a SparseConv2d running on sconv, and each 2-D max-pool by a ChannelsLastPool (torch's
+pool in whichever memory format measured faster). Everything else stays in PyTorch
+(docs/python.md)."""
 import copy
 
 import numpy as np
@@ -15,16 +17,20 @@ from .._layer import Layer
 from .._prune import mask, mask_global
 from ._chains import find_chains
 from ._module import SparseConv2d
+from ._pool import ChannelsLastPool
+from ._pool_nodes import replace_pools
 from ._weights import effective, fold
 
-__all__ = ['sparsify', 'SparseConv2d']
+__all__ = ['sparsify', 'SparseConv2d', 'ChannelsLastPool']
 
 
 class _Tracer(torch.fx.Tracer):
-    """torch.fx's tracer, with SparseConv2d kept whole (its forward calls C)."""
+    """torch.fx's tracer, with SparseConv2d (its forward calls C) and ChannelsLastPool (it
+    branches on its input) kept whole."""
 
     def is_leaf_module(self, m, qualname):
-        return isinstance(m, SparseConv2d) or super().is_leaf_module(m, qualname)
+        return (isinstance(m, (SparseConv2d, ChannelsLastPool))
+                or super().is_leaf_module(m, qualname))
 
 
 def _copy(model):
@@ -116,7 +122,7 @@ def _geometry(conv):
 
 
 def sparsify(model, sparsity=None, method='global', *, skip=None, convention='torch',
-             engine='auto', threads=0, order='chw'):
+             engine='auto', threads=0, order='chw', pool='auto'):
     """A copy of model for inference in which every nn.Conv2d runs on sconv, with a
     directly following BatchNorm2d folded in and a following ReLU/ReLU6 fused.
 
@@ -125,7 +131,10 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
     torch.nn.utils.prune.global_unstructured), any other sconv.mask method ('l1', 'nm:2:4',
     'block:4x1', ...) each conv alone. skip: conv names or a predicate (name, module) ->
     bool for convs left unpruned (they still run on sconv). engine, threads: passed to every
-    sconv.Conv2d; order: the packed reduction order ('chw' or 'hwc')."""
+    sconv.Conv2d; order: the packed reduction order ('chw' or 'hwc'). pool 'auto' runs each
+    2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are."""
+    if pool not in ('auto', 'torch'):
+        raise invalid(f"pool: {pool!r}: expected 'auto' or 'torch'")
     gm = _trace(model)
     modules = dict(gm.named_modules())
     chains = find_chains(gm.graph, modules)
@@ -165,6 +174,8 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
             for node in (ch.act_node, ch.bn):
                 if node is not None:
                     gm.graph.erase_node(node)
+    if pool == 'auto':
+        replace_pools(gm, dict(gm.named_modules()))
     gm.graph.lint()
     gm.delete_all_unused_submodules()
     gm.recompile()
