@@ -32,10 +32,10 @@ typedef struct sc_dense_mat {
 
 /* The dense plan: oneDNN's matmul for 1x1 products on channel planes, or its convolution
  * primitive where it has a direct kernel, on the caller's strides or between reorders to its
- * blocked layout (onednn set),
- * else im2col + OpenBLAS sgemm (or the depthwise loops) planned as follows: shapes, the packing and output choices made from the strides, the tile
- * size and the weight operand, all from the layer and the descriptors, never from the
- * thread count (so every thread count computes the same gemms). */
+ * blocked layout (onednn set), else im2col + OpenBLAS sgemm (or the depthwise loops) planned
+ * as follows: shapes, the packing and output choices made from the strides, the tile size
+ * and the weight operand, all from the layer and the descriptors, never from the thread
+ * count (so every thread count computes the same gemms). */
 typedef struct sc_dense_plan {
     sc_conv_params p;
     int64_t nb, ic, ih, iw;        /* input extents */
@@ -66,7 +66,8 @@ typedef struct sc_dense_plan {
     float *unpacked_w;             /* a layer's OIHW weights (sc_dense_plan_build_layer), or NULL */
     sc_scratch_slot *scratch;      /* the runs' idle per-thread buffers, freed by the clear */
     sc_onednn_plan *onednn;        /* oneDNN's primitive and weights, or NULL: im2col */
-    char kernel[64];               /* "dense_onednn:[matmul:]<impl>[+reorder]", "dense_im2col_sgemm" */
+    char kernel[64];               /* "dense_onednn:[matmul:]<impl>[+reorder]" or
+                                      "dense_im2col_sgemm" */
 } sc_dense_plan;
 
 /* Validate (as sc_conv_dense does, without the buffers x and y) and plan y = act(conv(x) +
@@ -89,5 +90,11 @@ sc_status sc_dense_run(const sc_dense_plan *pl, const float *x, float *y);
 
 /* Free what the plan owns and zero it (a zeroed plan is fine). */
 void sc_dense_plan_clear(sc_dense_plan *pl);
+
+/* Whether the dense engine will run this layer on x and y as oneDNN matmuls without
+ * activation reorders (onednn_matmul.c: a 1x1 product on channel planes of enough pixels,
+ * where oneDNN has brgemm kernels): the auto rule's break-evens depend on it. */
+bool sc_dense_matmul_expected(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
+                              const sc_tensor *y);
 
 #endif

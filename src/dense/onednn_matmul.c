@@ -25,15 +25,31 @@ static bool channel_planes(int64_t c, int64_t h, int64_t w, const int64_t s[4])
 }
 
 /* Y = W X per image: one group, a 1x1 kernel, stride 1, no padding, channel planes on both
- * sides, at least PIX_MIN pixels per image. */
+ * sides (x: ic x ih x iw with strides xs, y: oc x oh x ow with ys), at least PIX_MIN pixels
+ * per image. */
+static bool product_shape(const sc_conv_params *p, int64_t kh, int64_t kw, int64_t ic,
+                          int64_t ih, int64_t iw, const int64_t xs[4], int64_t oc, int64_t oh,
+                          int64_t ow, const int64_t ys[4])
+{
+    return p->groups == 1 && kh == 1 && kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 &&
+           oh * ow >= PIX_MIN && channel_planes(ic, ih, iw, xs) && channel_planes(oc, oh, ow, ys);
+}
+
 static bool matmul_applies(const sc_dense_plan *pl)
 {
-    const sc_conv_params *p = &pl->p;
-    return p->groups == 1 && pl->kh == 1 && pl->kw == 1 && p->stride_h == 1 &&
-           p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
-           p->pad_right == 0 && pl->npix >= PIX_MIN &&
-           channel_planes(pl->ic, pl->ih, pl->iw, pl->xs) &&
-           channel_planes(pl->oc, pl->oh, pl->ow, pl->ys);
+    return product_shape(&pl->p, pl->kh, pl->kw, pl->ic, pl->ih, pl->iw, pl->xs, pl->oc, pl->oh,
+                         pl->ow, pl->ys);
+}
+
+bool sc_dense_matmul_expected(const sc_conv_params *p, const sc_wdesc *wd, const sc_tensor *x,
+                              const sc_tensor *y)
+{
+    const int64_t *xd = x->dims, *yd = y->dims;
+    /* oneDNN 2.6 has brgemm matmul kernels for AVX-512 only (gemm:jit elsewhere, declined) */
+    return sc_cpu_has_avx512() &&
+           product_shape(p, wd->kh, wd->kw, xd[SC_C], xd[SC_H], xd[SC_W], x->strides, yd[SC_C],
+                         yd[SC_H], yd[SC_W], y->strides);
 }
 
 static void plan_blocks(const sc_dense_plan *pl, int64_t *mb, int64_t *n_mb)

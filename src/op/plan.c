@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "op/kernel_choice.h"
 #include "op/op_impl.h"
+#include "dense/dense_plan.h"
 #include "layer/layer_impl.h"
 #include "sparse/sparse_plan.h"
 
@@ -18,6 +19,9 @@
 typedef struct break_evens {
     double nchw_1x1;       /* 1x1 on channel-first, up to SC_AUTO_DEEP_1X1 input channels */
     double nchw_1x1_deep;  /* more input channels than that */
+    double nchw_1x1_mm_thin; /* thin 1x1 (SC_AUTO_THIN_1X1) where the dense engine runs a
+                                matmul without reorders (sc_dense_matmul_expected) */
+    double nchw_1x1_mm;    /* the others up to SC_AUTO_DEEP_1X1 channels there */
     double nhwc_1x1;       /* 1x1 on channel-last, more than SC_AUTO_THIN_NHWC_1X1 channels */
     double nhwc_1x1_thin;  /* at most that many: the transposes outweigh the products */
     double nchw_kxk;       /* KxK on channel-first (beyond SC_AUTO_THIN_KXK) */
@@ -26,43 +30,52 @@ typedef struct break_evens {
 
 /* AVX-512 row kernels against oneDNN's AVX-512 kernels; also taken by the portable kernels,
  * whose break-evens are not measured (the later ones keep the dense engine longer) */
-static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.65, 1.00, 0.62, 0.68};
-/* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows */
-static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.40, 0.60, 0.45, 0.45};
+static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.55, 0.45, 0.50, 0.65, 1.00, 0.62, 0.68};
+/* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows
+ * (and has no matmul kernels for the dense engine: the mm rows do not arise) */
+static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.30, 0.30, 0.40, 0.60, 0.45, 0.45};
 
 #define SC_AUTO_DEEP_1X1 256
 #define SC_AUTO_THIN_1X1 64      /* 1x1, channel-first, at most this many input channels */
 #define SC_AUTO_THIN_NHWC_1X1 32 /* 1x1, channel-last, at most this many input channels */
 #define SC_AUTO_THIN_KXK 80      /* KxK, channel-first, at most this many products per output */
+#define SC_AUTO_SMALL_DW 100     /* depthwise, channel-first: fewer output pixels per plane */
 
-/* The fixed rule: the engine the thresholds pick for L on activations x, the threshold, and
- * a sentence. Channel-last: x's channels are adjacent in memory. */
-static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, sc_cpu_set allowed,
-                             double sparsity, double *threshold, char *reason, size_t cap)
+/* The fixed rule: the engine the thresholds pick for L from activations x into y, the
+ * threshold, and a sentence. Channel-last: x's channels are adjacent in memory. */
+static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
+                             sc_cpu_set allowed, double sparsity, double *threshold,
+                             char *reason, size_t cap)
 {
     const int channel_last = x->dims[SC_C] > 1 && x->strides[SC_C] == 1;
     if (L->wd.icg == 1 && L->params.groups > 1) {
         /* depthwise: on channel-last activations oneDNN's depthwise kernel reads each pixel's
-         * channels as one vector and beats the sparse rows at any sparsity; on channel-first
-         * ones it needs reorders and the sparse engine is as fast or faster */
-        *threshold = channel_last ? 1.0 : 0.0;
+         * channels as one vector and beats the sparse engine at any sparsity; on
+         * channel-first ones it needs reorders and the sparse engine's direct loops are
+         * faster, but for small planes, where their cost per plane dominates */
+        const int small = y->dims[SC_H] * y->dims[SC_W] < SC_AUTO_SMALL_DW;
+        *threshold = channel_last || small ? 1.0 : 0.0;
         snprintf(reason, cap, "auto: one input channel per group (depthwise) on %s "
-                 "activations, where the %s engine is faster at any sparsity (here %.3f)",
+                 "activations%s, where the %s engine is faster at any sparsity (here %.3f)",
                  channel_last ? "channel-last" : "channel-first",
-                 channel_last ? "dense" : "sparse", sparsity);
+                 !channel_last && small ? " into small planes" : "",
+                 *threshold > 0 ? "dense" : "sparse", sparsity);
         return sparsity >= *threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE;
     }
     const int pointwise = L->wd.kh == 1 && L->wd.kw == 1;
     const int64_t products = L->wd.icg * L->wd.kh * L->wd.kw;  /* per output element */
+    /* a 1x1 product the dense engine runs as a matmul pays no reorders */
+    const int matmul = pointwise && !channel_last &&
+                       sc_dense_matmul_expected(&L->params, &L->wd, x, y);
     if (!channel_last) {
-        /* thin layers are bound by the dense engine's reorders; 4x1 blocks (dense layers)
-         * run the block kernels, which share each input load among 4 channels and beat
-         * those reorders with AVX-512 only */
+        /* thin layers are bound by the dense engine's reorders (where it has them); 4x1
+         * blocks (dense layers) run the block kernels, which share each input load among 4
+         * channels and beat or match the dense engine with AVX-512 only */
         const int blocks =
             pointwise && L->wd.icg <= SC_AUTO_DEEP_1X1 && sc_layer_has_4x1_blocks(L);
         const int fast_blocks =
             blocks && sc_spmm_kit_pick(allowed, 4).chain[0]->need == SC_CPU_X86_AVX512;
-        const int thin = products <= (pointwise ? SC_AUTO_THIN_1X1 : SC_AUTO_THIN_KXK);
+        const int thin = !matmul && products <= (pointwise ? SC_AUTO_THIN_1X1 : SC_AUTO_THIN_KXK);
         if (fast_blocks || (thin && !blocks)) {
             *threshold = 0.0;
             snprintf(reason, cap, "auto: %s layer on channel-first activations with %s, where "
@@ -80,13 +93,18 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, sc_cpu_set a
         from = channel_last ? be->nhwc_kxk : be->nchw_kxk;
     else if (channel_last)
         from = L->wd.icg <= SC_AUTO_THIN_NHWC_1X1 ? be->nhwc_1x1_thin : be->nhwc_1x1;
+    else if (L->wd.icg > SC_AUTO_DEEP_1X1)
+        from = be->nchw_1x1_deep;
+    else if (matmul)
+        from = L->wd.icg <= SC_AUTO_THIN_1X1 ? be->nchw_1x1_mm_thin : be->nchw_1x1_mm;
     else
-        from = L->wd.icg > SC_AUTO_DEEP_1X1 ? be->nchw_1x1_deep : be->nchw_1x1;
+        from = be->nchw_1x1;
     *threshold = from;
     snprintf(reason, cap, "auto: sparsity %.3f is %s the measured sparse/dense break-even of "
-             "%.2f for %s layers on %s activations with %s row kernels, so %s", sparsity,
+             "%.2f for %s layers on %s activations%s with %s row kernels, so %s", sparsity,
              sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
              channel_last ? "channel-last" : "channel-first",
+             matmul ? " (the dense engine's matmul)" : "",
              avx2_rows ? "AVX2" : "AVX-512 or portable",
              sparsity < from ? "the dense engine is faster" : "skipping zeros pays");
     return sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;
@@ -103,7 +121,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     sc_conv_choice ch = {.kernel = NULL, .measured = 0, .ms_sparse = NAN, .ms_dense = NAN,
                          .ms_waited = 0, .sparsity = sparsity};
     char reason[256];
-    ch.rule = rule_choice(L, x, sc_kernel_features(op->opt.kernel), sparsity, &ch.threshold,
+    ch.rule = rule_choice(L, x, y, sc_kernel_features(op->opt.kernel), sparsity, &ch.threshold,
                           reason, sizeof reason);
     sc_engine engine = op->opt.engine;
     int measure = 0;  /* auto: time both engines on this shape before choosing */

@@ -215,19 +215,25 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
     p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
     const sc_wdesc dw = {SC_OIHW, 6, 1, 3, 3};
     float wp[8 * 8 * 9];
-    const sc_tensor x = sc_tensor_nchw(1, 6, 7, 7), y = sc_tensor_nchw(1, 6, 7, 7);
     sc_layer *layer = make_layer(&dw, &p, 0.0, SC_PACK_CHW, 8, wp, NULL);
     sc_conv *op = NULL;
     sc_conv_choice ch;
     sc_conv_options rule = sc_conv_options_default();
     rule.auto_mode = SC_AUTO_RULE;
-    cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
-    cr_assert_eq(sc_conv_plan(op, &x, &y), SC_OK);
-    cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-    cr_expect_eq(ch.engine, SC_ENGINE_SPARSE, "%s", ch.reason);
-    cr_expect_eq(ch.threshold, 0, "depthwise on NCHW: sparse at any sparsity");
-    sc_conv_destroy(op);
+    /* depthwise on NCHW: sparse at any sparsity into planes of 100 pixels or more, dense
+     * into smaller ones (10x10 and 9x11 output planes) */
+    for (int small = 0; small < 2; ++small) {
+        const int64_t h = small ? 9 : 10, w = small ? 11 : 10;
+        const sc_tensor xs = sc_tensor_nchw(1, 6, h, w), ys = sc_tensor_nchw(1, 6, h, w);
+        cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
+        cr_assert_eq(sc_conv_plan(op, &xs, &ys), SC_OK, "%s", sc_last_message());
+        cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
+        cr_expect_eq(ch.engine, small ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE, "%s", ch.reason);
+        cr_expect_eq(ch.threshold, small ? 1 : 0, "%s", ch.reason);
+        sc_conv_destroy(op);
+    }
     sc_layer_destroy(layer);
+    const sc_tensor y = sc_tensor_nchw(1, 6, 7, 7);
     /* depthwise on NHWC: dense at any sparsity short of an all-zero layer */
     const sc_tensor xh = sc_tensor_nhwc(1, 6, 7, 7);
     layer = make_layer(&dw, &p, 0.9, SC_PACK_HWC, 8, wp, NULL);
@@ -241,43 +247,51 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
     /* each kind of layer and activations, below and above its break-even, which depends on
      * the level of the row kernels: AVX2 rows (oneDNN capped to AVX2 as well) pay sooner than
      * AVX-512 or portable ones. Thin layers on NCHW (1x1 with at most 64 input channels, KxK
-     * with at most 80 products per output) go sparse at any sparsity; dense 1x1 on NCHW up
-     * to 256 channels (4x1 blocks, `blocks`) too where the AVX-512 block kernels run, else
-     * by the table; thin 1x1 on NHWC (at most 32 input channels) stays dense with AVX-512
-     * rows at any sparsity short of an all-zero layer */
+     * with at most 80 products per output) go sparse at any sparsity, but for 1x1 layers
+     * the dense engine runs as a matmul (AVX-512, at least 196 output pixels: `mm`, the
+     * t_mm column); dense 1x1 on NCHW up to 256 channels (4x1 blocks, `blocks`) too where
+     * the AVX-512 block kernels run, else by the table; thin 1x1 on NHWC (at most 32 input
+     * channels) stays dense with AVX-512 rows at any sparsity short of an all-zero layer */
     p.groups = 1;
     const struct {
-        int64_t k, ic;
+        int64_t k, ic, hw;
         int nhwc;
-        double sparsity, t_avx512, t_avx2;
+        double sparsity, t_avx512, t_avx2, t_mm;
         int blocks;
     } cases[] = {
-        {3, 8, 0, 0.55, 0.00, 0.00, 0},    {3, 9, 0, 0.55, 0.62, 0.45, 0},
-        {3, 8, 1, 0.55, 0.68, 0.45, 0},    {3, 64, 0, 0.0, 0.62, 0.45, 0},
-        {3, 64, 0, 0.64, 0.62, 0.45, 0},   {3, 64, 1, 0.64, 0.68, 0.45, 0},
-        {1, 24, 0, 0.55, 0.00, 0.00, 0},   {1, 24, 1, 0.55, 1.00, 0.60, 0},
-        {1, 24, 1, 0.95, 1.00, 0.60, 0},   {1, 48, 1, 0.55, 0.65, 0.40, 0},
-        {1, 96, 0, 0.55, 0.40, 0.30, 0},   {1, 96, 0, 0.35, 0.40, 0.30, 0},
-        {1, 512, 0, 0.55, 0.50, 0.35, 0},  {1, 512, 0, 0.45, 0.50, 0.35, 0},
-        {1, 24, 0, 0.0, 0.40, 0.30, 1},    {1, 256, 0, 0.0, 0.40, 0.30, 1},
-        {1, 257, 0, 0.0, 0.50, 0.35, 0},   {1, 256, 1, 0.0, 0.65, 0.40, 0},
+        {3, 8, 7, 0, 0.55, 0.00, 0.00, -1, 0},    {3, 9, 7, 0, 0.55, 0.62, 0.45, -1, 0},
+        {3, 8, 7, 1, 0.55, 0.68, 0.45, -1, 0},    {3, 64, 7, 0, 0.0, 0.62, 0.45, -1, 0},
+        {3, 64, 7, 0, 0.64, 0.62, 0.45, -1, 0},   {3, 64, 7, 1, 0.64, 0.68, 0.45, -1, 0},
+        {1, 24, 7, 0, 0.55, 0.00, 0.00, -1, 0},   {1, 24, 7, 1, 0.55, 1.00, 0.60, -1, 0},
+        {1, 24, 7, 1, 0.95, 1.00, 0.60, -1, 0},   {1, 48, 7, 1, 0.55, 0.65, 0.40, -1, 0},
+        {1, 96, 7, 0, 0.55, 0.40, 0.30, -1, 0},   {1, 96, 7, 0, 0.35, 0.40, 0.30, -1, 0},
+        {1, 512, 7, 0, 0.6, 0.55, 0.35, -1, 0},   {1, 512, 7, 0, 0.45, 0.55, 0.35, -1, 0},
+        {1, 24, 7, 0, 0.0, 0.40, 0.30, -1, 1},    {1, 256, 7, 0, 0.0, 0.40, 0.30, -1, 1},
+        {1, 257, 7, 0, 0.0, 0.55, 0.35, -1, 0},   {1, 256, 7, 1, 0.0, 0.65, 0.40, -1, 0},
+        {1, 24, 14, 0, 0.3, 0.00, 0.00, 0.45, 0}, {1, 24, 14, 0, 0.5, 0.00, 0.00, 0.45, 0},
+        {1, 96, 14, 0, 0.45, 0.40, 0.30, 0.50, 0}, {1, 96, 14, 0, 0.53, 0.40, 0.30, 0.50, 0},
+        {1, 512, 14, 0, 0.5, 0.55, 0.35, 0.55, 0}, {1, 96, 14, 0, 0.0, 0.40, 0.30, 0.50, 1},
     };
     const int avx512 = sc_isa_available(SC_ISA_AVX512);
     const int avx2_rows = !avx512 && sc_isa_available(SC_ISA_AVX2);
+    const int mm = sc_cpu_has_avx512();  /* oneDNN's brgemm matmul (sc_dense_matmul_expected) */
     static float wbig[8 * 9 * 512];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
         const int64_t k = cases[i].k, ic = cases[i].ic;
         p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
         const sc_wdesc wd = {SC_OIHW, 8, ic, k, k};
         layer = make_layer(&wd, &p, cases[i].sparsity, SC_PACK_CHW, 9 + i, wbig, NULL);
-        const sc_tensor xi = cases[i].nhwc ? sc_tensor_nhwc(1, ic, 7, 7) : sc_tensor_nchw(1, ic, 7, 7);
-        const sc_tensor yi = sc_tensor_nchw(1, 8, 7, 7);
+        const int64_t hw = cases[i].hw;
+        const sc_tensor xi = cases[i].nhwc ? sc_tensor_nhwc(1, ic, hw, hw)
+                                           : sc_tensor_nchw(1, ic, hw, hw);
+        const sc_tensor yi = sc_tensor_nchw(1, 8, hw, hw);
         cr_assert_eq(sc_conv_create(layer, &rule, &op), SC_OK);
         cr_assert_eq(sc_conv_plan(op, &xi, &yi), SC_OK, "%s", sc_last_message());
         cr_assert_eq(sc_conv_describe(op, &ch), SC_OK);
-        const double threshold = cases[i].blocks && avx512 ? 0.0
-                                 : avx2_rows             ? cases[i].t_avx2
-                                                         : cases[i].t_avx512;
+        const double threshold = cases[i].blocks && avx512   ? 0.0
+                                 : mm && cases[i].t_mm >= 0 ? cases[i].t_mm
+                                 : avx2_rows                ? cases[i].t_avx2
+                                                            : cases[i].t_avx512;
         cr_expect_float_eq(ch.threshold, threshold, 1e-12, "case %zu: %s", i, ch.reason);
         /* the layer's own sparsity, a little off the requested one, stays on its side */
         cr_expect_eq(ch.engine, ch.sparsity >= threshold ? SC_ENGINE_SPARSE : SC_ENGINE_DENSE,
