@@ -250,8 +250,9 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
      * with at most 80 products per output) go sparse at any sparsity, but for 1x1 layers
      * the dense engine runs as a matmul (AVX-512, at least 196 output pixels: `mm`, the
      * t_mm column); dense 1x1 on NCHW up to 256 channels (4x1 blocks, `blocks`) too where
-     * the AVX-512 block kernels run, else by the table; thin 1x1 on NHWC (at most 32 input
-     * channels) stays dense with AVX-512 rows at any sparsity short of an all-zero layer */
+     * the AVX-512 block kernels run, else by the table; thin layers on NHWC (1x1 with at most
+     * 32 input channels, KxK with at most 32 products per output) stay dense with AVX-512
+     * rows at any sparsity short of an all-zero layer */
     p.groups = 1;
     const struct {
         int64_t k, ic, hw;
@@ -271,6 +272,8 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
         {1, 24, 14, 0, 0.3, 0.00, 0.00, 0.45, 0}, {1, 24, 14, 0, 0.5, 0.00, 0.00, 0.45, 0},
         {1, 96, 14, 0, 0.45, 0.40, 0.30, 0.50, 0}, {1, 96, 14, 0, 0.53, 0.40, 0.30, 0.50, 0},
         {1, 512, 14, 0, 0.5, 0.55, 0.35, 0.55, 0}, {1, 96, 14, 0, 0.0, 0.40, 0.30, 0.50, 1},
+        {3, 3, 7, 1, 0.9, 1.00, 0.80, -1, 0},     {3, 3, 7, 1, 0.85, 1.00, 0.80, -1, 0},
+        {3, 3, 7, 0, 0.3, 0.00, 0.00, -1, 0},     {3, 4, 7, 1, 0.8, 0.68, 0.45, -1, 0},
     };
     const int avx512 = sc_isa_available(SC_ISA_AVX512);
     const int avx2_rows = !avx512 && sc_isa_available(SC_ISA_AVX2);
