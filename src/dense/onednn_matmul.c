@@ -203,7 +203,7 @@ sc_status sc_dense_matmul_run(const sc_dense_plan *pl, const float *x, float *y)
             if (s == dnnl_success) s = run_block(pl, stream, pad, x, y, it / n_mb, it % n_mb);
         if (stream) dnnl_stream_destroy(stream);
         if (s != dnnl_success) {
-            #pragma omp critical(sc_dense_matmul_err)
+            #pragma omp critical  /* unnamed: a named one would export a symbol */
             if (err == dnnl_success) err = s;
         }
     }

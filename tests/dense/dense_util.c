@@ -122,3 +122,27 @@ void dense_kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w
     snprintf(buf, len, "%s", pl.kernel);
     sc_dense_plan_clear(&pl);
 }
+
+int64_t first_wrong(const float *got, const float *ref, const float *absref, int64_t n,
+                    int64_t kdim)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        if (isnan(ref[i]) || isinf(ref[i]) || isnan(absref[i]) || isinf(absref[i])) {
+            if (isnan(ref[i]) ? !isnan(got[i]) : memcmp(&got[i], &ref[i], sizeof got[i]) != 0)
+                return i;
+        } else if (compare_tol(got + i, ref + i, absref + i, 1, kdim) >= 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+sc_activation act_of(int a)
+{
+    switch (a) {
+    case 0: return sc_activation_none();
+    case 1: return sc_activation_relu();
+    case 2: return sc_activation_relu6();
+    default: return sc_activation_clamp(-0.5f, 0.5f);
+    }
+}

@@ -44,18 +44,26 @@ void view_to_nchw(const view *v, float *nchw);
 /* Count buffer elements outside the view that no longer equal fill. */
 int64_t view_outside_changed(const view *v, float fill);
 
+/* The kernel name a dense plan of this problem reports (one thread, no activation), copied
+ * into buf; aborts the test if the plan fails. */
+void dense_kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
+                     const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len);
+
 /* Compare got with the double-precision reference ref elementwise, allowing
  * tol = (2*kdim + 2) * FLT_EPSILON * absref + FLT_MIN, where absref is the reference
  * convolution of |w|, |bias| and |x| without activation (|b| + sum |w||x| per element):
  * a float dot product of length kdim errs by at most about kdim*FLT_EPSILON*sum|w||x|,
  * and the bias add by one more rounding (absref from ct_abs_reference). Returns the index
  * of the first element outside tolerance (a NaN in got counts as outside), or -1. */
-/* The kernel name a dense plan of this problem reports (one thread, no activation), copied
- * into buf; aborts the test if the plan fails. */
-void dense_kernel_of(const sc_conv_params *p, const sc_wdesc *wd, const float *w,
-                     const sc_tensor *xd, const sc_tensor *yd, char *buf, size_t len);
-
 int64_t compare_tol(const float *got, const float *ref, const float *absref, int64_t count,
                     int64_t kdim);
+/* compare_tol where ref and |ref| are finite; elsewhere got must be NaN where ref is NaN
+ * and the same infinity where it is infinite. The first index that is not, or -1. */
+int64_t first_wrong(const float *got, const float *ref, const float *absref, int64_t n,
+                    int64_t kdim);
+
+/* The activations the oneDNN tests cycle through: 0 none, 1 ReLU, 2 ReLU6, 3 a clamp to
+ * [-0.5, 0.5]. */
+sc_activation act_of(int a);
 
 #endif

@@ -31,35 +31,9 @@ static const shape shapes[] = {
     {"7x7 stride 2 pad 3, 3 -> 10 channels", 1, 3, 17, 15, 10, 7, 2, 3, 1, 1},
 };
 
-static sc_activation act_of(int a)
-{
-    switch (a) {
-    case 0: return sc_activation_none();
-    case 1: return sc_activation_relu();
-    case 2: return sc_activation_relu6();
-    default: return sc_activation_clamp(-0.5f, 0.5f);
-    }
-}
-
 static bool is_onednn(const char *kernel)
 {
     return strncmp(kernel, "dense_onednn:", 13) == 0;
-}
-
-/* got against the double reference: NaN where it is NaN, the same infinity where it is
- * infinite, else within compare_tol's bound. Returns the first index that is not, or -1. */
-static int64_t first_wrong(const float *got, const float *ref, const float *absy, int64_t n,
-                           int64_t kdim)
-{
-    for (int64_t i = 0; i < n; ++i) {
-        if (isnan(ref[i]) || isinf(ref[i]) || isnan(absy[i]) || isinf(absy[i])) {
-            if (isnan(ref[i]) ? !isnan(got[i]) : memcmp(&got[i], &ref[i], sizeof got[i]) != 0)
-                return i;
-        } else if (compare_tol(got + i, ref + i, absy + i, 1, kdim) >= 0) {
-            return i;
-        }
-    }
-    return -1;
 }
 
 /* One case: sc_conv_dense with 1 and 2 threads against the reference (bitwise equal across

@@ -18,16 +18,6 @@ typedef struct mm_case {
     sc_wlayout layout;
 } mm_case;
 
-static sc_activation act_of(int a)
-{
-    switch (a) {
-    case 0: return sc_activation_none();
-    case 1: return sc_activation_relu();
-    case 2: return sc_activation_relu6();
-    default: return sc_activation_clamp(-0.5f, 0.5f);
-    }
-}
-
 /* The rule the plan must follow, from the descriptors and the instruction set alone: a
  * 1x1, stride-1, unpadded, ungrouped conv whose x and y hold each channel as one dense
  * plane of h*w pixels, channels h*w apart, with at least 196 pixels (14x14, the smallest
@@ -49,22 +39,6 @@ static bool expect_matmul(const mm_case *c, const sc_tensor *xd, const sc_tensor
 static bool is_matmul(const char *kernel)
 {
     return strncmp(kernel, "dense_onednn:matmul:brg", 23) == 0;
-}
-
-/* got against the double reference: NaN where it is NaN, the same infinity where it is
- * infinite, else within compare_tol's bound. The first index that is not, or -1. */
-static int64_t first_wrong(const float *got, const float *ref, const float *absy, int64_t n,
-                           int64_t kdim)
-{
-    for (int64_t i = 0; i < n; ++i) {
-        if (isnan(ref[i]) || isinf(ref[i]) || isnan(absy[i]) || isinf(absy[i])) {
-            if (isnan(ref[i]) ? !isnan(got[i]) : memcmp(&got[i], &ref[i], sizeof got[i]) != 0)
-                return i;
-        } else if (compare_tol(got + i, ref + i, absy + i, 1, kdim) >= 0) {
-            return i;
-        }
-    }
-    return -1;
 }
 
 /* One case on views xk -> yk with bias (or none) and act: the plan's kernel is the matmul
