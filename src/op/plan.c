@@ -32,7 +32,7 @@ typedef struct break_evens {
 
 /* AVX-512 row kernels against oneDNN's AVX-512 kernels; also taken by the portable kernels,
  * whose break-evens are not measured (the later ones keep the dense engine longer) */
-static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.55, 0.45, 0.50, 0.65, 1.00, 0.62, 0.68, 1.00};
+static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.40, 0.45, 0.65, 1.00, 0.62, 0.68, 1.00};
 /* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows
  * (and has no matmul kernels for the dense engine: the mm rows do not arise) */
 static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.30, 0.30, 0.40, 0.60, 0.45, 0.45, 0.80};
