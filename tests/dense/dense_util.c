@@ -146,3 +146,14 @@ sc_activation act_of(int a)
     default: return sc_activation_clamp(-0.5f, 0.5f);
     }
 }
+
+void view_fill_random(view *v, ct_rng *r, bool specials)
+{
+    for (int64_t i = 0; i < v->len; ++i) v->buf[i] = ct_float(r);
+    if (!specials) return;
+    const float sp[3] = {NAN, INFINITY, -INFINITY};
+    const int64_t *d = v->d.dims;
+    for (int j = 0; j < 6; ++j)
+        *view_at(v, ct_int(r, 0, d[SC_N] - 1), ct_int(r, 0, d[SC_C] - 1),
+                 ct_int(r, 0, d[SC_H] - 1), ct_int(r, 0, d[SC_W] - 1)) = sp[j % 3];
+}

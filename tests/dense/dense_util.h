@@ -41,6 +41,9 @@ float *view_at(const view *v, int64_t n, int64_t c, int64_t h, int64_t w);
 /* Set the view's elements from a dense NCHW array, and read them back into one. */
 void view_from_nchw(view *v, const float *nchw);
 void view_to_nchw(const view *v, float *nchw);
+/* Every buffer element from ct_float(r), then, with specials, NaN, +inf and -inf at six
+ * random elements of the view. */
+void view_fill_random(view *v, ct_rng *r, bool specials);
 /* Count buffer elements outside the view that no longer equal fill. */
 int64_t view_outside_changed(const view *v, float fill);
 

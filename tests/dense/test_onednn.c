@@ -57,13 +57,7 @@ static int check_case(const shape *s, view_kind xk, view_kind yk, sc_activation 
     float *got[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
     cr_assert(ref && absy && got[0] && got[1]);
     view xv = view_make(xk, s->n, s->c, s->h, s->w, 0.0f);
-    for (int64_t i = 0; i < xv.len; ++i) xv.buf[i] = ct_float(&r);
-    if (specials) {  /* a few NaN, +inf and -inf inputs */
-        const float sp[3] = {NAN, INFINITY, -INFINITY};
-        for (int j = 0; j < 6; ++j)
-            *view_at(&xv, ct_int(&r, 0, s->n - 1), ct_int(&r, 0, s->c - 1),
-                     ct_int(&r, 0, s->h - 1), ct_int(&r, 0, s->w - 1)) = sp[j % 3];
-    }
+    view_fill_random(&xv, &r, specials);
     view rv = view_make(VIEW_NCHW, s->n, s->oc, oh, ow, 0.0f);
     cr_assert_eq(sc_conv_reference(&p, &wd, w, bias, &act, &xv.d, xv.data, &rv.d, ref), SC_OK);
     ct_abs_reference(&p, &wd, w, bias, &xv.d, xv.data, &rv.d, absy);

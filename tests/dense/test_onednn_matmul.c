@@ -65,13 +65,7 @@ static bool check(const mm_case *c, view_kind xk, view_kind yk, bool with_bias,
     cr_assert(ref && absy && got[0] && got[1] && got[2]);
     const float *b = with_bias ? bias : NULL;
     view xv = view_make(xk, c->n, c->ic, c->h, c->w, 0.0f);
-    for (int64_t i = 0; i < xv.len; ++i) xv.buf[i] = ct_float(&r);
-    if (specials) {  /* a few NaN, +inf and -inf inputs */
-        const float sp[3] = {NAN, INFINITY, -INFINITY};
-        for (int j = 0; j < 6; ++j)
-            *view_at(&xv, ct_int(&r, 0, c->n - 1), ct_int(&r, 0, c->ic - 1),
-                     ct_int(&r, 0, c->h - 1), ct_int(&r, 0, c->w - 1)) = sp[j % 3];
-    }
+    view_fill_random(&xv, &r, specials);
     view rv = view_make(VIEW_NCHW, c->n, c->oc, oh, ow, 0.0f);
     cr_assert_eq(sc_conv_reference(&p, &wd, w, b, &act, &xv.d, xv.data, &rv.d, ref), SC_OK);
     ct_abs_reference(&p, &wd, w, b, &xv.d, xv.data, &rv.d, absy);
