@@ -1,4 +1,4 @@
-# python/sconv/torch/_pool.py: ChannelsLastPool, torch's 2-D max-pool by the fastest of three routes
+# python/sconv/torch/_pool.py: ChannelsLastPool, torch's 2-D max-pool by the fastest route
 """ChannelsLastPool computes torch.max_pool2d of a contiguous (NCHW) input either as given,
 on a channels_last copy converted back to contiguous as torch's own pool returns it, or
 separably (rows, then columns through a channels_last view: no layout copy); max is exact,
@@ -34,9 +34,10 @@ class ChannelsLastPool(torch.nn.Module):
     through channels_last or separably when that measured faster.
 
     source names the pool it replaces. route: 'auto' (measure once per key), or 'torch' /
-    'channels_last' / 'separable' to force one (for tests). Only contiguous 4-D float32/float64 CPU tensors
-    take a route; any other input (unbatched, channels_last, other strides, whose pooled
-    output torch may lay out otherwise) goes straight to torch's pool. decisions maps each
+    'channels_last' / 'separable' to force one (for tests). Only contiguous 4-D
+    float32/float64 CPU tensors take a route; any other input (unbatched, channels_last,
+    other strides, whose pooled output torch may lay out otherwise) goes straight to
+    torch's pool. decisions maps each
     measured key (shape, dtype, threads) to a Decision (route, torch_ms, channels_last_ms,
     separable_ms); copies and pickles start with none."""
 
@@ -100,7 +101,8 @@ class ChannelsLastPool(torch.nn.Module):
 
     def route(self, shape, dtype=torch.float32, threads=None):
         """The cached route for contiguous inputs of this shape ('torch', 'channels_last' or
-        'separable'), or None when not measured yet; threads defaults to torch.get_num_threads()."""
+        'separable'), or None when not measured yet; threads defaults to
+        torch.get_num_threads()."""
         threads = torch.get_num_threads() if threads is None else threads
         d = self.decisions.get((tuple(shape), dtype, threads))
         return None if d is None else d.route

@@ -1,4 +1,4 @@
-# python/sconv/torch/_pool_separable.py: NCHW 2-D max-pool as a row pool then a column pool, no layout copy
+# python/sconv/torch/_pool_separable.py: NCHW max-pool as rows then columns, no layout copy
 """The rows go through torch's 1-D max-pool (the pooled axis W is innermost in NCHW), then
 the columns through torch's 2-D channels_last pool over a view that makes the row pool's
 output width the channel axis (kernel (kh, 1)): no input is copied to another layout. Both
