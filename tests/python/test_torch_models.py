@@ -46,7 +46,7 @@ def rel_err(y, ref):
 
 
 class ModelCase:
-    name, seed, n_convs, n_acts, act = None, 0, 0, 0, None
+    name, seed, n_convs, n_acts, act, classifier = None, 0, 0, 0, None, None
 
     @classmethod
     def setUpClass(cls):
@@ -89,6 +89,12 @@ class ModelCase:
         self.assertTrue(all(m.act in (None, self.act) for m in sc))
         self.assertFalse(any(isinstance(m, torch.nn.BatchNorm2d)
                              for m in self.sparse.modules()))
+        # the classifier runs on sconv too, unpruned (prune_linear=False)
+        lin = [m for m in self.sparse.modules() if isinstance(m, sconv.torch.SparseLinear)]
+        self.assertEqual([m.source for m in lin], [self.classifier])
+        self.assertEqual(lin[0].layer.nnz, dict(self.model.named_modules())[
+            self.classifier].weight.numel())
+        self.assertFalse(any(isinstance(m, torch.nn.Linear) for m in self.sparse.modules()))
 
     def test_masks_equal_global_unstructured(self):
         ref = dict(convs(self.ref))
@@ -125,7 +131,7 @@ class ModelCase:
 
 
 class TestResNet50(ModelCase, unittest.TestCase):
-    name, seed, n_convs, n_acts, act = 'resnet50', 50, 53, 33, 'relu'
+    name, seed, n_convs, n_acts, act, classifier = 'resnet50', 50, 53, 33, 'relu', 'fc'
 
     def test_224_channels_last(self):
         model = sconv.torch.sparsify(
@@ -136,6 +142,7 @@ class TestResNet50(ModelCase, unittest.TestCase):
 class TestMobileNetV2(ModelCase, unittest.TestCase):
     # 52 convs (the first block has no expansion); ReLU6 after all but the 17 projections.
     name, seed, n_convs, n_acts, act = 'mobilenet_v2', 2, 52, 35, 'relu6'
+    classifier = 'classifier.1'
 
     def test_depthwise_layers_run_on_sconv(self):
         dw = [m for m in sparse_convs(self.sparse) if m.layer.groups > 1]

@@ -1,9 +1,10 @@
 # tests/python/test_torch_pool.py: sparsify's ChannelsLastPool: same bits as torch's pool, routes
 """The oracle is torch.max_pool2d itself: max is exact, so every route must give its bits
-(compared as integers, so NaN payloads count), its shape and its strides. No test looks at
-which route won or at any time."""
+(compared as integers, so NaN payloads and signed zeros count), its shape and its strides.
+No test looks at which route won or at any time."""
 import copy
 import pickle
+import random
 import unittest
 
 import torch
@@ -13,6 +14,8 @@ import torch.nn.functional as F
 import sconv
 import sconv.torch
 from sconv.torch import ChannelsLastPool
+
+ROUTES = ('torch', 'channels_last', 'separable')
 
 TOL = 1e-5  # relative L2 error against float64, as in test_torch_sparsify.py
 
@@ -85,7 +88,8 @@ class TestSparsifyPools(unittest.TestCase):
             self.assertEqual(len(m.decisions), len(shapes), m.source)
             for key, d in m.decisions.items():
                 self.assertEqual(key[1:], (torch.float32, torch.get_num_threads()))
-                self.assertIn(d.route, ('torch', 'channels_last'))
+                self.assertIn(d.route, ROUTES)
+                self.assertTrue(all(t > 0 for t in d[1:]), str(d))
                 self.assertEqual(m.route(key[0]), d.route)
         self.assertIsNone(auto.maxpool.route((1, 8, 3, 3)))
         self.assertIn("'maxpool': max_pool2d kernel_size=3, stride=2, padding=1",
@@ -139,7 +143,7 @@ class TestSparsifyPools(unittest.TestCase):
         cases = {'unbatched': x[0], 'channels_last': cl, 'strided': x[:, 1:4],
                  'channels_last slice': cl[:, 1:4], 'bfloat16': x.bfloat16(), 'empty': x[:0]}
         for label, v in cases.items():
-            for route in ('auto', 'channels_last'):
+            for route in ('auto', 'channels_last', 'separable'):
                 pool.forced = route
                 with torch.inference_mode():
                     y = sp(v)
@@ -171,8 +175,10 @@ class TestRoutes(unittest.TestCase):
                   dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 0), dilation=(2, 1)),
                   dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
                   dict(kernel_size=2, stride=2, ceil_mode=True),
-                  dict(kernel_size=5, stride=1, padding=2, dilation=1)]
-        shapes = [(1, 3, 7, 9), (2, 5, 13, 11), (1, 17, 5, 6), (3, 2, 8, 8)]
+                  dict(kernel_size=5, stride=1, padding=2, dilation=1),
+                  dict(kernel_size=(1, 3), stride=(1, 2), padding=(0, 1)),
+                  dict(kernel_size=(4, 1), stride=(3, 1), padding=(2, 0), ceil_mode=True)]
+        shapes = [(1, 3, 7, 9), (2, 5, 13, 11), (1, 17, 5, 6), (3, 2, 8, 8), (2, 3, 5, 5)]
         for dtype in (torch.float32, torch.float64):
             for shape in shapes:
                 x = torch.randn(*shape, generator=g, dtype=dtype)
@@ -180,11 +186,13 @@ class TestRoutes(unittest.TestCase):
                 flat[::7] = float('nan')
                 flat[1::5] = float('-inf')
                 flat[2::11] = float('inf')
+                flat[3::13] = 0.0
+                flat[4::17] = -0.0
                 x[0, 0] = float('-inf')  # a whole plane of -inf
                 for p in params:
                     want = F.max_pool2d(x, **p)
                     label = f'{dtype} {shape} {p}'
-                    for route in ('auto', 'torch', 'channels_last'):
+                    for route in ('auto',) + ROUTES:
                         m = ChannelsLastPool(**p, route=route)
                         for _ in range(2):
                             y = m(x)
@@ -193,9 +201,89 @@ class TestRoutes(unittest.TestCase):
                             self.assertTrue(torch.equal(bits(y), bits(want)), f'{label} {route}')
                         self.assertEqual(len(m.decisions), route == 'auto', label)
 
+    def test_one_pixel_output_strides(self):
+        # torch gives (c, 1, 1, 1) strides; .contiguous() of a channels_last (or the
+        # separable) result would keep other strides on the extents of 1
+        x = torch.randn(2, 3, 4, 5)
+        want = F.max_pool2d(x, (4, 5))
+        for route in ROUTES:
+            y = ChannelsLastPool((4, 5), route=route)(x)
+            self.assertEqual(y.stride(), want.stride(), route)
+            self.assertTrue(torch.equal(bits(y), bits(want)), route)
+
     def test_bad_route(self):
         with self.assertRaisesRegex(ValueError, "route: 'fast'"):
             ChannelsLastPool(2, route='fast')
+
+
+
+def special_values(shape, dtype, g):
+    """Small integers (many ties) with +0.0 and -0.0 mixed, NaNs of both signs, +-inf."""
+    x = torch.randint(-2, 3, shape, generator=g).to(dtype)
+    zero = x == 0
+    signed = torch.where(torch.rand(shape, generator=g) < 0.5, -0.0, 0.0).to(dtype)
+    x[zero] = signed[zero]
+    u = torch.rand(shape, generator=g)
+    x[u < 0.05] = float('nan')
+    x[(u >= 0.05) & (u < 0.08)] = -float('nan')
+    x[(u >= 0.1) & (u < 0.15)] = float('inf')
+    x[(u >= 0.15) & (u < 0.3)] = -float('inf')
+    return x
+
+
+class TestSeparableRoute(unittest.TestCase):
+    def test_random_parameters_bits(self):
+        """Random kernels, strides (or the default), paddings up to half the kernel,
+        dilations and ceil_mode on odd sizes: the separable route's bits (zero signs and NaN
+        payloads included), shape and strides are torch's; where torch refuses, it refuses."""
+        g = torch.Generator().manual_seed(16)
+        rnd = random.Random(17)
+        compared = 0
+        for _ in range(800):
+            dtype = rnd.choice((torch.float32, torch.float64))
+            kh, kw = rnd.randint(1, 4), rnd.randint(1, 4)
+            stride = None if rnd.random() < 0.2 else (rnd.randint(1, 3), rnd.randint(1, 3))
+            p = dict(kernel_size=(kh, kw), stride=stride,
+                     padding=(rnd.randint(0, kh // 2), rnd.randint(0, kw // 2)),
+                     dilation=(rnd.randint(1, 3), rnd.randint(1, 3)),
+                     ceil_mode=rnd.random() < 0.5)
+            shape = (rnd.randint(1, 3), rnd.randint(1, 5), rnd.randint(1, 13),
+                     rnd.randint(1, 13))
+            x = special_values(shape, dtype, g)
+            m = ChannelsLastPool(**p, route='separable')
+            label = f'{dtype} {shape} {p}'
+            try:
+                want = F.max_pool2d(x, **p)
+            except RuntimeError:
+                with self.assertRaises(RuntimeError, msg=label):
+                    m(x)
+                continue
+            y = m(x)
+            self.assertEqual((y.shape, y.stride()), (want.shape, want.stride()), label)
+            self.assertTrue(torch.equal(bits(y), bits(want)), label)
+            compared += 1
+        self.assertGreater(compared, 500)
+
+    def test_signed_zero_ties_keep_the_first(self):
+        # torch keeps the first maximum in row-major window order; scanning the columns
+        # first would reach the zero of the second row first
+        for z in (0.0, -0.0):
+            x = torch.tensor([[[[-1.0, z], [-z, -1.0]]]])
+            want = F.max_pool2d(x, 2)
+            self.assertEqual(bits(want).item(), bits(torch.tensor(z)).item())
+            for route in ROUTES:
+                y = ChannelsLastPool(2, route=route)(x)
+                self.assertEqual(bits(y).item(), bits(want).item(), f'{route} {z}')
+
+    def test_resnet_stem_pool(self):
+        torch.manual_seed(18)
+        x = torch.relu(torch.randn(1, 64, 112, 112))
+        x.view(-1)[::9] = -0.0
+        want = F.max_pool2d(x, 3, 2, 1)
+        for route in ROUTES:
+            y = ChannelsLastPool(3, 2, 1, route=route)(x)
+            self.assertEqual(y.stride(), want.stride(), route)
+            self.assertTrue(torch.equal(bits(y), bits(want)), route)
 
 
 if __name__ == '__main__':

@@ -2,9 +2,9 @@
 """sconv.torch.sparsify(model, sparsity=None, ...) copies a model, finds its
 conv -> BatchNorm2d -> ReLU/ReLU6 chains with torch.fx, prunes the convs (or keeps the
 zeros and torch.nn.utils.prune masks they have), folds BatchNorm into them and replaces each
-chain by a SparseConv2d running on sconv, and each 2-D max-pool by a ChannelsLastPool (torch's
-pool in whichever memory format measured faster). Everything else stays in PyTorch
-(docs/python.md)."""
+chain by a SparseConv2d running on sconv, each nn.Linear by a SparseLinear (a 1x1 conv on
+sconv), and each 2-D max-pool by a ChannelsLastPool (torch's pool by whichever route
+measured faster). Everything else stays in PyTorch (docs/python.md)."""
 import copy
 
 import numpy as np
@@ -16,20 +16,22 @@ from .._errors import EINVAL, EUNSUPPORTED, UnsupportedError, invalid
 from .._layer import Layer
 from .._prune import mask, mask_global
 from ._chains import find_chains
+from ._linear import SparseLinear
+from ._linear_nodes import find_linears, replace_linears
 from ._module import SparseConv2d
 from ._pool import ChannelsLastPool
 from ._pool_nodes import replace_pools
-from ._weights import effective, fold
+from ._weights import effective, effective_4d, fold
 
-__all__ = ['sparsify', 'SparseConv2d', 'ChannelsLastPool']
+__all__ = ['sparsify', 'SparseConv2d', 'SparseLinear', 'ChannelsLastPool']
 
 
 class _Tracer(torch.fx.Tracer):
-    """torch.fx's tracer, with SparseConv2d (its forward calls C) and ChannelsLastPool (it
-    branches on its input) kept whole."""
+    """torch.fx's tracer, with SparseConv2d, SparseLinear (their forward calls C) and
+    ChannelsLastPool (it branches on its input) kept whole."""
 
     def is_leaf_module(self, m, qualname):
-        return (isinstance(m, (SparseConv2d, ChannelsLastPool))
+        return (isinstance(m, (SparseConv2d, SparseLinear, ChannelsLastPool))
                 or super().is_leaf_module(m, qualname))
 
 
@@ -63,16 +65,16 @@ def _trace(model):
     return torch.fx.GraphModule(model, graph, type(model).__name__)
 
 
-def _check_conv(name, conv):
+def _check_conv(name, conv, kind='conv'):
     w = conv.weight
     if isinstance(w, torch.nn.parameter.UninitializedParameter):
-        raise invalid(f"sparsify: conv '{name}' is a lazy module not run yet: run the model "
+        raise invalid(f"sparsify: {kind} '{name}' is a lazy module not run yet: run the model "
                       'once before sparsify')
     if w.device.type != 'cpu':
-        raise UnsupportedError(EUNSUPPORTED, f"sparsify: conv '{name}' is on {w.device}: "
+        raise UnsupportedError(EUNSUPPORTED, f"sparsify: {kind} '{name}' is on {w.device}: "
                                'sconv runs on CPU; move the model with .cpu()')
     if w.dtype != torch.float32:
-        raise UnsupportedError(EUNSUPPORTED, f"sparsify: conv '{name}' has dtype {w.dtype}: "
+        raise UnsupportedError(EUNSUPPORTED, f"sparsify: {kind} '{name}' has dtype {w.dtype}: "
                                'sconv computes in float32; convert the model with .float()')
 
 
@@ -87,15 +89,16 @@ def _skipped(skip, convs):
     for name in names:
         if name not in convs:
             known = ', '.join(list(convs)[:8])
-            raise invalid(f"skip: '{name}' names no nn.Conv2d that sparsify converts "
-                          f'(these include: {known})')
+            raise invalid(f"skip: '{name}' names no nn.Conv2d or nn.Linear that sparsify "
+                          f'converts (these include: {known})')
     return set(names)
 
 
 def _keep_masks(convs, skipped, sparsity, method, convention, order):
     """name -> bool keep-mask of the weights before folding: the weights' own nonzeros and
-    prune masks, and with a sparsity also the chosen magnitude pruning."""
-    eff = {name: effective(conv, 'weight') for name, conv in convs.items()}
+    prune masks, and with a sparsity also the chosen magnitude pruning. Linear weights
+    (out, in) are seen as (out, in, 1, 1)."""
+    eff = {name: effective_4d(conv) for name, conv in convs.items()}
     keep = {name: (w != 0) if m is None else m & (w != 0) for name, (w, m) in eff.items()}
     if sparsity is None:
         return eff, keep
@@ -105,7 +108,7 @@ def _keep_masks(convs, skipped, sparsity, method, convention, order):
         masks = mask_global(ws, sparsity, convention=convention)
     else:
         masks = [mask(w, sparsity=sparsity, method=method, convention=convention, order=order,
-                      groups=convs[n].groups) for n, w in zip(names, ws)]
+                      groups=getattr(convs[n], 'groups', 1)) for n, w in zip(names, ws)]
     for n, m in zip(names, masks):
         keep[n] = keep[n] & m
     return eff, keep
@@ -122,7 +125,8 @@ def _geometry(conv):
 
 
 def sparsify(model, sparsity=None, method='global', *, skip=None, convention='torch',
-             engine='auto', threads=0, order='chw', pool='auto'):
+             engine='auto', threads=0, order='chw', pool='auto', linear=True,
+             prune_linear=False):
     """A copy of model for inference in which every nn.Conv2d runs on sconv, with a
     directly following BatchNorm2d folded in and a following ReLU/ReLU6 fused.
 
@@ -132,9 +136,15 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
     'block:4x1', ...) each conv alone. skip: conv names or a predicate (name, module) ->
     bool for convs left unpruned (they still run on sconv). engine, threads: passed to every
     sconv.Conv2d; order: the packed reduction order ('chw' or 'hwc'). pool 'auto' runs each
-    2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are."""
+    2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are. linear True
+    runs each nn.Linear as a SparseLinear (a following ReLU/ReLU6 fused), keeping its zeros
+    and prune masks; prune_linear True also prunes them with the sparsity (ranked with the
+    convs under 'global'), False leaves their weights as they are."""
     if pool not in ('auto', 'torch'):
         raise invalid(f"pool: {pool!r}: expected 'auto' or 'torch'")
+    for opt, v in (('linear', linear), ('prune_linear', prune_linear)):
+        if not isinstance(v, bool):
+            raise invalid(f'{opt}: {v!r}: expected True or False')
     gm = _trace(model)
     modules = dict(gm.named_modules())
     chains = find_chains(gm.graph, modules)
@@ -143,8 +153,13 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
         convs.setdefault(ch.conv.target, modules[ch.conv.target])
     for name, conv in convs.items():
         _check_conv(name, conv)
-    skipped = _skipped(skip, convs)
-    eff, keep = _keep_masks(convs, skipped, sparsity, method, convention, order)
+    linears = find_linears(gm.graph, modules) if linear else []
+    lins = {c.node.target: modules[c.node.target] for c in linears}
+    for name, lin in lins.items():
+        _check_conv(name, lin, 'linear')
+    skipped = _skipped(skip, {**convs, **lins})
+    unpruned = skipped if prune_linear else skipped | set(lins)
+    eff, keep = _keep_masks({**convs, **lins}, unpruned, sparsity, method, convention, order)
 
     calls = {}
     for ch in chains:
@@ -174,6 +189,8 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
             for node in (ch.act_node, ch.bn):
                 if node is not None:
                     gm.graph.erase_node(node)
+    pruned = set() if sparsity is None else set(lins) - unpruned
+    replace_linears(gm, linears, modules, keep, pruned, method, order, threads, engine)
     if pool == 'auto':
         replace_pools(gm, dict(gm.named_modules()))
     gm.graph.lint()

@@ -1,18 +1,28 @@
-# python/sconv/torch/_pool.py: ChannelsLastPool, torch's 2-D max-pool by the faster memory format
-"""ChannelsLastPool computes torch.max_pool2d either as given or on a channels_last copy of
-a contiguous (NCHW) input, converted back to contiguous as torch's own pool returns it;
-max is exact, so both give the same bits. Which route is faster depends on the torch build,
-the shape and the thread count, so the first call with a new (shape, dtype, threads) times
-both and later calls take the cached winner."""
+# python/sconv/torch/_pool.py: ChannelsLastPool, torch's 2-D max-pool by the fastest route
+"""ChannelsLastPool computes torch.max_pool2d of a contiguous (NCHW) input either as given,
+on a channels_last copy converted back to contiguous as torch's own pool returns it, or
+separably (rows, then columns through a channels_last view: no layout copy); max is exact,
+so all give the same bits. Which route is faster depends on the torch build, the shape and
+the thread count, so the first call with a new (shape, dtype, threads) times them all and
+later calls take the cached winner."""
 import collections
 import time
 
 import torch
 
-ROUTES = ('torch', 'channels_last')
+from ._pool_separable import separable_max_pool2d
+
+ROUTES = ('torch', 'channels_last', 'separable')
 _RUNS = 3  # timed runs per route; the best counts, so a late page fault or a preempted run do not
 
-Decision = collections.namedtuple('Decision', 'route torch_ms channels_last_ms')
+Decision = collections.namedtuple('Decision', 'route torch_ms channels_last_ms separable_ms')
+
+
+def _standard_strides(y):
+    """Contiguous y with the strides torch gives a new contiguous tensor, also on extents of
+    1 (where contiguous() keeps whatever a channels_last or strided view had)."""
+    n, c, h, w = y.shape
+    return y.as_strided(y.shape, (c * h * w, h * w, w, 1))
 
 
 def _key(x):
@@ -21,20 +31,22 @@ def _key(x):
 
 class ChannelsLastPool(torch.nn.Module):
     """y = torch.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode), bit for bit,
-    through channels_last when that measured faster.
+    through channels_last or separably when that measured faster.
 
     source names the pool it replaces. route: 'auto' (measure once per key), or 'torch' /
-    'channels_last' to force one (for tests). Only contiguous 4-D float32/float64 CPU tensors
-    take a route; any other input (unbatched, channels_last, other strides, whose pooled
-    output torch may lay out otherwise) goes straight to torch's pool. decisions maps each
-    measured key (shape, dtype, threads) to a Decision (route, torch_ms, channels_last_ms);
-    copies and pickles start with none."""
+    'channels_last' / 'separable' to force one (for tests). Only contiguous 4-D
+    float32/float64 CPU tensors take a route; any other input (unbatched, channels_last,
+    other strides, whose pooled output torch may lay out otherwise) goes straight to
+    torch's pool. decisions maps each
+    measured key (shape, dtype, threads) to a Decision (route, torch_ms, channels_last_ms,
+    separable_ms); copies and pickles start with none."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
                  source='', route='auto'):
         super().__init__()
         if route != 'auto' and route not in ROUTES:
-            raise ValueError(f"route: {route!r}: expected 'auto', 'torch' or 'channels_last'")
+            raise ValueError(f"route: {route!r}: expected 'auto', 'torch', 'channels_last' "
+                             "or 'separable'")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
         self.source, self.forced = source, route
@@ -48,7 +60,12 @@ class ChannelsLastPool(torch.nn.Module):
     def _run(self, route, x):
         if route == 'torch':
             return self._pool(x)
-        return self._pool(x.contiguous(memory_format=torch.channels_last)).contiguous()
+        if route == 'separable':
+            y = separable_max_pool2d(x, self.kernel_size, self.stride, self.padding,
+                                     self.dilation, self.ceil_mode)
+        else:
+            y = self._pool(x.contiguous(memory_format=torch.channels_last)).contiguous()
+        return _standard_strides(y)
 
     @staticmethod
     def _eligible(x):
@@ -58,7 +75,7 @@ class ChannelsLastPool(torch.nn.Module):
                 and not x.is_contiguous(memory_format=torch.channels_last))
 
     def _measure(self, x):
-        """Both routes timed _RUNS times, interleaved; the Decision and one output."""
+        """Every route timed _RUNS times, interleaved; the Decision and one output."""
         best = {r: float('inf') for r in ROUTES}
         for _ in range(_RUNS):
             for r in ROUTES:
@@ -66,7 +83,7 @@ class ChannelsLastPool(torch.nn.Module):
                 y = self._run(r, x)
                 best[r] = min(best[r], time.perf_counter() - t0)
         route = min(ROUTES, key=lambda r: best[r])  # a tie keeps torch's own
-        return Decision(route, best['torch'] * 1e3, best['channels_last'] * 1e3), y
+        return Decision(route, *(best[r] * 1e3 for r in ROUTES)), y
 
     def forward(self, input):  # named as nn.MaxPool2d's, which it replaces
         x = input
@@ -83,8 +100,9 @@ class ChannelsLastPool(torch.nn.Module):
         return self._run(d.route, x)
 
     def route(self, shape, dtype=torch.float32, threads=None):
-        """The cached route for contiguous inputs of this shape ('torch' or 'channels_last'),
-        or None when not measured yet; threads defaults to torch.get_num_threads()."""
+        """The cached route for contiguous inputs of this shape ('torch', 'channels_last' or
+        'separable'), or None when not measured yet; threads defaults to
+        torch.get_num_threads()."""
         threads = torch.get_num_threads() if threads is None else threads
         d = self.decisions.get((tuple(shape), dtype, threads))
         return None if d is None else d.route

@@ -1,4 +1,4 @@
-# python/sconv/torch/_weights.py: a conv's effective weights and keep-mask, and BatchNorm folding
+# python/sconv/torch/_weights.py: effective weights and keep-masks, and BatchNorm folding
 """Reads nn.Conv2d / nn.BatchNorm2d parameters in float64, resolving the reparametrization
 of torch.nn.utils.prune (name_orig * name_mask), and folds eval-mode BatchNorm into a conv."""
 import numpy as np
@@ -18,6 +18,14 @@ def effective(module, name):
     if p is None:
         return None, None
     return p.detach().cpu().double().numpy(), None
+
+
+def effective_4d(module):
+    """effective(module, 'weight') with an nn.Linear's (out, in) seen as (out, in, 1, 1)."""
+    w, keep = effective(module, 'weight')
+    if w.ndim != 2:
+        return w, keep
+    return w[:, :, None, None], None if keep is None else keep[:, :, None, None]
 
 
 def bn_affine(bn):
