@@ -3,8 +3,9 @@
 conv -> BatchNorm2d -> ReLU/ReLU6 chains with torch.fx, prunes the convs (or keeps the
 zeros and torch.nn.utils.prune masks they have), folds BatchNorm into them and replaces each
 chain by a SparseConv2d running on sconv, and each 2-D max-pool by a ChannelsLastPool (torch's
-pool in whichever memory format measured faster). Everything else stays in PyTorch
-(docs/python.md)."""
+pool in whichever memory format measured faster). A residual add after such a conv (and
+the ReLU after the add) runs in the conv too (SparseConvAdd). Everything else stays in
+PyTorch (docs/python.md)."""
 import copy
 
 import numpy as np
@@ -16,12 +17,13 @@ from .._errors import EINVAL, EUNSUPPORTED, UnsupportedError, invalid
 from .._layer import Layer
 from .._prune import mask, mask_global
 from ._chains import find_chains
-from ._module import SparseConv2d
+from ._module import SparseConv2d, SparseConvAdd
 from ._pool import ChannelsLastPool
 from ._pool_nodes import replace_pools
+from ._residual import fuse_adds
 from ._weights import effective, fold
 
-__all__ = ['sparsify', 'SparseConv2d', 'ChannelsLastPool']
+__all__ = ['sparsify', 'SparseConv2d', 'SparseConvAdd', 'ChannelsLastPool']
 
 
 class _Tracer(torch.fx.Tracer):
@@ -122,7 +124,7 @@ def _geometry(conv):
 
 
 def sparsify(model, sparsity=None, method='global', *, skip=None, convention='torch',
-             engine='auto', threads=0, order='chw', pool='auto'):
+             engine='auto', threads=0, order='chw', pool='auto', fuse_add=True):
     """A copy of model for inference in which every nn.Conv2d runs on sconv, with a
     directly following BatchNorm2d folded in and a following ReLU/ReLU6 fused.
 
@@ -132,9 +134,13 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
     'block:4x1', ...) each conv alone. skip: conv names or a predicate (name, module) ->
     bool for convs left unpruned (they still run on sconv). engine, threads: passed to every
     sconv.Conv2d; order: the packed reduction order ('chw' or 'hwc'). pool 'auto' runs each
-    2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are."""
+    2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are. fuse_add
+    True runs each residual add that follows a conv without activation (and a ReLU/ReLU6
+    after the add) in that conv, as a SparseConvAdd; False leaves the adds to torch."""
     if pool not in ('auto', 'torch'):
         raise invalid(f"pool: {pool!r}: expected 'auto' or 'torch'")
+    if fuse_add not in (True, False):
+        raise invalid(f'fuse_add: {fuse_add!r}: expected True or False')
     gm = _trace(model)
     modules = dict(gm.named_modules())
     chains = find_chains(gm.graph, modules)
@@ -176,6 +182,8 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
                     gm.graph.erase_node(node)
     if pool == 'auto':
         replace_pools(gm, dict(gm.named_modules()))
+    if fuse_add:
+        fuse_adds(gm)
     gm.graph.lint()
     gm.delete_all_unused_submodules()
     gm.recompile()
