@@ -90,7 +90,7 @@ static void input_free(input *in)
 /* One layer, input and output view on every engine, cycling the activation: y starts at
  * y_old (random) inside its view and CT_UNSET outside; the result must match act(conv(x) +
  * bias + y_old) from the double reference within the dot product's bound, leave everything
- * outside the view alone, and give the same bits on 1 and 2 threads. */
+ * outside the view alone, and give the same bits on 1, 2 and 3 threads. */
 static void check_case(const shape *s, view_kind xk, view_kind yk, bool broadcast, int act_turn,
                        uint64_t seed)
 {
@@ -115,8 +115,9 @@ static void check_case(const shape *s, view_kind xk, view_kind yk, bool broadcas
      * double; the scale: |b| + sum |w||x| + |y_old| */
     float *conv = malloc(ny * sizeof *conv), *scale = malloc(ny * sizeof *scale);
     float *want = malloc(ny * sizeof *want);
-    float *got[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
-    cr_assert(conv && scale && want && got[0] && got[1]);
+    float *got[3] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float)),
+                     malloc(ny * sizeof(float))};
+    cr_assert(conv && scale && want && got[0] && got[1] && got[2]);
     const sc_tensor rd = sc_tensor_nchw(s->n, s->oc, oh, ow);
     cr_assert_eq(sc_conv_reference(&p, &wd, pruned, NULL, NULL, &in.d, in.data, &rd, conv),
                  SC_OK);
@@ -139,7 +140,7 @@ static void check_case(const shape *s, view_kind xk, view_kind yk, bool broadcas
         snprintf(what, sizeof what, "%s, %s%s -> %s, %s, %s, seed %llu", s->name,
                  broadcast ? "broadcast " : "", broadcast ? "" : view_name(xk), view_name(yk),
                  sc_activation_name(act.kind), ec[e].name, (unsigned long long)seed);
-        for (int t = 1; t <= 2; ++t) {
+        for (int t = 1; t <= 3; ++t) {
             sc_conv_options opt = sc_conv_options_default();
             opt.accumulate = 1;
             opt.act = act;
@@ -173,15 +174,17 @@ static void check_case(const shape *s, view_kind xk, view_kind yk, bool broadcas
             sc_conv_destroy(op);
             view_free(&yv);
         }
-        const int64_t diff = ct_first_bitwise_diff(got[0], got[1], ny);
-        cr_assert(diff < 0, "%s: 1 and 2 threads differ at y[%lld]: %.9g vs %.9g", what,
-                  (long long)diff, (double)got[0][diff < 0 ? 0 : diff],
-                  (double)got[1][diff < 0 ? 0 : diff]);
+        for (int t = 2; t <= 3; ++t) {
+            const int64_t diff = ct_first_bitwise_diff(got[0], got[t - 1], ny);
+            cr_assert(diff < 0, "%s: 1 and %d threads differ at y[%lld]: %.9g vs %.9g", what,
+                      t, (long long)diff, (double)got[0][diff < 0 ? 0 : diff],
+                      (double)got[t - 1][diff < 0 ? 0 : diff]);
+        }
     }
     input_free(&in);
     sc_layer_destroy(layer);
     free(pruned); free(bias); free(y_old); free(conv); free(scale); free(want);
-    free(got[0]); free(got[1]);
+    free(got[0]); free(got[1]); free(got[2]);
 }
 
 /* Every shape x {NCHW, NHWC, a channel slice of a larger NCHW / NHWC buffer, padded NCHW}
