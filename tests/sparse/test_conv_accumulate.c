@@ -20,7 +20,7 @@ typedef struct shape {
 
 static const shape shapes[] = {
     {"1x1 in place", 1, 32, 8, 8, 48, 1, 1, 0, 1, 0, 0.7},
-    {"1x1 panel 14x14, 3 reduction blocks", 1, 256, 14, 14, 40, 1, 1, 0, 1, 0, 0.5},
+    {"1x1 panel 14x14, 256 channels (reduction blocks)", 1, 256, 14, 14, 40, 1, 1, 0, 1, 0, 0.5},
     {"1x1 stride 2, batch 2", 2, 16, 12, 12, 32, 1, 2, 0, 1, 0, 0.6},
     {"3x3 pad 1, batch 2", 2, 16, 13, 10, 32, 3, 1, 1, 1, 0, 0.6},
     {"3x3 pad 1, wide rows", 1, 8, 5, 60, 16, 3, 1, 1, 1, 0, 0.5},
