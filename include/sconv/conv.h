@@ -49,9 +49,13 @@ typedef struct sc_conv_options {
     sc_engine engine;
     sc_kernel_choice kernel;
     sc_auto_mode auto_mode;   /* only read when engine is SC_ENGINE_AUTO */
+    int accumulate;           /* 1: y = act(conv(x) + bias + y): y's previous contents (a
+                                 residual) are added before the activation; 0: y is only
+                                 written */
 } sc_conv_options;
 
-/* No activation, the layer's bias, default threads, auto engine (by the rule) and kernel. */
+/* No activation, the layer's bias, default threads, auto engine (by the rule) and kernel,
+ * no accumulation. */
 SC_API sc_conv_options sc_conv_options_default(void);
 
 typedef struct sc_conv sc_conv;
@@ -74,8 +78,9 @@ SC_API sc_status sc_conv_create(const sc_layer *layer, const sc_conv_options *op
  * is in flight (SC_ESTATE otherwise, see above). */
 SC_API sc_status sc_conv_plan(sc_conv *op, const sc_tensor *x, const sc_tensor *y);
 
-/* y = act(conv(x) + bias) through the planned descriptors. Reads x, writes every
- * element of y's view and nothing else. On every engine, a y view that shares a byte with
+/* y = act(conv(x) + bias) through the planned descriptors, or y = act(conv(x) + bias + y)
+ * with options.accumulate (y's view is then read first: a residual added before the
+ * activation). Reads x, writes every element of y's view and nothing else. On every engine, a y view that shares a byte with
  * x's view or with the layer's packed arrays (values, indices, row pointers, bias) is
  * refused with SC_EINVAL before anything is written. Either engine keeps one
  * scratch block in the operator's plan from one call to the next (freed by sc_conv_destroy or

@@ -1,7 +1,8 @@
 # python/sconv/_conv.py: sconv.Conv2d, the sparse operator callable on arrays and tensors
 """Conv2d(layer, ...)(x) runs sc_conv_run on x's memory in place (pointer and strides),
 planning once per input geometry: each geometry keeps its own planned sc_conv, so
-alternating shapes never re-plan."""
+alternating shapes never re-plan. Accumulating calls (out += conv) plan their own sc_conv,
+created with options.accumulate = 1."""
 import ctypes
 import threading
 
@@ -63,7 +64,8 @@ def _tensor(shape, strides, axes):
 
 
 class Conv2d:
-    """y = act(conv2d(x, layer) + bias) on sconv.
+    """y = act(conv2d(x, layer) + bias) on sconv; conv(x, out=y, accumulate=True) gives
+    y = act(conv2d(x, layer) + bias + y).
 
     Conv2d(layer, act=None, bias=None, threads=0, engine='auto', kernel='auto',
            auto_mode='rule', layout='nchw')
@@ -105,13 +107,18 @@ class Conv2d:
 
     layer = property(lambda self: self._layer)
 
-    def _new_op(self):
+    def _new_op(self, accumulate=False):
+        opt = self._opt
+        if accumulate:  # the same options, adding into y (sc_conv_options.accumulate)
+            opt = _lib.ConvOptions.from_buffer_copy(opt)
+            opt.accumulate = 1
         op = ctypes.c_void_p()
-        check(_lib.sc_conv_create(self._layer._ptr, ctypes.byref(self._opt), ctypes.byref(op)))
+        check(_lib.sc_conv_create(self._layer._ptr, ctypes.byref(opt), ctypes.byref(op)))
         return _Plan(op.value, None, None)
 
-    def _plan(self, key, xshape, xstrides, yshape, ystrides):
-        """Plan x (and y when out= is given) in the caller's axes; cache it under key."""
+    def _plan(self, key, xshape, xstrides, yshape, ystrides, accumulate=False):
+        """Plan x (and y when out= is given) in the caller's axes, adding into y with
+        accumulate; cache it under key."""
         axes = self._axes
         xd = _tensor(xshape, xstrides, axes)
         oc, _, kh, kw = self._layer.shape
@@ -120,7 +127,7 @@ class Conv2d:
         check(_lib.sc_conv_output_hw(ctypes.byref(p), kh, kw, xd.dims[2], xd.dims[3],
                                      ctypes.byref(oh), ctypes.byref(ow)))
         dims = (xd.dims[0], oc, oh.value, ow.value)
-        plan = self._new_op()
+        plan = self._new_op(accumulate)
         if ystrides is None:
             mem = memory_axes(tuple(xd.dims), tuple(xd.strides))
             strides = [0] * 4
@@ -145,11 +152,26 @@ class Conv2d:
             self._plans[key] = plan
         return plan
 
-    def __call__(self, x, out=None):
+    def __call__(self, x, out=None, accumulate=False):
         """conv(x) as a new array (NumPy for NumPy, torch for torch) in x's memory format,
-        or written into out (any strides that do not overlap) and returned."""
+        or written into out (any strides that do not overlap) and returned. accumulate=True
+        adds into out instead: out = act(conv(x) + bias + out), out's old values (a residual)
+        added before the activation; out is then required."""
         tx, xp, xshape, xstrides = describe(x, 'x', False)
-        if out is None:
+        if accumulate is not False:
+            if accumulate is not True and accumulate not in (0, 1):
+                raise invalid(f'accumulate: {accumulate!r}: expected True or False')
+            accumulate = bool(accumulate)
+        if accumulate:
+            if out is None:
+                raise invalid('accumulate=True adds into out: pass the residual as out=')
+            _, yp, yshape, ystrides = describe(out, 'out', True)
+            key = (xshape, xstrides, yshape, ystrides, True)
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plan(key, xshape, xstrides, yshape, ystrides, True)
+            y = out
+        elif out is None:
             key = (xshape, xstrides)
             plan = self._plans.get(key)
             if plan is None:

@@ -34,7 +34,8 @@ class Activation(Structure):  # sc_activation
 
 class ConvOptions(Structure):  # sc_conv_options
     _fields_ = [('act', Activation), ('bias', c_void_p), ('threads', c_int),
-                ('engine', c_enum), ('kernel', c_enum), ('auto_mode', c_enum)]
+                ('engine', c_enum), ('kernel', c_enum), ('auto_mode', c_enum),
+                ('accumulate', c_int)]
 
 
 class ConvChoice(Structure):  # sc_conv_choice

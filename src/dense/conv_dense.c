@@ -138,20 +138,20 @@ static void plan_oc_blocks(sc_dense_plan *pl)
 
 /* C = W * B (channels x pixels, ldc) or C = B^T * W^T (pixels x channels) for output
  * channels [o0, o0 + no) of the group whose weights start at wg, one single-threaded
- * sgemm; B holds np pixels, element (k, j). */
+ * sgemm, plus beta * C (1: an accumulating plan's old y); B holds np pixels, element (k, j). */
 static void gemm(const sc_dense_plan *pl, const float *wg, int64_t o0, int64_t no,
-                 const sc_dense_mat *b, int64_t np, float *c, int64_t ldc)
+                 const sc_dense_mat *b, int64_t np, float *c, int64_t ldc, float beta)
 {
     const sc_dense_mat *w = &pl->wmat;
     const float *wo = wg + (w->k_rows ? o0 : o0 * w->ld);
     if (!pl->out_pc)
         cblas_sgemm(CblasRowMajor, w->k_rows ? CblasTrans : CblasNoTrans,
                     b->k_rows ? CblasNoTrans : CblasTrans, (int)no, (int)np, (int)pl->kdim,
-                    1.0f, wo, (int)w->ld, b->a, (int)b->ld, 0.0f, c, (int)ldc);
+                    1.0f, wo, (int)w->ld, b->a, (int)b->ld, beta, c, (int)ldc);
     else
         cblas_sgemm(CblasRowMajor, b->k_rows ? CblasTrans : CblasNoTrans,
                     w->k_rows ? CblasNoTrans : CblasTrans, (int)np, (int)no, (int)pl->kdim,
-                    1.0f, b->a, (int)b->ld, wo, (int)w->ld, 0.0f, c, (int)ldc);
+                    1.0f, b->a, (int)b->ld, wo, (int)w->ld, beta, c, (int)ldc);
 }
 
 /* One work item: output pixels [p0, p0+np) of image n, channels [o0, o0+no) of every
@@ -177,14 +177,14 @@ static void run_item(const sc_dense_plan *pl, const float *x, float *y, int64_t 
         const float *wg = pl->wmat.a + g * pl->wmat.goff;
         if (pl->direct_out) {
             float *c = y + n * ys[SC_N] + (g * pl->ocg + o0) * ys[SC_C] + p0 * pl->y_pix;
-            gemm(pl, wg, o0, no, &b, np, c, pl->y_ld);
+            gemm(pl, wg, o0, no, &b, np, c, pl->y_ld, pl->accumulate ? 1.0f : 0.0f);
             if (pl->needs_epilogue)
                 sc_dense_store(pl, c, pl->out_pc ? 1 : pl->y_ld, pl->out_pc ? pl->y_ld : 1, n, g,
-                               o0, no, p0, np, y);
+                               o0, no, p0, np, false, y);
         } else {
-            gemm(pl, wg, o0, no, &b, np, outbuf, pl->out_pc ? no : np);
+            gemm(pl, wg, o0, no, &b, np, outbuf, pl->out_pc ? no : np, 0.0f);
             sc_dense_store(pl, outbuf, pl->out_pc ? 1 : np, pl->out_pc ? no : 1, n, g, o0, no,
-                           p0, np, y);
+                           p0, np, pl->accumulate, y);
         }
     }
 }
@@ -214,6 +214,7 @@ static sc_status plan_build(const sc_conv_params *p, const sc_wdesc *wd, const f
         .iw = xd->dims[SC_W], .oc = yd->dims[SC_C], .oh = yd->dims[SC_H], .ow = yd->dims[SC_W],
         .icg = wd->icg, .ocg = wd->oc / p->groups, .kh = wd->kh, .kw = wd->kw, .bias = o->bias,
         .ep = sc_epilogue_make(&o->act), .threads = o->threads,
+        .accumulate = o->accumulate != 0,
     };
     pl->kdim = wd->icg * wd->kh * wd->kw;  /* fits: sc_conv_check bounded the element count */
     pl->npix = pl->oh * pl->ow;

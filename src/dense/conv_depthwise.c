@@ -7,6 +7,7 @@
 /* With icg = 1 a gemm per group would be a 1 x taps x pixels product, all call overhead,
  * so depthwise layers (groups = C, channel multiplier ocg >= 1) run these direct loops:
  *   y[n,o,oh,ow] = act(bias[o] + sum_{kh,kw} w[o,0,kh,kw] * x[n, o/ocg, ih, iw])
+ * (plus y's old value before the bias in an accumulating plan)
  * with the taps summed in (kh, kw) order in float, skipping taps in the padding. Both loop
  * nests below use that order, so the result does not depend on the layout or on the
  * thread count (each output element is computed by one thread). */
@@ -38,6 +39,8 @@ static void rows_channel_vector(const sc_dense_plan *pl, const float *wt, const 
             }
         }
         float *yp = y + n * ys[SC_N] + oh * ys[SC_H] + ow * ys[SC_W];
+        if (pl->accumulate)
+            for (int64_t o = 0; o < oc; ++o) acc[o] += yp[o * ys[SC_C]];
         for (int64_t o = 0; o < oc; ++o)
             yp[o * ys[SC_C]] = sc_epilogue_f32(&pl->ep, acc[o], pl->bias ? pl->bias[o] : 0.0f);
     }
@@ -78,6 +81,8 @@ static void row_pixel_vector(const sc_dense_plan *pl, const float *wt, const flo
     }
     float *yrow = y + n * ys[SC_N] + o * ys[SC_C] + oh * ys[SC_H];
     const float b = pl->bias ? pl->bias[o] : 0.0f;
+    if (pl->accumulate)
+        for (int64_t ow = 0; ow < ow_n; ++ow) acc[ow] += yrow[ow * ys[SC_W]];
     for (int64_t ow = 0; ow < ow_n; ++ow) yrow[ow * ys[SC_W]] = sc_epilogue_f32(&pl->ep, acc[ow], b);
 }
 

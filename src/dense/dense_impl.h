@@ -29,11 +29,12 @@ sc_status sc_dense_weight_operand(const sc_wdesc *wd, const float *w, int64_t gr
  * (k = (c,kh,kw)). xg points at channel 0 of the group in the image. Zeros for padding. */
 void sc_dense_pack(const sc_dense_plan *pl, const float *xg, int64_t p0, int64_t np, float *buf);
 
-/* y[n, g*ocg+o0+o, pixel p0+j] = act(src[o*s_o + j*s_p] + bias) for o < no, j < np,
- * written through y's descriptor. src may be the very elements of y (in place). */
+/* y[n, g*ocg+o0+o, pixel p0+j] = act(src[o*s_o + j*s_p] (+ y's old value when add) +
+ * bias) for o < no, j < np, written through y's descriptor. src may be the very elements
+ * of y (in place, add false). */
 void sc_dense_store(const sc_dense_plan *pl, const float *src, int64_t s_o, int64_t s_p,
                     int64_t n, int64_t g, int64_t o0, int64_t no, int64_t p0, int64_t np,
-                    float *y);
+                    bool add, float *y);
 
 /* Depthwise layers (icg == 1, groups > 1): the tap-major weights wt[tap*oc + o] = w(o, 0,
  * kh, kw), allocated here into *wt (freed by the caller with sc_free). */

@@ -18,6 +18,7 @@ typedef struct sc_dense_options {
     const float *bias;       /* oc values, or NULL; borrowed by the plan */
     sc_activation act;
     int threads;             /* 0..SC_THREADS_MAX; 0: OpenMP's default at run time */
+    int accumulate;          /* 1: y = act(conv(x) + bias + y) */
 } sc_dense_options;
 
 /* A matrix operand of one gemm, element (k, j) (k = reduction index) at
@@ -60,6 +61,7 @@ typedef struct sc_dense_plan {
     const float *bias;             /* borrowed, or NULL */
     sc_epilogue ep;
     bool needs_epilogue;           /* bias or activation present */
+    bool accumulate;               /* y's old values are added before the activation */
     bool depthwise;                /* one input channel per group: direct loops */
     int threads;                   /* 0: OpenMP's default at run time */
     float *owned_w;                /* converted weights (or depthwise tap-major ones), or NULL */
@@ -83,8 +85,8 @@ sc_status sc_dense_plan_build_layer(const sc_layer *L, const sc_tensor *xd,
                                     const sc_tensor *yd, const sc_dense_options *o,
                                     sc_dense_plan *pl);
 
-/* y = act(conv(x) + bias) through the planned descriptors (pointers checked by the caller).
- * Concurrent runs on one plan are safe. im2col: bitwise the same for every thread count;
+/* y = act(conv(x) + bias [+ y with accumulate]) through the planned descriptors (pointers
+ * checked by the caller). Concurrent runs on one plan are safe. im2col: bitwise the same for every thread count;
  * oneDNN: see docs/kernels.md, "The dense engine". */
 sc_status sc_dense_run(const sc_dense_plan *pl, const float *x, float *y);
 

@@ -108,13 +108,25 @@ void sc_dense_onednn_destroy(sc_onednn_plan *d)
     sc_free(d);
 }
 
-/* Attributes for every primitive of the plan: user scratchpad mode. */
-static sc_status user_scratchpad(dnnl_primitive_attr_t *attr)
+/* Attributes for every primitive of the plan: user scratchpad mode, and with sum the sum
+ * post-op (the primitive that writes y last in an accumulating plan). */
+static sc_status user_scratchpad(dnnl_primitive_attr_t *attr, bool sum)
 {
     sc_status st = from_dnnl(dnnl_primitive_attr_create(attr), "attributes");
     if (st == SC_OK)
         st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user),
                        "scratchpad mode");
+    if (st == SC_OK && sum) st = sc_onednn_sum_post_op(*attr);
+    return st;
+}
+
+sc_status sc_onednn_sum_post_op(dnnl_primitive_attr_t attr)
+{
+    dnnl_post_ops_t po = NULL;
+    sc_status st = from_dnnl(dnnl_post_ops_create(&po), "post-ops");
+    if (st == SC_OK) st = from_dnnl(dnnl_post_ops_append_sum(po, 1.0f), "sum post-op");
+    if (st == SC_OK) st = from_dnnl(dnnl_primitive_attr_set_post_ops(attr, po), "sum post-op");
+    if (po) dnnl_post_ops_destroy(po);
     return st;
 }
 
@@ -122,10 +134,11 @@ static sc_status user_scratchpad(dnnl_primitive_attr_t *attr)
  * caller's strides, or format_tag any), or SC_EUNSUPPORTED. Direct algorithm, never auto:
  * auto may pick Winograd, whose error exceeds a direct sum's bound. The activation is not a
  * post-op: oneDNN's clip and ReLU map NaN to the lower bound (or -inf to NaN), against the
- * library's one rule (core/epilogue.h); sc_dense_clamp applies it. */
+ * library's one rule (core/epilogue.h); sc_dense_clamp applies it. With sum the primitive
+ * adds dst's old values (dst = conv + bias + dst). */
 static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
                                 const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
-                                dnnl_primitive_desc_t *pd)
+                                bool sum, dnnl_primitive_desc_t *pd)
 {
     const sc_conv_params *p = &pl->p;
     dnnl_memory_desc_t wei_any;
@@ -144,7 +157,7 @@ static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, cons
                            &cd, dnnl_forward_inference, dnnl_convolution_direct, src, &wei_any,
                            pl->bias ? &d->bias_md : NULL, dst, strides, dil, pad_l, pad_r),
                        "convolution descriptor");
-    if (st == SC_OK) st = user_scratchpad(&attr);
+    if (st == SC_OK) st = user_scratchpad(&attr, sum);
     if (st == SC_OK) st = from_dnnl(dnnl_primitive_desc_create(pd, &cd, attr, d->eng, NULL),
                                     "convolution");
     if (attr) dnnl_primitive_attr_destroy(attr);
@@ -158,10 +171,10 @@ static sc_status primitive_desc(sc_onednn_plan *d, const sc_dense_plan *pl, cons
  * 2x5 layer with 2 output pixels per image did); ours is as fast and does not. */
 static sc_status direct_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
                              const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
-                             dnnl_primitive_desc_t *pd, const char **name)
+                             bool sum, dnnl_primitive_desc_t *pd, const char **name)
 {
     *name = NULL;
-    sc_status st = primitive_desc(d, pl, wd, src, dst, pd);
+    sc_status st = primitive_desc(d, pl, wd, src, dst, sum, pd);
     if (st == SC_OK)
         st = from_dnnl(dnnl_primitive_desc_query(*pd, dnnl_query_impl_info_str, 0, name),
                        "implementation name");
@@ -176,17 +189,18 @@ static sc_status direct_desc(sc_onednn_plan *d, const sc_dense_plan *pl, const s
 }
 
 /* A reorder from one activation descriptor to another, or NULL when they are the same
- * layout (the primitive then reads x or writes y in place); its scratchpad in *scratch_md. */
+ * layout (the primitive then reads x or writes y in place); its scratchpad in *scratch_md.
+ * With sum it adds into `to` (to = from + to), and is made even between equal layouts. */
 static sc_status act_reorder(const sc_onednn_plan *d, const dnnl_memory_desc_t *from,
-                             const dnnl_memory_desc_t *to, dnnl_primitive_t *out,
+                             const dnnl_memory_desc_t *to, bool sum, dnnl_primitive_t *out,
                              dnnl_memory_desc_t *scratch_md)
 {
     *out = NULL;
     memset(scratch_md, 0, sizeof *scratch_md);
-    if (dnnl_memory_desc_equal(from, to)) return SC_OK;
+    if (!sum && dnnl_memory_desc_equal(from, to)) return SC_OK;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_desc_t rpd = NULL;
-    sc_status st = user_scratchpad(&attr);
+    sc_status st = user_scratchpad(&attr, sum);
     if (st == SC_OK)
         st = from_dnnl(dnnl_reorder_primitive_desc_create(&rpd, from, d->eng, to, d->eng, attr),
                        "activation reorder");
@@ -221,12 +235,15 @@ static void block_layout(sc_onednn_plan *d)
 
 /* The primitive for the caller's strides when oneDNN has a direct kernel for them, else
  * one on oneDNN's preferred (blocked) activation layout wrapped in reorders: elementwise
- * copies, so the thread count still changes no bit. */
+ * copies, so the thread count still changes no bit. An accumulating plan adds y's old
+ * values in the primitive that writes y: the convolution on the caller's strides, else the
+ * output reorder (made even when the blocked dst is y's layout). */
 static sc_status make_primitives(sc_onednn_plan *d, const sc_dense_plan *pl, const sc_wdesc *wd,
                                  dnnl_primitive_desc_t *pd, char *impl, size_t cap)
 {
     const char *name = NULL;
-    sc_status st = direct_desc(d, pl, wd, &d->x_md, &d->y_md, pd, &name);
+    const bool acc = pl->accumulate;
+    sc_status st = direct_desc(d, pl, wd, &d->x_md, &d->y_md, acc, pd, &name);
     bool blocked = false;
     if (st == SC_EUNSUPPORTED) {
         const dnnl_dims_t xdims = {pl->nb, pl->ic, pl->ih, pl->iw};
@@ -237,7 +254,7 @@ static sc_status make_primitives(sc_onednn_plan *d, const sc_dense_plan *pl, con
         if (st == SC_OK)
             st = from_dnnl(dnnl_memory_desc_init_by_tag(&dst_any, 4, ydims, dnnl_f32,
                                                         dnnl_format_tag_any), "output descriptor");
-        if (st == SC_OK) st = direct_desc(d, pl, wd, &src_any, &dst_any, pd, &name);
+        if (st == SC_OK) st = direct_desc(d, pl, wd, &src_any, &dst_any, false, pd, &name);
         blocked = true;
     }
     if (st != SC_OK) return st;
@@ -246,9 +263,9 @@ static sc_status make_primitives(sc_onednn_plan *d, const sc_dense_plan *pl, con
     d->scratch_md[1] = *dnnl_primitive_desc_query_md(*pd, dnnl_query_scratchpad_md, 0);
     st = from_dnnl(dnnl_primitive_create(&d->conv, *pd), "convolution primitive");
     if (st == SC_OK && blocked)
-        st = act_reorder(d, &d->x_md, &d->src_md, &d->to_src, &d->scratch_md[0]);
+        st = act_reorder(d, &d->x_md, &d->src_md, false, &d->to_src, &d->scratch_md[0]);
     if (st == SC_OK && blocked)
-        st = act_reorder(d, &d->dst_md, &d->y_md, &d->from_dst, &d->scratch_md[2]);
+        st = act_reorder(d, &d->dst_md, &d->y_md, acc, &d->from_dst, &d->scratch_md[2]);
     if (st != SC_OK) return st;
     block_layout(d);
     snprintf(impl, cap, "%s%s", name, d->to_src || d->from_dst ? "+reorder" : "");

@@ -52,6 +52,10 @@ sc_status sc_dense_matmul_run(const sc_dense_plan *pl, const float *x, float *y)
 /* Free the matmul path's primitives and weights and clear its fields (none is fine). */
 void sc_dense_matmul_clear(sc_onednn_plan *d);
 
+/* Append a sum post-op (dst = result + dst) to attr: how an accumulating plan adds y's old
+ * values in whichever primitive writes y last (onednn.c). */
+sc_status sc_onednn_sum_post_op(dnnl_primitive_attr_t attr);
+
 /* Cap oneDNN's dispatch at the SCONV_ISA level when that is below the CPU's and the user set
  * no ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA; once per process, before the first primitive
  * (onednn_isa.c). */

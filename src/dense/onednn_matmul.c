@@ -97,6 +97,7 @@ static sc_status block_primitive(sc_onednn_plan *d, const sc_dense_plan *pl, int
     if (st == SC_OK)
         st = from_dnnl(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
                        "scratchpad mode");
+    if (st == SC_OK && pl->accumulate) st = sc_onednn_sum_post_op(attr);
     if (st == SC_OK) st = from_dnnl(dnnl_primitive_desc_create(&pd, &md, attr, d->eng, NULL),
                                     "matmul");
     if (st == SC_OK)
@@ -148,8 +149,9 @@ sc_status sc_dense_matmul_build(sc_onednn_plan *d, const sc_dense_plan *pl, cons
     return SC_OK;
 }
 
-/* Block b of image n: the matmul into y's rows, then bias and activation on them while they
- * are in cache (the library's rule, sc_dense_store in place). */
+/* Block b of image n: the matmul into y's rows (added to them by the sum post-op in an
+ * accumulating plan), then bias and activation on them while they are in cache (the
+ * library's rule, sc_dense_store in place). */
 static dnnl_status_t run_block(const sc_dense_plan *pl, dnnl_stream_t stream, void *pad,
                                const float *x, float *y, int64_t n, int64_t b)
 {
@@ -175,7 +177,7 @@ static dnnl_status_t run_block(const sc_dense_plan *pl, dnnl_stream_t stream, vo
     for (int k = 0; k < NMEM; ++k)
         if (mem[k]) dnnl_memory_destroy(mem[k]);
     if (s == dnnl_success && pl->needs_epilogue)
-        sc_dense_store(pl, yb, pl->npix, 1, n, 0, o0, no, 0, pl->npix, y);
+        sc_dense_store(pl, yb, pl->npix, 1, n, 0, o0, no, 0, pl->npix, false, y);
     return s;
 }
 

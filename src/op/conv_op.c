@@ -11,7 +11,7 @@ sc_conv_options sc_conv_options_default(void)
 {
     return (sc_conv_options){.act = sc_activation_none(), .bias = NULL, .threads = 0,
                              .engine = SC_ENGINE_AUTO, .kernel = SC_KERNEL_AUTO,
-                             .auto_mode = SC_AUTO_RULE};
+                             .auto_mode = SC_AUTO_RULE, .accumulate = 0};
 }
 
 static sc_status check_options(const sc_conv_options *opt)
@@ -26,6 +26,9 @@ static sc_status check_options(const sc_conv_options *opt)
         return sc_fail(SC_EINVAL, "conv: auto mode %d: expected measure or rule",
                        (int)opt->auto_mode);
     if ((st = sc_kernel_choice_check("conv", opt->kernel)) != SC_OK) return st;
+    if (opt->accumulate != 0 && opt->accumulate != 1)
+        return sc_fail(SC_EINVAL, "conv: accumulate %d: expected 0 (write y) or 1 (add to y)",
+                       opt->accumulate);
     return SC_OK;
 }
 

@@ -144,7 +144,7 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     if (engine == SC_ENGINE_SPARSE || measure) {
         const sc_sparse_options so = {.allowed = sc_kernel_features(op->opt.kernel),
                                       .threads = op->opt.threads, .act = op->act,
-                                      .bias = op->bias};
+                                      .bias = op->bias, .accumulate = op->opt.accumulate};
         st = sc_sparse_plan_build(L, x, y, &so, &sp);
         if (st == SC_EUNSUPPORTED && op->opt.engine == SC_ENGINE_AUTO) {
             engine = SC_ENGINE_DENSE;
@@ -156,7 +156,8 @@ static sc_status plan_gated(sc_conv *op, const sc_tensor *x, const sc_tensor *y)
     }
     if (engine == SC_ENGINE_DENSE || measure) {
         const sc_dense_options dopt = {.bias = op->bias, .act = op->opt.act,
-                                       .threads = op->opt.threads};
+                                       .threads = op->opt.threads,
+                                       .accumulate = op->opt.accumulate};
         if ((st = sc_dense_plan_build_layer(L, x, y, &dopt, &dp)) != SC_OK) {
             sc_sparse_plan_clear(&sp);
             return st;

@@ -70,6 +70,9 @@ sc_status sc_auto_measure(const sc_sparse_plan *sp, const sc_dense_plan *dp, int
                      (long long)x_span, (long long)y_span);
         goto done;
     }
+    /* y starts at 0: an accumulating plan reads it (and uninitialised memory may hold NaN
+     * or subnormals that would slow either engine) */
+    memset(y, 0, (size_t)y_span * sizeof *y);
     uint32_t s = 12345u;  /* values in [-1, 1): no zeros or subnormals to flatter either engine */
     for (int64_t i = 0; i < x_span; ++i) {
         s = s * 1664525u + 1013904223u;

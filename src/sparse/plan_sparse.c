@@ -286,6 +286,12 @@ static void store_hook(const void *ctx, const float *buf, int64_t q0, int64_t m,
     sc_write_output_tile(ctx, buf, q0, m, r0, nb, y);
 }
 
+static void load_hook(const void *ctx, float *buf, int64_t q0, int64_t m, int64_t r0,
+                      int64_t nb, const float *y)
+{
+    sc_read_output_tile(ctx, buf, q0, m, r0, nb, y);
+}
+
 sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_tensor *y,
                                const sc_sparse_options *o, sc_sparse_plan *out)
 {
@@ -296,7 +302,9 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.y = *y;
     sp.d.act = o->act;
     sp.d.threads = o->threads;
-    if (sc_dw_applies(L, x, y)) {
+    /* the direct depthwise kernels start from the bias only: an accumulating plan runs the
+     * layer through the SpMM driver instead */
+    if (!o->accumulate && sc_dw_applies(L, x, y)) {
         const sc_status st = sc_dw_plan_build(L, x, y, o->allowed, o->threads, o->act, o->bias,
                                               &sp.dw);
         if (st == SC_OK) *out = sp;
@@ -314,6 +322,8 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.d.pack = pack_hook;
     sp.d.gather = gather_hook;
     sp.d.store = store_hook;
+    sp.d.accumulate = o->accumulate;
+    sp.d.load = load_hook;
     sc_status st = plan_geometry(x, y, &sp);
     if (st == SC_OK) st = plan_streams(o->bias, x, &sp);
     if (st == SC_OK) {

@@ -15,6 +15,8 @@ typedef struct sc_sparse_options {
     int threads;             /* 0: OpenMP's default at run time */
     sc_spmm_params act;      /* fused activation, as the kernels take it */
     const float *bias;       /* oc values, or NULL; baked into the weight streams */
+    int accumulate;          /* 1: y = act(conv(x) + bias + y); the direct depthwise path
+                              * then declines (the SpMM driver runs the layer) */
 } sc_sparse_options;
 
 /* The forward sparse plan for one input/output geometry: the SpMM problem d for the shared
@@ -81,11 +83,18 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
 void sc_write_output_tile(const sc_sparse_plan *sp, const float *buf, int64_t q0, int64_t m,
                           int64_t o0, int64_t nb, float *y);
 
+/* The inverse of sc_write_output_tile: rows [0, nb) of a tile buffer get y's channels
+ * [o0, o0 + nb) at flat pixels [q0, q0 + m) (y at the image's (n, 0, 0, 0)), 0 at garbage
+ * columns ow >= OW. */
+void sc_read_output_tile(const sc_sparse_plan *sp, float *buf, int64_t q0, int64_t m,
+                         int64_t o0, int64_t nb, const float *y);
+
 /* The name of the kernel a run of the plan calls: the direct depthwise rows kernel, else the
  * widest of the SpMM chain (e.g. "dw_f32__avx2", "spmm_f32_64__avx2"). */
 const char *sc_sparse_kernel_name(const sc_sparse_plan *sp);
 
-/* y = act(conv(x) + bias) through the planned descriptors (pointers checked by the caller).
+/* y = act(conv(x) + bias [+ y with accumulate]) through the planned descriptors (pointers
+ * checked by the caller).
  * Concurrent runs on one plan are safe (each takes its own scratch when the idle one is in
  * use). */
 sc_status sc_sparse_run(const sc_sparse_plan *sp, const float *x, float *y);

@@ -8,20 +8,44 @@
 enum { PACK_CH = 16 };  /* channels per packing task */
 
 /* One (image, tile, rows [r0, r0 + nb)): for each reduction block, y_tile (+)= W_cb * X_cb
- * through the kit (sc_spmm_kit_run); the activation on the last block. yt points at row r0. */
+ * through the kit (sc_spmm_kit_run); the activation on the last block. yt points at row r0.
+ * An accumulating problem starts from y_tile (prefilled by start_tile) on every block. */
 static void run_tile(const sc_spmm_problem *pb, const float *xt, float *yt,
                      size_t y_stride_bytes, int64_t m, int64_t r0, int64_t nb)
 {
     const int64_t R = pb->n_rows;
     for (int64_t cb = 0; cb < pb->n_cb; ++cb) {
         sc_spmm_params prm = pb->act;
-        prm.load_y = cb > 0;
+        prm.load_y = cb > 0 || pb->accumulate;
         prm.clamp = pb->act.clamp && cb == pb->n_cb - 1;
         const float *w = pb->w + pb->w_start[cb * R + r0];
         const int32_t *off = pb->off_bytes + pb->off_start[cb * R + r0];
         const uint32_t *nnz = pb->nnz + cb * R + r0;
         sc_spmm_kit_run(&pb->kit, (size_t)m, (size_t)nb, xt + cb * pb->cb_x_floats, w, off,
                         nnz, yt, y_stride_bytes, &prm);
+    }
+}
+
+/* Row r's bias: the first slot of block 0's stream that holds it (0 when the planner baked
+ * none in). */
+static float row_bias(const sc_spmm_problem *pb, int64_t r)
+{
+    return pb->w[pb->w_start[r / pb->rows * pb->rows] + r % pb->rows];
+}
+
+/* An accumulating item's start: yt[o][p] += bias[r0 + o] for o < nb, p < m (yt rows
+ * stride_floats apart: y itself, or a tile buffer holding y's old values with 0 in its
+ * discarded columns), and p in [m, mk) set to the bias (the padded columns of a short tile,
+ * computed and discarded). The sum of every output is then y_old + bias + products in that
+ * order whatever the split. */
+static void start_tile(const sc_spmm_problem *pb, float *yt, int64_t stride_floats, int64_t m,
+                       int64_t mk, int64_t r0, int64_t nb)
+{
+    for (int64_t o = 0; o < nb; ++o) {
+        const float b = row_bias(pb, r0 + o);
+        float *row = yt + o * stride_floats;
+        for (int64_t p = 0; p < m; ++p) row[p] += b;
+        for (int64_t p = m; p < mk; ++p) row[p] = b;
     }
 }
 
@@ -284,9 +308,14 @@ sc_status sc_spmm_drive(const sc_spmm_problem *pb, const void *ctx, const float 
             if (mk == m && pb->direct_y) {
                 /* flat pixel q0 is (line, col) = (q0 / wq, q0 % wq) */
                 const int64_t yq = q0 / pb->wq * pb->y_line + q0 % pb->wq;
-                run_tile(pb, xt, y + n * pb->y_image + o0 * pb->y_row + yq,
-                         (size_t)(4 * pb->y_row), m, o0, nb);
+                float *yt = y + n * pb->y_image + o0 * pb->y_row + yq;
+                if (pb->accumulate) start_tile(pb, yt, pb->y_row, m, m, o0, nb);
+                run_tile(pb, xt, yt, (size_t)(4 * pb->y_row), m, o0, nb);
             } else {
+                if (pb->accumulate) {
+                    pb->load(ctx, buf, q0, m, o0, nb, y + n * pb->y_image);
+                    start_tile(pb, buf, TF, m, mk, o0, nb);
+                }
                 run_tile(pb, xt, buf, (size_t)TF * sizeof(float), mk, o0, nb);
                 pb->store(ctx, buf, q0, m, o0, nb, y + n * pb->y_image);
             }

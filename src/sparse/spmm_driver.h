@@ -18,6 +18,10 @@ typedef void (*sc_spmm_gather_fn)(const void *ctx, const float *x, int64_t q0, i
                                   float *panel);
 typedef void (*sc_spmm_store_fn)(const void *ctx, const float *buf, int64_t q0, int64_t m,
                                  int64_t r0, int64_t nb, float *y);
+/* load:   the inverse of store, for accumulating problems: rows [r0, r0 + nb) of y at flat
+ *         pixels [q0, q0 + m) into buf rows [0, nb), 0 at discarded columns. */
+typedef void (*sc_spmm_load_fn)(const void *ctx, float *buf, int64_t q0, int64_t m,
+                                int64_t r0, int64_t nb, const float *y);
 
 /* An SpMM problem: Y[r][q] = act(sum over reduction blocks cb of W_cb[r] * X_cb[q]) for rows
  * r < n_rows and flat pixels q < pixels of every image. The planner of each flavour (forward,
@@ -65,6 +69,10 @@ typedef struct sc_spmm_problem {
     sc_spmm_pack_fn pack;
     sc_spmm_gather_fn gather;
     sc_spmm_store_fn store;
+    int accumulate;          /* 1: Y = act(Y_old + bias + products): each (tile, row block)
+                              * item starts its destination (y, or the tile buffer through
+                              * `load`) at Y_old + bias, and every reduction block loads it */
+    sc_spmm_load_fn load;    /* accumulate only */
     int lone_whole;          /* 1: one thread runs each tile's rows as one block, so the x a
                               * reduction block reads stays in L1 for all rows (no halving) */
     int tile_cuts;           /* 1: threads' item ranges start at tile boundaries (a tile's

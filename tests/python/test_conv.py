@@ -118,6 +118,61 @@ class TestConv(unittest.TestCase):
         del layer  # the operator's reference keeps the packed weights alive
         np.testing.assert_array_equal(conv(np.ones((1, 4, 6, 6), np.float32)), want)
 
+    def test_accumulate_adds_out_before_the_activation(self):
+        """conv(x, out=y, accumulate=True) gives act(conv(x) + bias + y_old), against torch in
+        float64, for NumPy and channels_last torch outputs and a channel slice."""
+        for shape in SHAPES:
+            layer, b = self.layer(shape)
+            c = shape[1] * shape[7]
+            x = self.rng.standard_normal((2, c, 9, 10)).astype(np.float32)
+            ref, bound = ref_conv(x, layer.weights('oihw'), b, layer.stride, layer.padding,
+                                  layer.dilation, layer.groups)
+            y_old = self.rng.standard_normal(ref.shape).astype(np.float32)
+            oc, icg, kh, kw = layer.shape
+            k = icg * kh * kw + 2
+            for engine in ('sparse', 'dense'):
+                for act in (None, 'relu', 'relu6'):
+                    tag = f'{shape} {engine} {act}'
+                    want = ref + y_old
+                    if act is not None:
+                        want = np.clip(want, 0, 6 if act == 'relu6' else None)
+                    conv = sconv.Conv2d(layer, act=act, engine=engine)
+                    y = y_old.copy()
+                    self.assertIs(conv(x, out=y, accumulate=True), y)
+                    assert_close(self, y, want, bound + np.abs(y_old), k, tag + ' numpy')
+                    yt = torch.from_numpy(y_old).contiguous(memory_format=torch.channels_last)
+                    conv(torch.from_numpy(x), out=yt, accumulate=True)
+                    assert_close(self, yt.numpy(), want, bound + np.abs(y_old), k,
+                                 tag + ' torch channels_last')
+                    big = np.full((2, oc + 3, ref.shape[2], ref.shape[3]), 7.0, np.float32)
+                    big[:, 1:oc + 1] = y_old
+                    conv(x, out=big[:, 1:oc + 1], accumulate=True)
+                    assert_close(self, big[:, 1:oc + 1], want, bound + np.abs(y_old), k,
+                                 tag + ' channel slice')
+                    self.assertTrue((big[:, 0] == 7).all() and (big[:, oc + 1:] == 7).all())
+                    # the plain plan of the same geometry still only writes
+                    y2 = y_old.copy()
+                    conv(x, out=y2)
+                    plain = ref if act is None else np.clip(ref, 0, 6 if act == 'relu6' else None)
+                    assert_close(self, y2, plain, bound, k, tag + ' plain after accumulate')
+
+    def test_accumulate_errors(self):
+        layer, _ = self.layer(SHAPES[3])  # 1x1, 8 -> 16 channels
+        conv = sconv.Conv2d(layer)
+        x = self.rng.standard_normal((1, 8, 5, 5)).astype(np.float32)
+        y = np.zeros((1, 16, 5, 5), np.float32)
+        with self.assertRaisesRegex(ValueError, 'accumulate=True adds into out'):
+            conv(x, accumulate=True)
+        for bad in ('yes', 2, None):
+            with self.assertRaisesRegex(ValueError, 'accumulate'):
+                conv(x, out=y, accumulate=bad)
+        with self.assertRaisesRegex(ValueError, 'shape'):
+            conv(x, out=y[:, :8], accumulate=True)
+        self.assertTrue((y == 0).all())
+        square = sconv.Conv2d(sconv.Layer(np.ones((8, 8, 1, 1), np.float32)))
+        with self.assertRaisesRegex(sconv.Error, 'overlap'):
+            square(x, out=x, accumulate=True)  # out is the input
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -2,7 +2,8 @@
 """Random weights from a fixed seed, BatchNorm in eval mode with random running statistics;
 the oracle is the same model pruned with torch.nn.utils.prune (BN unfolded) run in float64.
 Error: ||y - ref||_2 / ||ref||_2 over the logits (classifier bias zeroed, so the logits
-come from the convs alone)."""
+come from the convs alone). Both with the residual adds fused into the convs (the default)
+and without (fuse_add=False)."""
 import copy
 import os
 import sys
@@ -40,19 +41,28 @@ def sparse_convs(model):
     return [m for m in model.modules() if isinstance(m, sconv.torch.SparseConv2d)]
 
 
+def fused_adds(model):
+    return [m for m in model.modules() if isinstance(m, sconv.torch.SparseConvAdd)]
+
+
 def rel_err(y, ref):
     y, ref = y.double(), ref.double()
     return float((y - ref).norm() / ref.norm())
 
 
 class ModelCase:
-    name, seed, n_convs, n_acts, act, classifier = None, 0, 0, 0, None, None
+    # n_acts: convs with a fused activation before the adds are fused; n_adds: residual adds,
+    # each fused with the activation after it when there is one (add_act); classifier: the
+    # nn.Linear that runs as a SparseLinear
+    name, seed, n_convs, n_acts, act, n_adds, add_act = None, 0, 0, 0, None, 0, None
+    classifier = None
 
     @classmethod
     def setUpClass(cls):
         cls.model = zoo.build(cls.name, cls.seed)
         cls.before = copy.deepcopy(cls.model.state_dict())
         cls.sparse = sconv.torch.sparsify(cls.model, 0.9)
+        cls.unfused = sconv.torch.sparsify(cls.model, 0.9, fuse_add=False)
         cls.ref = copy.deepcopy(cls.model)
         tprune.global_unstructured([(m, 'weight') for _, m in convs(cls.ref)],
                                    pruning_method=tprune.L1Unstructured, amount=0.9)
@@ -64,6 +74,7 @@ class ModelCase:
         x = torch.randn(1, 3, hw, hw)
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         x = x.contiguous(memory_format=fmt)
+        x_before = x.clone()
         formats = []
         hooks = [m.register_forward_hook(
             lambda mod, inp, out: formats.append(out.is_contiguous(memory_format=fmt)))
@@ -73,6 +84,7 @@ class ModelCase:
             ref = self.ref64(x.double())
         for h in hooks:
             h.remove()
+        self.assertTrue(torch.equal(x, x_before), f'{label}: the model changed its input')
         self.assertEqual(len(formats), self.n_convs)
         self.assertTrue(all(formats), f'{label}: a conv output lost the input memory format')
         self.assertGreater(float(ref.norm()), 0)
@@ -82,13 +94,20 @@ class ModelCase:
         self.assertLessEqual(err, TOL, label)
 
     def test_structure(self):
-        sc = sparse_convs(self.sparse)
-        self.assertEqual(len(sc), self.n_convs)
-        self.assertTrue(all(m.bn is not None for m in sc), 'every BN follows its conv')
-        self.assertEqual(sum(m.act is not None for m in sc), self.n_acts)
-        self.assertTrue(all(m.act in (None, self.act) for m in sc))
-        self.assertFalse(any(isinstance(m, torch.nn.BatchNorm2d)
-                             for m in self.sparse.modules()))
+        for model, adds in ((self.sparse, self.n_adds), (self.unfused, 0)):
+            sc = sparse_convs(model)
+            self.assertEqual(len(sc), self.n_convs)
+            self.assertTrue(all(m.bn is not None for m in sc), 'every BN follows its conv')
+            fa = fused_adds(model)
+            self.assertEqual(len(fa), adds)
+            self.assertTrue(all(m.act == self.add_act and m.inplace for m in fa))
+            with_act = self.n_acts + (adds if self.add_act else 0)
+            self.assertEqual(sum(m.act is not None for m in sc), with_act)
+            self.assertTrue(all(m.act in (None, self.act) for m in sc))
+            self.assertFalse(any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()))
+        adds = [n for n in self.sparse.graph.nodes
+                if n.op == 'call_function' and 'add' in str(n.target)]
+        self.assertEqual(adds, [], 'every residual add is fused')
         # the classifier runs on sconv too, unpruned (prune_linear=False)
         lin = [m for m in self.sparse.modules() if isinstance(m, sconv.torch.SparseLinear)]
         self.assertEqual([m.source for m in lin], [self.classifier])
@@ -116,10 +135,14 @@ class ModelCase:
     def test_nchw(self):
         self.check_output(self.sparse, 64, False, 'NCHW 64x64')
 
+    def test_nchw_adds_unfused(self):
+        self.check_output(self.unfused, 64, False, 'NCHW 64x64, fuse_add=False')
+
     def test_channels_last(self):
-        model = sconv.torch.sparsify(
-            copy.deepcopy(self.model).to(memory_format=torch.channels_last), 0.9)
-        self.check_output(model, 64, True, 'channels_last 64x64')
+        cl = copy.deepcopy(self.model).to(memory_format=torch.channels_last)
+        self.check_output(sconv.torch.sparsify(cl, 0.9), 64, True, 'channels_last 64x64')
+        self.check_output(sconv.torch.sparsify(cl, 0.9, fuse_add=False), 64, True,
+                          'channels_last 64x64, fuse_add=False')
 
     def test_torch_pruned_model_keeps_its_masks(self):
         sparse = sconv.torch.sparsify(self.ref)
@@ -132,6 +155,7 @@ class ModelCase:
 
 class TestResNet50(ModelCase, unittest.TestCase):
     name, seed, n_convs, n_acts, act, classifier = 'resnet50', 50, 53, 33, 'relu', 'fc'
+    n_adds, add_act = 16, 'relu'
 
     def test_224_channels_last(self):
         model = sconv.torch.sparsify(
@@ -141,7 +165,7 @@ class TestResNet50(ModelCase, unittest.TestCase):
 
 class TestMobileNetV2(ModelCase, unittest.TestCase):
     # 52 convs (the first block has no expansion); ReLU6 after all but the 17 projections.
-    name, seed, n_convs, n_acts, act = 'mobilenet_v2', 2, 52, 35, 'relu6'
+    name, seed, n_convs, n_acts, act, n_adds = 'mobilenet_v2', 2, 52, 35, 'relu6', 10
     classifier = 'classifier.1'
 
     def test_depthwise_layers_run_on_sconv(self):

@@ -88,18 +88,23 @@ class TestChains(unittest.TestCase):
     def test_rules(self):
         torch.manual_seed(1)
         model = randomize_bn(Chains(), 2)
-        sp = self.check(model, torch.randn(2, 4, 9, 9), 'chains')
-        self.assertEqual(sparse(sp), {
-            'a': ('a_bn', 'relu6'),        # bias=False + BN + ReLU6 module
-            'b': (None, 'relu'),           # BN after the ReLU: not folded
-            'c': (None, None),             # conv output also read by the add
-            'd': ('d_bn', None),           # BN output read twice: ReLU not fused
-            'e': ('e_bn', None),           # the ReLU follows the residual add
-            'f': (None, 'relu'), 'g': (None, 'relu'), 'h': (None, 'relu'),
-            'i': (None, 'relu6'), 'j': (None, ('clamp', -0.5, 0.5)),
-            'k': (None, None)})            # BN with batch statistics stays
-        kept = {n for n, m in sp.named_modules() if isinstance(m, nn.BatchNorm2d)}
-        self.assertEqual(kept, {'b_bn', 'c_bn', 'k_bn'})
+        for fuse_add in (False, True):
+            sp = self.check(model, torch.randn(2, 4, 9, 9), 'chains', sparsity=None,
+                            fuse_add=fuse_add)
+            self.assertEqual(sparse(sp), {
+                'a': ('a_bn', 'relu6'),        # bias=False + BN + ReLU6 module
+                'b': (None, 'relu'),           # BN after the ReLU: not folded
+                'c': (None, None),             # conv output also read by the add
+                'd': ('d_bn', None),           # BN output read twice: ReLU not fused
+                # the ReLU follows the residual add: fused with the add, or not at all
+                'e': ('e_bn', 'relu' if fuse_add else None),
+                'f': (None, 'relu'), 'g': (None, 'relu'), 'h': (None, 'relu'),
+                'i': (None, 'relu6'), 'j': (None, ('clamp', -0.5, 0.5)),
+                'k': (None, None)})            # BN with batch statistics stays
+            adds = {m.source for m in sp.modules() if isinstance(m, sconv.torch.SparseConvAdd)}
+            self.assertEqual(adds, {'e'} if fuse_add else set())
+            kept = {n for n, m in sp.named_modules() if isinstance(m, nn.BatchNorm2d)}
+            self.assertEqual(kept, {'b_bn', 'c_bn', 'k_bn'})
 
     def test_channels_last_grouped_strided(self):
         torch.manual_seed(3)
@@ -211,6 +216,131 @@ class TestChains(unittest.TestCase):
         hooked = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
         hooked[0].register_forward_hook(lambda m, i, o: None)
         self.assertEqual(sparse(sconv.torch.sparsify(hooked)), {})
+
+
+class Residuals(nn.Module):
+    """Residual adds in the forms sparsify fuses, and the ones it must leave alone."""
+
+    def __init__(self, c=8):
+        super().__init__()
+        conv = lambda: nn.Conv2d(c, c, 3, padding=1)  # noqa: E731
+        self.a, self.b, self.cv, self.d, self.e = conv(), conv(), conv(), conv(), conv()
+        self.f, self.g, self.h, self.i, self.j = conv(), conv(), conv(), conv(), conv()
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        y = torch.add(self.a(x), x)         # the input: added into a copy (x kept)
+        h = F.relu(self.b(y))
+        out = self.cv(h)
+        out += h                            # ResNet's form, h read after: into a copy
+        out = self.relu(out)
+        z = torch.add(self.d(out), out, alpha=2)  # alpha: torch's add
+        z2 = out.add(self.e(z))             # h is read below, out is not: in place
+        z3 = F.relu6(z2.add_(self.f(z2)))   # torch changes z2, the conv's input: left alone
+        w2 = self.g(z3).add_(self.h(z3))    # two plain convs: the first fused, into the other
+        sh = w2 + self.i(w2).sum(dim=(2, 3), keepdim=True)  # a broadcast: no conv operand
+        s = self.j(sh) + sh[:, :, :1, :1]   # a broadcast residual: torch's add, fused conv
+        return s * x + z3 * h + y
+
+
+class TestResidualAdds(unittest.TestCase):
+    def run_both(self, model, x):
+        """sparsify with and without fuse_add against the model in float64; returns the
+        fused GraphModule."""
+        with torch.inference_mode():
+            ref = copy.deepcopy(model).double()(x.double())
+        out = {}
+        for fuse_add in (True, False):
+            sp = sconv.torch.sparsify(model, fuse_add=fuse_add)
+            before = x.clone()
+            with torch.inference_mode():
+                y = sp(x)
+            self.assertTrue(torch.equal(x, before), f'fuse_add={fuse_add}: input changed')
+            self.assertEqual(y.shape, ref.shape)
+            err = float((y.double() - ref).norm() / ref.norm())
+            self.assertLessEqual(err, TOL, f'fuse_add={fuse_add}: relative L2 error {err:.2e}')
+            out[fuse_add] = sp
+        return out[True]
+
+    def test_forms_fused_and_left_alone(self):
+        torch.manual_seed(5)
+        model = Residuals().eval()
+        for fmt in (torch.contiguous_format, torch.channels_last):
+            x = torch.randn(2, 8, 7, 9).contiguous(memory_format=fmt)
+            sp = self.run_both(model.to(memory_format=fmt), x)
+            fused = {m.source: (m.act, m.inplace) for m in sp.modules()
+                     if isinstance(m, sconv.torch.SparseConvAdd)}
+            self.assertEqual(fused, {
+                'a': (None, False),     # y = a(x) + x: x is the model's input
+                'cv': ('relu', False),  # out += h; relu: h is read later
+                'e': (None, True),      # out.add(e(z)): out has no later reader
+                'g': (None, True),      # g(z3).add_(h(z3)): the first conv, into h's output
+                'j': (None, False)})    # a slice (a view): torch's add for its broadcast
+            self.assertEqual(sparse(sp)['d'], (None, None))  # alpha=2: not fused
+            self.assertEqual(sparse(sp)['f'], (None, None))  # z2.add_(f(z2)): not fused
+            self.assertEqual(sparse(sp)['h'], (None, None))  # the other operand of g's add
+            self.assertEqual(sparse(sp)['i'], (None, None))  # read by sum(), not an add
+
+    def test_in_place_add_on_a_read_residual_stays(self):
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = nn.Conv2d(4, 4, 1), nn.Conv2d(4, 4, 1)
+
+            def forward(self, x):
+                r = torch.relu(self.a(x))
+                r.add_(self.b(x))  # torch changes r, which is read after
+                return r * 2 + r
+
+        torch.manual_seed(6)
+        sp = self.run_both(M().eval(), torch.randn(1, 4, 5, 5))
+        self.assertFalse(any(isinstance(m, sconv.torch.SparseConvAdd) for m in sp.modules()))
+
+    def test_alias_of_a_read_value_is_copied(self):
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 1)
+
+            def forward(self, x):
+                h = self.a(x)
+                r = h.relu_()            # r is h: h is read at the end
+                return (self.b(x) + r) * 3 + h
+
+        torch.manual_seed(9)
+        sp = self.run_both(M().eval(), torch.randn(2, 4, 6, 6))
+        fused = [m for m in sp.modules() if isinstance(m, sconv.torch.SparseConvAdd)]
+        self.assertEqual([(m.source, m.inplace) for m in fused], [('b', False)])
+
+    def test_model_input_is_not_written(self):
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(4, 4, 3, padding=1)
+
+            def forward(self, x):
+                return self.a(torch.relu(x)) + x  # x is read last by the add
+
+        torch.manual_seed(10)
+        for fmt in (torch.contiguous_format, torch.channels_last):
+            x = torch.randn(1, 4, 5, 7).contiguous(memory_format=fmt)
+            sp = self.run_both(M().eval(), x)  # checks x is unchanged
+            fused = [m for m in sp.modules() if isinstance(m, sconv.torch.SparseConvAdd)]
+            self.assertEqual([(m.source, m.inplace) for m in fused], [('a', False)])
+
+    def test_option_checked(self):
+        with self.assertRaisesRegex(ValueError, 'fuse_add'):
+            sconv.torch.sparsify(nn.Sequential(nn.Conv2d(3, 4, 3)), fuse_add='yes')
+
+    def test_fused_module_copies_and_pickles(self):
+        torch.manual_seed(8)
+        model = Residuals().eval()
+        x = torch.randn(1, 8, 6, 6)
+        sp = sconv.torch.sparsify(model)
+        with torch.inference_mode():
+            y = sp(x)
+            for clone in (copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))):
+                self.assertTrue(torch.equal(clone(sp)(x), y))
 
 
 if __name__ == '__main__':

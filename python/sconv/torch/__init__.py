@@ -4,7 +4,8 @@ conv -> BatchNorm2d -> ReLU/ReLU6 chains with torch.fx, prunes the convs (or kee
 zeros and torch.nn.utils.prune masks they have), folds BatchNorm into them and replaces each
 chain by a SparseConv2d running on sconv, each nn.Linear by a SparseLinear (a 1x1 conv on
 sconv), and each 2-D max-pool by a ChannelsLastPool (torch's pool by whichever route
-measured faster). Everything else stays in PyTorch (docs/python.md)."""
+measured faster). A residual add after such a conv (and the ReLU after the add) runs in the
+conv too (SparseConvAdd). Everything else stays in PyTorch (docs/python.md)."""
 import copy
 
 import numpy as np
@@ -18,12 +19,13 @@ from .._prune import mask, mask_global
 from ._chains import find_chains
 from ._linear import SparseLinear
 from ._linear_nodes import find_linears, replace_linears
-from ._module import SparseConv2d
+from ._module import SparseConv2d, SparseConvAdd
 from ._pool import ChannelsLastPool
 from ._pool_nodes import replace_pools
+from ._residual import fuse_adds
 from ._weights import effective, effective_4d, fold
 
-__all__ = ['sparsify', 'SparseConv2d', 'SparseLinear', 'ChannelsLastPool']
+__all__ = ['sparsify', 'SparseConv2d', 'SparseConvAdd', 'SparseLinear', 'ChannelsLastPool']
 
 
 class _Tracer(torch.fx.Tracer):
@@ -126,7 +128,7 @@ def _geometry(conv):
 
 def sparsify(model, sparsity=None, method='global', *, skip=None, convention='torch',
              engine='auto', threads=0, order='chw', pool='auto', linear=True,
-             prune_linear=False):
+             prune_linear=False, fuse_add=True):
     """A copy of model for inference in which every nn.Conv2d runs on sconv, with a
     directly following BatchNorm2d folded in and a following ReLU/ReLU6 fused.
 
@@ -139,10 +141,12 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
     2-D max-pool as a ChannelsLastPool, 'torch' leaves the pools as they are. linear True
     runs each nn.Linear as a SparseLinear (a following ReLU/ReLU6 fused), keeping its zeros
     and prune masks; prune_linear True also prunes them with the sparsity (ranked with the
-    convs under 'global'), False leaves their weights as they are."""
+    convs under 'global'), False leaves their weights as they are. fuse_add True runs each
+    residual add that follows a conv without activation (and a ReLU/ReLU6 after the add) in
+    that conv, as a SparseConvAdd; False leaves the adds to torch."""
     if pool not in ('auto', 'torch'):
         raise invalid(f"pool: {pool!r}: expected 'auto' or 'torch'")
-    for opt, v in (('linear', linear), ('prune_linear', prune_linear)):
+    for opt, v in (('linear', linear), ('prune_linear', prune_linear), ('fuse_add', fuse_add)):
         if not isinstance(v, bool):
             raise invalid(f'{opt}: {v!r}: expected True or False')
     gm = _trace(model)
@@ -193,6 +197,8 @@ def sparsify(model, sparsity=None, method='global', *, skip=None, convention='to
     replace_linears(gm, linears, modules, keep, pruned, method, order, threads, engine)
     if pool == 'auto':
         replace_pools(gm, dict(gm.named_modules()))
+    if fuse_add:
+        fuse_adds(gm)
     gm.graph.lint()
     gm.delete_all_unused_submodules()
     gm.recompile()

@@ -1,7 +1,8 @@
 # python/sconv/torch/_module.py: SparseConv2d, the nn.Module that runs one fused conv on sconv
 """SparseConv2d holds an sconv.Layer (BatchNorm already folded in) and the sconv.Conv2d
 that runs it with the fused activation; it pickles and deep-copies its Layer (which copies
-through the .sconv format) and plans a new Conv2d for the copy."""
+through the .sconv format) and plans a new Conv2d for the copy. SparseConvAdd is the same
+conv with a residual add (and the activation after it) fused: conv(x) + r."""
 import torch
 import torch.nn.functional as F
 
@@ -53,3 +54,83 @@ class SparseConv2d(torch.nn.Module):
         if self.pad is not None:
             text += f', pad={self.pad[0]!r}'
         return text
+
+
+def _act_torch(y, act):
+    """The activation of an sconv act on a torch tensor (NaN kept, like the C epilogue)."""
+    if act is None:
+        return y
+    if act == 'relu':
+        return torch.relu(y)
+    lo, hi = (0.0, 6.0) if act == 'relu6' else (act[1], act[2])
+    return torch.clamp(y, lo, hi)
+
+
+def _storage_ptr(t):
+    """The address of the memory t views (torch before 2.0 has no untyped_storage)."""
+    return (t.untyped_storage() if hasattr(t, 'untyped_storage') else t.storage()).data_ptr()
+
+
+class SparseConvAdd(SparseConv2d):
+    """y = act(conv2d(pad(x), W) + b + r) on sconv: a residual add and the activation after
+    it run in the conv's epilogue (sconv.Conv2d with accumulate=True).
+
+    inplace: the graph lets the sum overwrite r (r is made inside the graph and nothing
+    reads it after the add); r is then written when, at run time, it is a float32 CPU
+    tensor of the conv's output shape, dense in its memory format, not a view and not
+    sharing x's memory. Otherwise the sum goes into a copy of r. A residual that torch would
+    broadcast or promote (another shape or dtype) takes torch's own add."""
+
+    def __init__(self, layer, act=None, pad=None, threads=0, engine='auto', source='',
+                 bn=None, inplace=False):
+        super().__init__(layer, act=act, pad=pad, threads=threads, engine=engine,
+                         source=source, bn=bn)
+        self.inplace = inplace
+        self._hw = {}  # input (h, w) -> output (h, w)
+        self._plain = None  # the conv without activation, for torch's add (made when needed)
+
+    def _out_hw(self, h, w):
+        hw = self._hw.get((h, w))
+        if hw is None:
+            (sh, sw), (dh, dw) = self.layer.stride, self.layer.dilation
+            top, left, bottom, right = self.layer.padding
+            _, _, kh, kw = self.layer.shape
+            hw = ((h + top + bottom - dh * (kh - 1) - 1) // sh + 1,
+                  (w + left + right - dw * (kw - 1) - 1) // sw + 1)
+            self._hw[(h, w)] = hw
+        return hw
+
+    def _fits(self, x, r):
+        """Whether r can take the sum in place of torch's add: float32 on the CPU, the
+        conv's output shape, no autograd."""
+        if x.dim() != 4 or r.dim() != 4 or r.dtype != torch.float32 or r.device.type != 'cpu':
+            return False
+        if r.requires_grad or r.shape[0] != x.shape[0] or r.shape[1] != self.layer.shape[0]:
+            return False
+        return tuple(r.shape[2:]) == self._out_hw(x.shape[2], x.shape[3])
+
+    def forward(self, x, r):
+        if self.pad is not None:
+            x = F.pad(x, self.pad[1], mode=self.pad[0])
+        if not self._fits(x, r):
+            if self._plain is None:
+                self._plain = Conv2d(self.layer, threads=self.threads, engine=self.engine)
+            if x.dim() == 3:
+                y = self._plain(x.unsqueeze(0)).squeeze(0)
+            else:
+                y = self._plain(x)
+            return _act_torch(y + r, self.act)
+        own = (self.inplace and r._base is None
+               and (r.is_contiguous() or r.is_contiguous(memory_format=torch.channels_last))
+               and _storage_ptr(r) != _storage_ptr(x))
+        if not own:
+            r = r.clone(memory_format=torch.preserve_format)
+        return self.op(x, out=r, accumulate=True)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state['_plain'] = None
+        return state
+
+    def extra_repr(self):
+        return super().extra_repr() + f', residual add fused{" in place" if self.inplace else ""}'
