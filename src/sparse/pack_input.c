@@ -63,27 +63,27 @@ static void pack_phase_rows(const sc_sparse_plan *sp, const float *xc, int64_t p
     const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W], sH = sp->x.strides[SC_H];
     const int64_t hq = sp->hq, wq = sp->d.wq, sh = p->stride_h, sw = p->stride_w;
     const int64_t np = sp->n_phase_w, S = sp->plane_floats;
-    int64_t i0, i1, ka, kb, unused;
+    int64_t i0, i1, ka, kb, unused, j0[MAX_ROW_PHASES], j1[MAX_ROW_PHASES];
     valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
     valid_range(p->pad_left, 0, sw, W, wq, &ka, &unused);       /* first column inside */
     valid_range(p->pad_left, np - 1, sw, W, wq, &unused, &kb);  /* last phase's end */
     for (int64_t pw = 0; pw < np; ++pw) {
+        valid_range(p->pad_left, pw, sw, W, wq, &j0[pw], &j1[pw]);
         memset(dst + pw * S, 0, (size_t)(i0 * wq) * sizeof *dst);
         memset(dst + pw * S + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *dst);
     }
     const int kernel = ka < kb;
+    const int64_t a = kernel ? ka : wq, b = kernel ? kb : wq;  /* by element: [0, a), [b, wq) */
     for (int64_t i = i0; i < i1; ++i) {
         const float *xr = xc + (i * sh + ph - p->pad_top) * sH;
         float *rows[MAX_ROW_PHASES];
         for (int64_t pw = 0; pw < np; ++pw) {
             float *row = dst + pw * S + i * wq;
-            int64_t j0, j1;
-            valid_range(p->pad_left, pw, sw, W, wq, &j0, &j1);
-            const int64_t a = kernel ? ka : j1, b = kernel ? kb : j1;
-            memset(row, 0, (size_t)j0 * sizeof *row);
-            for (int64_t j = j0; j < a; ++j) row[j] = xr[j * sw + pw - p->pad_left];
-            for (int64_t j = b; j < j1; ++j) row[j] = xr[j * sw + pw - p->pad_left];
-            memset(row + j1, 0, (size_t)(wq - j1) * sizeof *row);
+            const int64_t lo = j0[pw], hi = j1[pw], off = pw - p->pad_left;
+            /* the padding and the columns beside the kernel's groups are a column or two:
+             * one loop each instead of memset calls */
+            for (int64_t j = 0; j < a; ++j) row[j] = j >= lo && j < hi ? xr[j * sw + off] : 0.0f;
+            for (int64_t j = b; j < wq; ++j) row[j] = j >= lo && j < hi ? xr[j * sw + off] : 0.0f;
             rows[pw] = row + ka;
         }
         if (kernel)
@@ -92,10 +92,15 @@ static void pack_phase_rows(const sc_sparse_plan *sp, const float *xc, int64_t p
     }
 }
 
+/* 8 channels of a pixel in the padding, for the transposes. */
+static const float zero_px[8];
+
 /* Channel-contiguous input (strides[C] == 1, e.g. NHWC), any stride: per used phase, blocks
- * of 8 pixels (sw columns apart) x 8 channels go through the 8x8 transpose kernel (32-byte
- * runs on both sides); the edges of the block grid element by element. Each input row is
- * visited once for all its column phases, while its pixels are in cache. */
+ * of 8 columns x 8 channels of a plane row go through the 8x8 transpose kernel (32-byte runs
+ * on both sides), a column in the padding reading zero_px; a row's last block overlaps the
+ * one before when wq is not a multiple of 8. Rows under 8 columns and channels beyond the
+ * last 8-block go element by element. Each input row is visited once for all its column
+ * phases, while its pixels are in cache. */
 static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t c0,
                                int64_t c1, float *dst)
 {
@@ -109,19 +114,12 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
         const int64_t ph = sp->res_h[ih];
         int64_t i0, i1;
         valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
-        for (int64_t iw = 0; iw < npw; ++iw) {  /* the padding frame */
-            int64_t j0, j1;
-            valid_range(p->pad_left, sp->res_w[iw], sw, W, wq, &j0, &j1);
+        for (int64_t iw = 0; iw < npw; ++iw)  /* the padding rows; columns come with each row */
             for (int64_t c = c0; c < c1; ++c) {
                 float *pl = dst + c * CS + (ih * npw + iw) * S;
                 memset(pl, 0, (size_t)(i0 * wq) * sizeof *pl);
-                for (int64_t i = i0; i < i1; ++i) {
-                    memset(pl + i * wq, 0, (size_t)j0 * sizeof *pl);
-                    memset(pl + i * wq + j1, 0, (size_t)(wq - j1) * sizeof *pl);
-                }
                 memset(pl + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *pl);
             }
-        }
         for (int64_t i = i0; i < i1; ++i)
             for (int64_t iw = 0; iw < npw; ++iw) {
                 const int64_t pw = sp->res_w[iw], step = sw * sW;
@@ -132,20 +130,21 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
                                   (j0 * sw + pw - p->pad_left) * sW;
                 float *dp = dst + (ih * npw + iw) * S + i * wq;
                 int64_t c = c0;
-                for (; c + 8 <= c1; c += 8) {
+                for (; c + 8 <= c1 && wq >= 8; c += 8) {
                     float *d = dp + c * CS;
-                    int64_t j = j0;
-                    for (; j + 8 <= j1; j += 8) {
+                    for (int64_t j = 0; j < wq; j += 8) {
+                        if (j + 8 > wq) j = wq - 8;  /* the last 8 columns, overlapping */
                         const float *rows[8];
-                        for (int k = 0; k < 8; ++k) rows[k] = xr + (j - j0 + k) * step + c;
+                        for (int k = 0; k < 8; ++k)
+                            rows[k] = j + k >= j0 && j + k < j1 ? xr + (j + k - j0) * step + c
+                                                                : zero_px;
                         sp->transpose8(rows, d + j, (size_t)CS);
                     }
-                    for (; j < j1; ++j)
-                        for (int l = 0; l < 8; ++l) d[l * CS + j] = xr[(j - j0) * step + c + l];
                 }
                 for (; c < c1; ++c) {
                     float *d = dp + c * CS;
-                    for (int64_t j = j0; j < j1; ++j) d[j] = xr[(j - j0) * step + c];
+                    for (int64_t j = 0; j < wq; ++j)
+                        d[j] = j >= j0 && j < j1 ? xr[(j - j0) * step + c] : 0.0f;
                 }
             }
     }

@@ -1,6 +1,7 @@
 /* src/sparse/ukernels/deinterleave_f32_avx2.c: stride-2 row deinterleave in ymm registers (in-lane shuffles, one cross-lane permute) */
 #include <assert.h>
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "sparse/ukernels/deinterleave.h"
 
@@ -15,17 +16,19 @@ static inline __attribute__((always_inline)) void split(__m256 a, __m256 b, __m2
         _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
 }
 
-/* Lanes i < count set (count may be <= 0 or >= 8). */
+/* Lanes i < count set, for count in [-8, 16]: 8 entries of a table of 16 set then 16 clear
+ * (one load instead of a compare against a broadcast count). */
 static inline __attribute__((always_inline)) __m256i first(long count)
 {
-    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const int c = count < 0 ? 0 : count > 8 ? 8 : (int)count;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(c), idx);
+    static const int32_t lanes[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                      -1, -1};
+    return _mm256_loadu_si256((const __m256i *)(const void *)(lanes + 16 - count));
 }
 
 /* The main loop reads 16 whole floats while they lie within the len = (n-1)*2 + np the
- * contract allows; the last group (fewer than 16 floats) goes through masked loads, which
- * never touch a float whose mask lane is clear, and masked stores. */
+ * contract allows. The rest: with both phases and n >= 8, the last 8 groups once more
+ * (rewriting a few outputs with the same values); else masked loads, which never touch a
+ * float whose mask lane is clear, and masked stores. */
 void sc_deinterleave_f32_s2__avx2(const float *src, size_t n, size_t s, size_t np,
                                   float *const dst[])
 {
@@ -41,6 +44,13 @@ void sc_deinterleave_f32_s2__avx2(const float *src, size_t n, size_t s, size_t n
             split(_mm256_loadu_ps(src + 2 * k), _mm256_loadu_ps(src + 2 * k + 8), &even, &odd);
             _mm256_storeu_ps(d0 + k, even);
             _mm256_storeu_ps(d1 + k, odd);
+        }
+        if (k < n && n >= 8) {  /* both phases: the last 8 groups again, overlapping */
+            k = n - 8;
+            split(_mm256_loadu_ps(src + 2 * k), _mm256_loadu_ps(src + 2 * k + 8), &even, &odd);
+            _mm256_storeu_ps(d0 + k, even);
+            _mm256_storeu_ps(d1 + k, odd);
+            return;
         }
     } else {
         for (; 2 * k + 16 <= len; k += 8) {

@@ -11,8 +11,9 @@ static inline __attribute__((always_inline)) __mmask16 first(long count)
 }
 
 /* 32 floats a, b: vpermt2ps picks the even (odd) elements of both into one register. The
- * last group (fewer than 32 floats within len = (n-1)*2 + np) goes through masked loads,
- * which never touch a float whose mask bit is clear, and masked stores. */
+ * rest (fewer than 32 floats within len = (n-1)*2 + np): with both phases and n >= 16, the
+ * last 16 groups once more; else masked loads, which never touch a float whose mask bit is
+ * clear, and masked stores. */
 void sc_deinterleave_f32_s2__avx512(const float *src, size_t n, size_t s, size_t np,
                                     float *const dst[])
 {
@@ -31,6 +32,13 @@ void sc_deinterleave_f32_s2__avx512(const float *src, size_t n, size_t s, size_t
             const __m512 a = _mm512_loadu_ps(src + 2 * k), b = _mm512_loadu_ps(src + 2 * k + 16);
             _mm512_storeu_ps(d0 + k, _mm512_permutex2var_ps(a, ie, b));
             _mm512_storeu_ps(d1 + k, _mm512_permutex2var_ps(a, io, b));
+        }
+        if (k < n && n >= 16) {  /* both phases: the last 16 groups again, overlapping */
+            k = n - 16;
+            const __m512 a = _mm512_loadu_ps(src + 2 * k), b = _mm512_loadu_ps(src + 2 * k + 16);
+            _mm512_storeu_ps(d0 + k, _mm512_permutex2var_ps(a, ie, b));
+            _mm512_storeu_ps(d1 + k, _mm512_permutex2var_ps(a, io, b));
+            return;
         }
     } else {
         for (; 2 * k + 32 <= len; k += 16) {
