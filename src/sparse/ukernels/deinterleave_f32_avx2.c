@@ -26,9 +26,9 @@ static inline __attribute__((always_inline)) __m256i first(long count)
 }
 
 /* The main loop reads 16 whole floats while they lie within the len = (n-1)*2 + np the
- * contract allows. The rest: with both phases and n >= 8, the last 8 groups once more
- * (rewriting a few outputs with the same values); else masked loads, which never touch a
- * float whose mask lane is clear, and masked stores. */
+ * contract allows. The rest: with n >= 8, the last 8 groups once more (rewriting a few
+ * outputs with the same values); else masked loads, which never touch a float whose mask
+ * lane is clear, and masked stores. */
 void sc_deinterleave_f32_s2__avx2(const float *src, size_t n, size_t s, size_t np,
                                   float *const dst[])
 {
@@ -56,6 +56,15 @@ void sc_deinterleave_f32_s2__avx2(const float *src, size_t n, size_t s, size_t n
         for (; 2 * k + 16 <= len; k += 8) {
             split(_mm256_loadu_ps(src + 2 * k), _mm256_loadu_ps(src + 2 * k + 8), &even, &odd);
             _mm256_storeu_ps(d0 + k, even);
+        }
+        if (k < n && n >= 8) {
+            /* phase 0 only: the last 8 groups again, the high half loaded one float early
+             * (its last float is the row's last); its evens sit at odd positions there */
+            k = n - 8;
+            const __m256 a = _mm256_loadu_ps(src + 2 * k), b = _mm256_loadu_ps(src + 2 * k + 7);
+            _mm256_storeu_ps(d0 + k, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                         _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xD8)), 0xD8)));
+            return;
         }
     }
     if (k == n) return;
