@@ -19,7 +19,8 @@ static void valid_range(int64_t pad, int64_t ph, int64_t s, int64_t extent, int6
 }
 
 /* plane[i][j] = x[c][i*sh + ph - pad_top][j*sw + pw - pad_left], 0 outside the input.
- * Unit-stride rows with stride 1 are copied with memcpy; other strides element by element. */
+ * Unit-stride rows with stride 1 are copied with memcpy; other strides element by element
+ * (what pack_phase_rows leaves: column phases that are not 0..n-1, non-unit column strides). */
 static void pack_plane(const sc_sparse_plan *sp, const float *xc, int64_t ph, int64_t pw, float *dst)
 {
     const sc_conv_params *p = &sp->layer->params;
@@ -47,9 +48,59 @@ static void pack_plane(const sc_sparse_plan *sp, const float *xc, int64_t ph, in
     memset(dst + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *dst);
 }
 
-/* Channel-contiguous input (strides[C] == 1, e.g. NHWC) with stride 1: blocks of 8 pixels x
- * 8 channels go through the 8x8 transpose kernel (32-byte runs on both sides); the edges of
- * the block grid element by element. */
+/* Column phases a row pass can fill at once (a kernel wider than this keeps pack_plane). */
+enum { MAX_ROW_PHASES = 8 };
+
+/* Unit-stride rows, stride sw >= 2, used column phases 0..np-1 (np = n_phase_w): the
+ * planes (c, ph, pw) for every pw, plane pw at dst + pw * plane_floats, in one pass over
+ * each input row instead of one per phase. Group k (input columns k*sw - pad_left + pw,
+ * pw < np) goes through the deinterleave kernel when all its columns lie inside the row
+ * and k < wq: k in [ka, kb); the columns before and after element by element, so nothing
+ * outside the row is read. */
+static void pack_phase_rows(const sc_sparse_plan *sp, const float *xc, int64_t ph, float *dst)
+{
+    const sc_conv_params *p = &sp->layer->params;
+    const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W], sH = sp->x.strides[SC_H];
+    const int64_t hq = sp->hq, wq = sp->d.wq, sh = p->stride_h, sw = p->stride_w;
+    const int64_t np = sp->n_phase_w, S = sp->plane_floats;
+    int64_t i0, i1, ka, kb, unused, j0[MAX_ROW_PHASES], j1[MAX_ROW_PHASES];
+    valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
+    valid_range(p->pad_left, 0, sw, W, wq, &ka, &unused);       /* first column inside */
+    valid_range(p->pad_left, np - 1, sw, W, wq, &unused, &kb);  /* last phase's end */
+    for (int64_t pw = 0; pw < np; ++pw) {
+        valid_range(p->pad_left, pw, sw, W, wq, &j0[pw], &j1[pw]);
+        memset(dst + pw * S, 0, (size_t)(i0 * wq) * sizeof *dst);
+        memset(dst + pw * S + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *dst);
+    }
+    const int kernel = ka < kb;
+    const int64_t a = kernel ? ka : wq, b = kernel ? kb : wq;  /* by element: [0, a), [b, wq) */
+    for (int64_t i = i0; i < i1; ++i) {
+        const float *xr = xc + (i * sh + ph - p->pad_top) * sH;
+        float *rows[MAX_ROW_PHASES];
+        for (int64_t pw = 0; pw < np; ++pw) {
+            float *row = dst + pw * S + i * wq;
+            const int64_t lo = j0[pw], hi = j1[pw], off = pw - p->pad_left;
+            /* the padding and the columns beside the kernel's groups are a column or two:
+             * one loop each instead of memset calls */
+            for (int64_t j = 0; j < a; ++j) row[j] = j >= lo && j < hi ? xr[j * sw + off] : 0.0f;
+            for (int64_t j = b; j < wq; ++j) row[j] = j >= lo && j < hi ? xr[j * sw + off] : 0.0f;
+            rows[pw] = row + ka;
+        }
+        if (kernel)
+            sp->deinterleave(xr + ka * sw - p->pad_left, (size_t)(kb - ka), (size_t)sw,
+                             (size_t)np, rows);
+    }
+}
+
+/* 8 channels of a pixel in the padding, for the transposes. */
+static const float zero_px[8];
+
+/* Channel-contiguous input (strides[C] == 1, e.g. NHWC), any stride: per used phase, blocks
+ * of 8 columns x 8 channels of a plane row go through the 8x8 transpose kernel (32-byte runs
+ * on both sides), a column in the padding reading zero_px; a row's last block overlaps the
+ * one before when wq is not a multiple of 8. Rows under 8 columns and channels beyond the
+ * last 8-block go element by element. Each input row is visited once for all its column
+ * phases, while its pixels are in cache. */
 static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t c0,
                                int64_t c1, float *dst)
 {
@@ -57,36 +108,45 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
     const int64_t H = sp->x.dims[SC_H], W = sp->x.dims[SC_W];
     const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
     const int64_t hq = sp->hq, wq = sp->d.wq, S = sp->plane_floats;
-    int64_t i0, i1, j0, j1;
-    valid_range(p->pad_top, 0, 1, H, hq, &i0, &i1);
-    valid_range(p->pad_left, 0, 1, W, wq, &j0, &j1);
-    for (int64_t c = c0; c < c1; ++c) {  /* the padding frame */
-        float *pl = dst + c * S;
-        memset(pl, 0, (size_t)(i0 * wq) * sizeof *pl);
-        for (int64_t i = i0; i < i1; ++i) {
-            memset(pl + i * wq, 0, (size_t)j0 * sizeof *pl);
-            memset(pl + i * wq + j1, 0, (size_t)(wq - j1) * sizeof *pl);
-        }
-        memset(pl + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *pl);
-    }
-    for (int64_t i = i0; i < i1; ++i) {
-        const float *xr = x + (i - p->pad_top) * sH + (j0 - p->pad_left) * sW;  /* pixel j0 */
-        int64_t c = c0;
-        for (; c + 8 <= c1; c += 8) {
-            float *d = dst + c * S + i * wq;
-            int64_t j = j0;
-            for (; j + 8 <= j1; j += 8) {
-                const float *rows[8];
-                for (int k = 0; k < 8; ++k) rows[k] = xr + (j - j0 + k) * sW + c;
-                sp->transpose8(rows, d + j, (size_t)S);
+    const int64_t sh = p->stride_h, sw = p->stride_w, npw = sp->n_phase_w;
+    const int64_t CS = sp->n_phase * S;  /* from a channel's plane to the next channel's */
+    for (int64_t ih = 0; ih < sp->n_phase_h; ++ih) {
+        const int64_t ph = sp->res_h[ih];
+        int64_t i0, i1;
+        valid_range(p->pad_top, ph, sh, H, hq, &i0, &i1);
+        for (int64_t iw = 0; iw < npw; ++iw)  /* the padding rows; columns come with each row */
+            for (int64_t c = c0; c < c1; ++c) {
+                float *pl = dst + c * CS + (ih * npw + iw) * S;
+                memset(pl, 0, (size_t)(i0 * wq) * sizeof *pl);
+                memset(pl + i1 * wq, 0, (size_t)((hq - i1) * wq) * sizeof *pl);
             }
-            for (; j < j1; ++j)
-                for (int l = 0; l < 8; ++l) d[l * S + j] = xr[(j - j0) * sW + c + l];
-        }
-        for (; c < c1; ++c) {
-            float *d = dst + c * S + i * wq;
-            for (int64_t j = j0; j < j1; ++j) d[j] = xr[(j - j0) * sW + c];
-        }
+        for (int64_t i = i0; i < i1; ++i)
+            for (int64_t iw = 0; iw < npw; ++iw) {
+                const int64_t pw = sp->res_w[iw], step = sw * sW;
+                int64_t j0, j1;
+                valid_range(p->pad_left, pw, sw, W, wq, &j0, &j1);
+                /* pixel j0 of the phase */
+                const float *xr = x + (i * sh + ph - p->pad_top) * sH +
+                                  (j0 * sw + pw - p->pad_left) * sW;
+                float *dp = dst + (ih * npw + iw) * S + i * wq;
+                int64_t c = c0;
+                for (; c + 8 <= c1 && wq >= 8; c += 8) {
+                    float *d = dp + c * CS;
+                    for (int64_t j = 0; j < wq; j += 8) {
+                        if (j + 8 > wq) j = wq - 8;  /* the last 8 columns, overlapping */
+                        const float *rows[8];
+                        for (int k = 0; k < 8; ++k)
+                            rows[k] = j + k >= j0 && j + k < j1 ? xr + (j + k - j0) * step + c
+                                                                : zero_px;
+                        sp->transpose8(rows, d + j, (size_t)CS);
+                    }
+                }
+                for (; c < c1; ++c) {
+                    float *d = dp + c * CS;
+                    for (int64_t j = 0; j < wq; ++j)
+                        d[j] = j >= j0 && j < j1 ? xr[(j - j0) * step + c] : 0.0f;
+                }
+            }
     }
 }
 
@@ -100,24 +160,32 @@ void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, 
     for (int64_t pl = c0 * sp->n_phase; pl < c1 * sp->n_phase; ++pl)
         memset(dst + pl * sp->plane_floats + used, 0,
                (size_t)(sp->plane_floats - used) * sizeof *dst);
-    if (sp->x.strides[SC_C] == 1 && sp->n_phase == 1 && p->stride_h == 1 && p->stride_w == 1) {
+    if (sp->x.strides[SC_C] == 1) {
         pack_channels_last(sp, x, c0, c1, dst);
         return;
     }
+    const int64_t npw = sp->n_phase_w;
+    /* all column phases up to the last used one: one pass per row (pack_phase_rows) */
+    const int row_pass = sp->x.strides[SC_W] == 1 && p->stride_w >= 2 &&
+                         sp->res_w[npw - 1] == npw - 1 && npw <= MAX_ROW_PHASES;
     for (int64_t c = c0; c < c1; ++c) {
         const float *xc = x + c * sp->x.strides[SC_C];
-        for (int64_t ih = 0; ih < sp->n_phase_h; ++ih)  /* used phases only */
-            for (int64_t iw = 0; iw < sp->n_phase_w; ++iw) {
-                const int64_t plane = c * sp->n_phase + ih * sp->n_phase_w + iw;
-                pack_plane(sp, xc, sp->res_h[ih], sp->res_w[iw], dst + plane * sp->plane_floats);
+        for (int64_t ih = 0; ih < sp->n_phase_h; ++ih) {  /* used phases only */
+            float *first = dst + (c * sp->n_phase + ih * npw) * sp->plane_floats;
+            if (row_pass) {
+                pack_phase_rows(sp, xc, sp->res_h[ih], first);
+                continue;
             }
+            for (int64_t iw = 0; iw < npw; ++iw)
+                pack_plane(sp, xc, sp->res_h[ih], sp->res_w[iw], first + iw * sp->plane_floats);
+        }
     }
 }
 
 /* panel[c*TF + p] (TF = tile_floats) = x[c][oh*sh - pad_top][ow*sw - pad_left] for
  * q0 + p = oh*OW + ow, or 0 in the padding. Channel-contiguous input (NHWC) is read one
  * pixel's channel run at a time, anything else one channel's pixels at a time: reads follow
- * the smaller stride. */
+ * the smaller stride. Unit-stride rows (NCHW) are read as runs of pixels along a row. */
 void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, int64_t m,
                         float *panel)
 {
@@ -193,6 +261,32 @@ void sc_pack_tile_panel(const sc_sparse_plan *sp, const float *x, int64_t q0, in
                 for (int64_t c = 0; c < IC; ++c) d[c * TF] = src[i][c * sC];
             }
         }
+    } else if (sW == 1) {
+        /* runs of pixels sw columns apart within one input row (or of padding): per channel
+         * a memcpy (stride 1) or the deinterleave kernel's every-sw-th gather */
+        const int64_t sw = p->stride_w;
+        int64_t run_at[SC_SPMM_TILE_MAX + 1], n_run = 0;
+        for (int64_t i = 0; i < m;) {
+            int64_t j = i + 1;
+            if (src[i])
+                while (j < m && src[j] && src[j] == src[j - 1] + sw) ++j;
+            else
+                while (j < m && !src[j]) ++j;
+            run_at[n_run++] = i;
+            i = j;
+        }
+        run_at[n_run] = m;
+        for (int64_t c = 0; c < IC; ++c)
+            for (int64_t r = 0; r < n_run; ++r) {
+                const int64_t i = run_at[r], len = run_at[r + 1] - i;
+                float *d = panel + c * TF + i;
+                if (!src[i])
+                    memset(d, 0, (size_t)len * sizeof *d);
+                else if (sw == 1)
+                    memcpy(d, src[i] + c * sC, (size_t)len * sizeof *d);
+                else
+                    sp->deinterleave(src[i] + c * sC, (size_t)len, (size_t)sw, 1, &d);
+            }
     } else {
         for (int64_t c = 0; c < IC; ++c) {
             float *d = panel + c * TF;

@@ -331,6 +331,7 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
         sp.transpose8 = sc_transpose8_pick(o->allowed);
         sp.to_panel = sc_transpose8xn_pick(o->allowed, 0, tf);
         sp.from_tile = sc_transpose8xn_pick(o->allowed, tf, 0);
+        sp.deinterleave = sc_deinterleave_pick(o->allowed, (size_t)L->params.stride_w);
         *out = sp;
         return SC_OK;
     }

@@ -6,6 +6,7 @@
 #include "sparse/dw_plan.h"
 #include "sparse/spmm_driver.h"
 #include "sconv/layer.h"
+#include "sparse/ukernels/deinterleave.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
@@ -49,6 +50,7 @@ typedef struct sc_sparse_plan {
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn to_panel;    /* strips into a panel (runs tile_floats apart) */
     sc_transpose8xn_fn from_tile;   /* strips out of a tile buffer (rows tile_floats apart) */
+    sc_deinterleave_fn deinterleave;  /* unit-stride rows into column phases (stride_w) */
 } sc_sparse_plan;
 
 /* Threads a run of the plan uses: the option, or OpenMP's default for 0. */

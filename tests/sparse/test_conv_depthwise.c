@@ -2,10 +2,9 @@
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS */
 #include <criterion/criterion.h>
 #include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "conv_test_util.h"
+#include "guarded.h"
 #include "core/core.h"
 #include "op/kernel_choice.h"
 
@@ -48,30 +47,6 @@ static sc_tensor y_view(int kind, int64_t n, int64_t c, int64_t h, int64_t w, in
 {
     return ct_layout(kind == YL_PADDED ? CT_PADDED : kind == YL_NHWC ? CT_NHWC : CT_NCHW, n, c,
                      h, w, off, len);
-}
-
-/* len floats that end where an inaccessible page begins: a read past the last one faults. */
-typedef struct guarded {
-    float *p;
-    void *map;
-    size_t map_bytes;
-} guarded;
-
-static guarded guarded_alloc(int64_t len)
-{
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    const size_t bytes = (size_t)len * sizeof(float), body = (bytes + page - 1) / page * page;
-    guarded g = {NULL, NULL, body + page};
-    g.map = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert_neq(g.map, MAP_FAILED);
-    cr_assert_eq(mprotect((char *)g.map + body, page, PROT_NONE), 0);
-    g.p = (float *)(void *)((char *)g.map + body - bytes);
-    return g;
-}
-
-static void guarded_free(guarded *g)
-{
-    munmap(g->map, g->map_bytes);
 }
 
 typedef struct dw_case {

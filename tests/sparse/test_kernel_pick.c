@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sparse/spmm_driver.h"
+#include "sparse/ukernels/deinterleave.h"
 #include "sparse/ukernels/dw.h"
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
@@ -197,6 +198,25 @@ Test(kernel_pick, transposes_and_dots_per_feature_set)
                                : tf[t] == 128 ? sc_transpose8xn_f32_from128__avx2
                                               : sc_transpose8xn_f32__avx2), "set %zu tf %zu", i, tf[t]);
         }
+    }
+}
+
+/* Row deinterleaves: for stride 2 the AVX-512 kernel where all of AVX-512 (and AVX2+FMA) is
+ * allowed, the AVX2 one where AVX2+FMA is, else portable; any other stride portable. */
+Test(kernel_pick, deinterleaves_per_feature_set)
+{
+    static const sc_cpu_set sets[] = {0, SC_CPU_X86_AVX2, SC_CPU_X86_AVX512, SC_CPU_AVX2,
+                                      SC_CPU_NEON, SC_CPU_X86_AVX2 | SC_CPU_AVX512F};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; ++i) {
+        const int avx2 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX2);
+        const int avx512 = sc_cpu_set_has(sets[i], SC_CPU_X86_AVX512);
+        cr_expect(sc_deinterleave_pick(sets[i], 2) ==
+                      (avx512 ? sc_deinterleave_f32_s2__avx512
+                       : avx2 ? sc_deinterleave_f32_s2__avx2 : sc_deinterleave_f32__ref),
+                  "set %zu", i);
+        for (size_t s = 1; s <= 4; s += 2)
+            cr_expect(sc_deinterleave_pick(sets[i], s) == sc_deinterleave_f32__ref,
+                      "set %zu stride %zu", i, s);
     }
 }
 
