@@ -141,10 +141,12 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
                         sp->transpose8(rows, d + j, (size_t)CS);
                     }
                 }
-                for (; c < c1; ++c) {
+                for (; c < c1; ++c) {  /* no branch per pixel: thin first layers live here */
                     float *d = dp + c * CS;
-                    for (int64_t j = 0; j < wq; ++j)
-                        d[j] = j >= j0 && j < j1 ? xr[(j - j0) * step + c] : 0.0f;
+                    const float *xs = xr + c;
+                    for (int64_t j = 0; j < j0; ++j) d[j] = 0.0f;
+                    for (int64_t j = j0; j < j1; ++j, xs += step) d[j] = *xs;
+                    for (int64_t j = j1; j < wq; ++j) d[j] = 0.0f;
                 }
             }
     }
