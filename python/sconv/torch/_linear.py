@@ -10,6 +10,7 @@ import torch
 
 from .._conv import Conv2d
 from .._errors import invalid
+from ._module import PlannedModule
 
 
 def _as_nchw(t):
@@ -29,7 +30,7 @@ def _as_nchw(t):
     return t.movedim(3, 1)
 
 
-class SparseLinear(torch.nn.Module):
+class SparseLinear(PlannedModule):
     """y = act(x @ W.T + b) on sconv over the last axis of x, as nn.Linear, for inference (no
     autograd).
 
@@ -66,15 +67,6 @@ class SparseLinear(torch.nn.Module):
             return y  # no pixel: nothing to compute (the library refuses empty extents)
         self.op(_as_nchw(x), out=_as_nchw(y.view(x.shape[:-1] + (self.out_features,))))
         return y
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        del state['op']  # planned operators hold C pointers: the copy makes its own
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.op = Conv2d(self.layer, act=self.act, threads=self.threads, engine=self.engine)
 
     def extra_repr(self):
         text = (f'{self.source!r}: in_features={self.in_features}, '

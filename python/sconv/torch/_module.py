@@ -9,7 +9,21 @@ import torch.nn.functional as F
 from .._conv import Conv2d
 
 
-class SparseConv2d(torch.nn.Module):
+class PlannedModule(torch.nn.Module):
+    """A module whose `op` is an sconv.Conv2d planned from its `layer`, `act`, `threads` and
+    `engine`: pickles and deep copies carry the Layer and plan a new operator."""
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state['op']  # planned operators hold C pointers: the copy makes its own
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.op = Conv2d(self.layer, act=self.act, threads=self.threads, engine=self.engine)
+
+
+class SparseConv2d(PlannedModule):
     """y = act(conv2d(pad(x), W) + b) on sconv, for inference (no autograd).
 
     layer: the sconv.Layer (weights with BatchNorm folded); act: None, 'relu', 'relu6' or
@@ -32,15 +46,6 @@ class SparseConv2d(torch.nn.Module):
         if self.pad is not None:
             x = F.pad(x, self.pad[1], mode=self.pad[0])
         return self.op(x)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        del state['op']  # planned operators hold C pointers: the copy makes its own
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.op = Conv2d(self.layer, act=self.act, threads=self.threads, engine=self.engine)
 
     def extra_repr(self):
         oc, icg, kh, kw = self.layer.shape

@@ -57,7 +57,8 @@ def _function_params(node):
     return args['input'], params
 
 
-def _free_name(gm, base):
+def free_name(gm, base):
+    """base, or base_2, base_3, ...: the first name gm has no attribute of."""
     name, i = base, 1
     while hasattr(gm, name):
         i += 1
@@ -82,7 +83,7 @@ def replace_pools(gm, modules):
             if found is None:
                 continue
             src, params = found
-            target = _free_name(gm, f'{node.name}_pool')
+            target = free_name(gm, f'{node.name}_pool')
             gm.add_submodule(target, ChannelsLastPool(**params, source=node.name))
             with gm.graph.inserting_after(node):
                 new = gm.graph.call_module(target, (src,))

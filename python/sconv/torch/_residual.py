@@ -15,6 +15,7 @@ import torch.fx
 from ._chains import activation
 from ._module import SparseConv2d, SparseConvAdd
 from ._pool import ChannelsLastPool
+from ._pool_nodes import free_name
 
 _ADD_FUNCTIONS = (operator.add, operator.iadd, torch.add)
 _INPLACE = (operator.iadd, 'add_')
@@ -62,14 +63,6 @@ def _may_overwrite(r, conv_node, add, order, modules):
     return all(order[u] < order[add] for u in r.users if u is not add)
 
 
-def _free_name(gm, base):
-    name, i = base, 1
-    while hasattr(gm, name):
-        i += 1
-        name = f'{base}_{i}'
-    return name
-
-
 def fuse_adds(gm):
     """Replace each eligible add (and its activation) in gm, a GraphModule whose convs are
     SparseConv2d calls; returns how many adds were fused."""
@@ -97,7 +90,7 @@ def fuse_adds(gm):
             act = activation(act_node, modules)
         if act is None:
             act_node = None
-        target = _free_name(gm, f'{conv_node.target.replace(".", "_")}_add')
+        target = free_name(gm, f'{conv_node.target.replace(".", "_")}_add')
         modules[target] = SparseConvAdd(
             conv.layer, act=act, pad=conv.pad, threads=conv.threads, engine=conv.engine,
             source=conv.source, bn=conv.bn, inplace=overwrite)
