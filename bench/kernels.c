@@ -9,9 +9,11 @@
 #include "sparse/weight_grad_kernels.h"
 
 /* One problem: OC output channels, K input rows of P pixels, each (channel or 4-channel
- * group, row) kept with probability density. */
+ * group, row) kept with probability density. Row r starts (r % shift) floats past a
+ * 64-byte boundary: shift 1 aligns every row, 3 misaligns two rows in three as the kw taps
+ * of a 3x3 layer's phase planes do. */
 typedef struct kb_opts {
-    int oc, k, pixels, reps;
+    int oc, k, pixels, reps, shift;
     double densities[8];
     int n_dens;
 } kb_opts;
@@ -39,13 +41,13 @@ static int parse_list(const char *s, double *out, int max)
 
 static int parse_args(int argc, char **argv, kb_opts *o)
 {
-    *o = (kb_opts){.oc = 64, .k = 256, .pixels = 3136, .reps = 20,
+    *o = (kb_opts){.oc = 64, .k = 256, .pixels = 3136, .reps = 20, .shift = 1,
                    .densities = {0.05, 0.1, 0.2, 0.5}, .n_dens = 4};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int *target = !strcmp(a, "--oc") ? &o->oc : !strcmp(a, "--k") ? &o->k
                     : !strcmp(a, "--pixels") ? &o->pixels : !strcmp(a, "--reps") ? &o->reps
-                    : NULL;
+                    : !strcmp(a, "--shift") ? &o->shift : NULL;
         if (target && v) {
             *target = atoi(v);
             ++i;
@@ -54,16 +56,17 @@ static int parse_args(int argc, char **argv, kb_opts *o)
             ++i;
         } else {
             fprintf(stderr, "usage: %s [--oc N] [--k N] [--pixels N] [--reps N] "
-                    "[--densities d1,d2,...]\n", argv[0]);
+                    "[--shift N] [--densities d1,d2,...]\n", argv[0]);
             return -1;
         }
     }
     if (o->oc < 4 || o->oc % 4 || o->k < 1 || o->pixels < 1 || o->reps < 1 || o->n_dens < 1 ||
+        o->shift < 1 || o->shift > 16 ||
         o->k > 1 << 16 || o->pixels > 1 << 20 || o->oc > 1 << 12 ||
-        (int64_t)o->k * (o->pixels + 72) * 4 > INT32_MAX) {
+        (int64_t)o->k * (o->pixels + 103) * 4 > INT32_MAX) {
         fprintf(stderr, "%s: need oc a positive multiple of 4 (<= 4096), 1 <= k <= 65536, "
                 "1 <= pixels <= 2^20, k * (pixels + 72) * 4 within the kernels' 32-bit byte "
-                "offsets, reps >= 1, densities in (0, 1]\n", argv[0]);
+                "offsets, reps >= 1, 1 <= shift <= 16, densities in (0, 1]\n", argv[0]);
         return -1;
     }
     return 0;
@@ -85,8 +88,9 @@ static void print_row(const char *family, const char *name, sc_cpu_set need, siz
 static int bench_spmm(const sc_spmm_info *k, const kb_opts *o, double density)
 {
     const size_t R = k->rows, OC = (size_t)o->oc, K = (size_t)o->k, P = (size_t)o->pixels;
-    const size_t stride = P + 72;  /* each row readable up to a whole tile past P */
-    float *x = calloc(K * stride, sizeof *x), *y = malloc(OC * stride * sizeof *y);
+    /* each row readable up to a whole tile (and its shift) past P, rows 64-byte aligned */
+    const size_t stride = (P + 72 + 16 + 15) / 16 * 16;
+    float *x = aligned_alloc(64, K * stride * sizeof *x), *y = malloc(OC * stride * sizeof *y);
     float *w = malloc(OC * (K + 1) * sizeof *w);
     int32_t *off = malloc(OC * K * sizeof *off);
     uint32_t *nnz = calloc(OC, sizeof *nnz);
@@ -103,7 +107,7 @@ static int bench_spmm(const sc_spmm_info *k, const kb_opts *o, double density)
         for (size_t r = 0; r < K; ++r)
             if (uniform() < density) {
                 for (size_t q = 0; q < R; ++q) w[wp++] = (float)(2 * uniform() - 1);
-                off[op++] = (int32_t)(r * stride * 4);
+                off[op++] = (int32_t)((r * stride + r % (size_t)o->shift) * 4);
                 nnz[g] += 1;
                 useful += (long long)R;
             }

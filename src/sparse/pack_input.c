@@ -109,7 +109,7 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
     const int64_t sH = sp->x.strides[SC_H], sW = sp->x.strides[SC_W];
     const int64_t hq = sp->hq, wq = sp->d.wq, S = sp->plane_floats;
     const int64_t sh = p->stride_h, sw = p->stride_w, npw = sp->n_phase_w;
-    const int64_t CS = sp->n_phase * S;  /* from a channel's plane to the next channel's */
+    const int64_t CS = sp->n_phase * sp->n_copy * S;  /* from a channel's planes to the next's */
     for (int64_t ih = 0; ih < sp->n_phase_h; ++ih) {
         const int64_t ph = sp->res_h[ih];
         int64_t i0, i1;
@@ -152,18 +152,37 @@ static void pack_channels_last(const sc_sparse_plan *sp, const float *x, int64_t
     }
 }
 
+/* Channel c's shifted copies (aligned taps): copy k of each phase plane holds the plane
+ * from float shift[k] on, zeros after its end. */
+static void copy_shifted(const sc_sparse_plan *sp, int64_t c, float *dst)
+{
+    const int64_t S = sp->plane_floats;
+    float *base = dst + c * sp->n_copy * sp->n_phase * S;
+    for (int64_t k = 1; k < sp->n_copy; ++k) {
+        const int64_t s = sp->shift[k];
+        for (int64_t ph = 0; ph < sp->n_phase; ++ph) {
+            const float *from = base + ph * S;
+            float *to = base + (k * sp->n_phase + ph) * S;
+            memcpy(to, from + s, (size_t)(S - s) * sizeof *to);
+            memset(to + S - s, 0, (size_t)s * sizeof *to);
+        }
+    }
+}
+
 void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, int64_t c1,
                           float *dst)
 {
     const sc_conv_params *p = &sp->layer->params;
+    const int64_t S = sp->plane_floats, CS = sp->n_phase * sp->n_copy * S;
     /* the slack between hq*wq and the next plane's 64-byte boundary is read (and discarded)
      * by full-width kernels on a partial last tile: keep it finite */
     const int64_t used = sp->hq * sp->d.wq;
-    for (int64_t pl = c0 * sp->n_phase; pl < c1 * sp->n_phase; ++pl)
-        memset(dst + pl * sp->plane_floats + used, 0,
-               (size_t)(sp->plane_floats - used) * sizeof *dst);
+    for (int64_t c = c0; c < c1; ++c)
+        for (int64_t ph = 0; ph < sp->n_phase; ++ph)
+            memset(dst + c * CS + ph * S + used, 0, (size_t)(S - used) * sizeof *dst);
     if (sp->x.strides[SC_C] == 1) {
         pack_channels_last(sp, x, c0, c1, dst);
+        for (int64_t c = c0; c < c1; ++c) copy_shifted(sp, c, dst);
         return;
     }
     const int64_t npw = sp->n_phase_w;
@@ -173,14 +192,15 @@ void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, 
     for (int64_t c = c0; c < c1; ++c) {
         const float *xc = x + c * sp->x.strides[SC_C];
         for (int64_t ih = 0; ih < sp->n_phase_h; ++ih) {  /* used phases only */
-            float *first = dst + (c * sp->n_phase + ih * npw) * sp->plane_floats;
+            float *first = dst + c * CS + ih * npw * S;
             if (row_pass) {
                 pack_phase_rows(sp, xc, sp->res_h[ih], first);
                 continue;
             }
             for (int64_t iw = 0; iw < npw; ++iw)
-                pack_plane(sp, xc, sp->res_h[ih], sp->res_w[iw], first + iw * sp->plane_floats);
+                pack_plane(sp, xc, sp->res_h[ih], sp->res_w[iw], first + iw * S);
         }
+        copy_shifted(sp, c, dst);  /* while the channel's planes are in cache */
     }
 }
 

@@ -35,6 +35,7 @@ void sc_sparse_plan_clear(sc_sparse_plan *sp)
     sc_free(sp->res_w);
     sc_free(sp->tap_ph_h);
     sc_free(sp->tap_ph_w);
+    sc_free(sp->tap_copy_w);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -78,8 +79,35 @@ static int read_in_place_pays(const sc_tensor *x, const sc_sparse_plan *sp)
            (double)threads * (double)x->dims[SC_C] >= 0.075 * (double)sp->layer->nnz;
 }
 
+/* Aligned taps: the AVX-512 row kernels' loads split two cache lines at every tap whose
+ * offset is not a multiple of 16 floats; rounding wq up to 16 and packing copies of each
+ * plane shifted by the taps' column offsets makes every load aligned, for more packing, a
+ * footprint per channel n_copy times larger (smaller reduction blocks) and more garbage
+ * columns. It pays where the kernels' L1 hits dominate: density at least 0.15 (sparser
+ * rows reuse each loaded line too little), rows of 16 or more nonzeros on average, and at
+ * most 15% more columns (not 7x7 images, whose 9 columns would become 16). The default
+ * rule is for what was measured: the AVX-512 row kernels into unit-stride output rows, taps
+ * reaching at most 2 columns (3 copies; wider kernels would need up to 16) (docs/kernels.md,
+ * "Phase planes"). */
+#define ALIGN_MIN_DENSITY 0.15
+#define ALIGN_MIN_ROW_NNZ 16
+static int aligned_taps(const sc_layer *L, const sc_tensor *y, const sc_spmm_problem *d,
+                        sc_taps_mode mode)
+{
+    const sc_conv_params *p = &L->params;
+    const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
+    if (mode == SC_TAPS_PLAIN || bmax == 0) return 0;
+    if (mode == SC_TAPS_ALIGNED) return 1;
+    const int64_t wq = y->dims[SC_W] + bmax, wq16 = (wq + 15) / 16 * 16;
+    const double cells = (double)L->rows * (double)L->cols;
+    return bmax <= 2 && sc_spmm_kit_tile(&d->kit) >= 128 && d->rows == 1 &&
+           y->strides[SC_W] == 1 && cells > 0 && (double)L->nnz >= ALIGN_MIN_DENSITY * cells &&
+           L->nnz >= ALIGN_MIN_ROW_NNZ * L->rows && 20 * wq16 <= 23 * wq;
+}
+
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
-static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse_plan *sp)
+static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_mode taps,
+                               sc_sparse_plan *sp)
 {
     const sc_layer *L = sp->layer;
     const sc_conv_params *p = &L->params;
@@ -92,6 +120,7 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
     int64_t span;
     const int offsets_fit = !sc_mul_ovf(IC - 1, x->strides[SC_C], &span) &&
                             span <= (INT32_MAX - 64) / 4;
+    sp->n_copy = 1;
     sp->d.in_place = unit_1x1 && (IC == 1 || x->strides[SC_C] % 8 == 0);
     if (sp->d.in_place) {
         if (!offsets_fit)
@@ -114,10 +143,14 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
     } else {
         const int64_t amax = (L->wd.kh - 1) * p->dil_h / p->stride_h;
         const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
-        sp->hq = OH + amax;
-        sp->d.wq = OW + bmax;
         const int64_t KH = L->wd.kh, KW = L->wd.kw;
-        if (sc_alloc_array((void **)&sp->res_h, (size_t)KH, sizeof(int64_t), false,
+        const int align = aligned_taps(L, y, &sp->d, taps);
+        sp->hq = OH + amax;
+        sp->d.wq = align ? (OW + bmax + 15) / 16 * 16 : OW + bmax;
+        sp->d.align16 = align;
+        if (sc_alloc_array((void **)&sp->tap_copy_w, (size_t)KW, sizeof(int64_t), false,
+                           "conv: phases") != SC_OK ||
+            sc_alloc_array((void **)&sp->res_h, (size_t)KH, sizeof(int64_t), false,
                            "conv: phases") != SC_OK ||
             sc_alloc_array((void **)&sp->tap_ph_h, (size_t)KH, sizeof(int64_t), false,
                            "conv: phases") != SC_OK ||
@@ -129,17 +162,27 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
         sp->n_phase_h = number_phases(KH, p->dil_h, p->stride_h, sp->res_h, sp->tap_ph_h);
         sp->n_phase_w = number_phases(KW, p->dil_w, p->stride_w, sp->res_w, sp->tap_ph_w);
         sp->n_phase = sp->n_phase_h * sp->n_phase_w;
-        int64_t plane, img;
+        /* the taps' column offsets mod 16, distinct, in tap order (shift[0] = 0) */
+        sp->n_copy = 1;
+        for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t s = align ? kw * p->dil_w / p->stride_w % 16 : 0;
+            int64_t k = 0;
+            while (k < sp->n_copy && sp->shift[k] != s) ++k;
+            if (k == sp->n_copy) sp->shift[sp->n_copy++] = s;
+            sp->tap_copy_w[kw] = k;
+        }
+        int64_t plane, img, chan;
         /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
          * apart: with an even count (16x16 planes of a 14x14 3x3 layer are 1 KiB) the
          * channels of a block pile onto a quarter of the L1 sets and evict each other */
         if (sc_mul_ovf(sp->hq, sp->d.wq, &plane) || sc_add_ovf(plane, 15, &plane) ||
             sc_mul_ovf(plane / 16 | 1, 16, &plane) ||
-            sc_mul_ovf(plane, IC * sp->n_phase, &img) || img > (INT32_MAX - 64) / 4)
+            sc_mul_ovf(sp->n_phase, sp->n_copy, &chan) || sc_mul_ovf(chan, IC, &chan) ||
+            sc_mul_ovf(plane, chan, &img) || img > (INT32_MAX - 64) / 4)
             return sc_fail(SC_EUNSUPPORTED, "conv: the padded input of one image (%lld channels "
-                           "x %lld x %lld, %lld phases) exceeds the 32-bit byte offsets of the "
-                           "sparse kernels", (long long)IC, (long long)sp->hq,
-                           (long long)sp->d.wq, (long long)sp->n_phase);
+                           "x %lld x %lld, %lld phases x %lld copies) exceeds the 32-bit byte "
+                           "offsets of the sparse kernels", (long long)IC, (long long)sp->hq,
+                           (long long)sp->d.wq, (long long)sp->n_phase, (long long)sp->n_copy);
         sp->plane_floats = plane;
         sp->d.image_floats = img;
     }
@@ -161,7 +204,7 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_sparse
     }
     /* touched floats per channel and tile: the tile's pixels plus the reach of the taps */
     const int64_t reach = sp->d.in_place || sp->d.panel ? 0 : (sp->hq - OH) * sp->d.wq + (sp->d.wq - OW);
-    const int64_t ch_bytes = 4 * sp->n_phase * (sp->d.tile_w + reach);
+    const int64_t ch_bytes = 4 * sp->n_phase * sp->n_copy * (sp->d.tile_w + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
     int64_t cb = block_budget_bytes(reach > 0, sp->d.in_place, density) /
@@ -185,9 +228,10 @@ static int32_t tap_offset(const sc_tensor *x, const sc_sparse_plan *sp, int64_t 
     if (sp->d.panel) return (int32_t)(4 * sp->d.tile_floats * c);
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
     const int64_t ph = sp->tap_ph_h[kh], pw = sp->tap_ph_w[kw];
-    const int64_t plane = c * sp->n_phase + ph * sp->n_phase_w + pw;
+    const int64_t k = sp->tap_copy_w[kw];
+    const int64_t plane = (c * sp->n_copy + k) * sp->n_phase + ph * sp->n_phase_w + pw;
     return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->d.wq +
-                          tw / p->stride_w));
+                          tw / p->stride_w - sp->shift[k]));
 }
 
 /* Column j (CSR position) of the layer as an index. */
@@ -324,7 +368,7 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
     sp.d.store = store_hook;
     sp.d.accumulate = o->accumulate;
     sp.d.load = load_hook;
-    sc_status st = plan_geometry(x, y, &sp);
+    sc_status st = plan_geometry(x, y, o->taps, &sp);
     if (st == SC_OK) st = plan_streams(o->bias, x, &sp);
     if (st == SC_OK) {
         const size_t tf = (size_t)sp.d.tile_floats;

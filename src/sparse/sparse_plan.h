@@ -10,6 +10,10 @@
 #include "sparse/ukernels/spmm.h"
 #include "sparse/ukernels/transpose.h"
 
+/* How a KxK plan lays out its phase planes: by the planner's rule (aligned_taps in
+ * plan_sparse.c), or forced either way (tests). */
+typedef enum sc_taps_mode { SC_TAPS_AUTO = 0, SC_TAPS_PLAIN, SC_TAPS_ALIGNED } sc_taps_mode;
+
 /* What a sparse plan needs besides the layer and the descriptors. */
 typedef struct sc_sparse_options {
     sc_cpu_set allowed;      /* CPU features the kernels may use (checked by the caller) */
@@ -18,6 +22,7 @@ typedef struct sc_sparse_options {
     const float *bias;       /* oc values, or NULL; baked into the weight streams */
     int accumulate;          /* 1: y = act(conv(x) + bias + y); the direct depthwise path
                               * then declines (the SpMM driver runs the layer) */
+    sc_taps_mode taps;       /* SC_TAPS_AUTO (0) but in tests */
 } sc_sparse_options;
 
 /* The forward sparse plan for one input/output geometry: the SpMM problem d for the shared
@@ -29,6 +34,9 @@ typedef struct sc_sparse_options {
  * zero-padded input at rows i*sh + ph, columns j*sw + pw, i < hq, j < wq, with the used
  * phases only. Nonzero (c, kh, kw) reads plane (c, kh*dh % sh, kw*dw % sw) at
  * q + (kh*dh / sh)*wq + kw*dw / sw, a fixed byte offset. Columns ow >= OW are discarded.
+ * Aligned taps (aligned_taps in plan_sparse.c): wq is a multiple of 16 and each phase plane has
+ * copies shifted by the taps' column offsets mod 16, so every tap reads a 64-byte aligned
+ * vector; plane (c, phase, copy k) is plane c*n_phase*n_copy + k*n_phase + phase.
  * Weights are streams per reduction block cb (a range of input channels) and output
  * channel o (d.rows = 4 when the layer has 4x1 block structure: block kernels).
  * Depthwise layers on activations that are not channel-last take the direct path instead
@@ -46,6 +54,10 @@ typedef struct sc_sparse_plan {
                               * of them, whatever the stride), kw*dw % sw */
     int64_t *tap_ph_h;       /* kh entries: index in res_h of tap kh's phase */
     int64_t *tap_ph_w;       /* kw entries */
+    int64_t n_copy;          /* planes per phase: 1, or with aligned taps the plane and its
+                              * copies shifted left by shift[k] floats (k < n_copy) */
+    int64_t shift[16];       /* shift[0] = 0 */
+    int64_t *tap_copy_w;     /* kw entries: index in shift of tap kw's copy */
     int64_t cb_ch;           /* input channels per reduction block */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn to_panel;    /* strips into a panel (runs tile_floats apart) */

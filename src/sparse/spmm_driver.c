@@ -198,7 +198,8 @@ int sc_spmm_plan_row_tiles(sc_spmm_problem *pb, int64_t lines)
      * 4 pixels: three calls); 112 = 2 x 56 instead of 64 + 32 + 16. */
     enum { ROW_TILE_MIN_OW = 48 };
     if (pb->ow < ROW_TILE_MIN_OW) return 0;
-    const int64_t cand[3] = {pb->kit.shrt ? (int64_t)pb->kit.shrt->mr : 64, 64, pb->tile_w};
+    const int64_t shrt = pb->kit.shrt ? (int64_t)pb->kit.shrt->mr : 64;
+    const int64_t cand[3] = {pb->align16 && shrt % 16 != 0 ? 64 : shrt, 64, pb->tile_w};
     pb->row_tile_w = cand[0];
     for (int i = 1; i < 3; ++i)
         if ((pb->ow + cand[i] - 1) / cand[i] < (pb->ow + pb->row_tile_w - 1) / pb->row_tile_w)

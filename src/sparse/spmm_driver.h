@@ -64,6 +64,8 @@ typedef struct sc_spmm_problem {
     int64_t row_tiles;       /* 0: flat tiles of tile_w pixels; > 0: tiles per output line,
                               * of at most row_tile_w pixels, stored directly */
     int64_t row_tile_w;
+    int align16;             /* 1: tiles start on 16-float boundaries (aligned taps; the
+                              * planes' wq is a multiple of 16): no 56-wide row tiles */
     int direct_y;            /* 1: full tiles are stored straight into y */
     int64_t y_image, y_row, y_line;  /* y strides for direct tiles, in floats */
     sc_spmm_pack_fn pack;
@@ -123,7 +125,8 @@ int64_t sc_spmm_tile_width(const sc_spmm_problem *pb);
 void sc_spmm_plan_flat_tiles(sc_spmm_problem *pb);
 
 /* Row tiles for lines at least this wide whose pixels are unit-stride in y (wq > ow): of
- * the kit's short width, 64 and tile_w, the narrowest that takes as few tiles per line as
+ * the kit's short width (64 instead with align16 when it is not a multiple of 16), 64 and
+ * tile_w, the narrowest that takes as few tiles per line as
  * any of them (56 for 112-pixel lines on 64-pixel tiles). Call after
  * sc_spmm_plan_flat_tiles. Sets row_tiles, row_tile_w, n_tiles and direct_y; returns
  * whether it did. */

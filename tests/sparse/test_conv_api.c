@@ -653,20 +653,25 @@ Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
  * reference result for every thread count, nothing outside y's view written, and the same
  * bits as the flat tiles through the tile buffer (an NHWC y). Planes of at least 512 flat
  * pixels get 128-pixel tiles where the kernels take 128 (AVX-512 row kernels): their rows
- * then take the width among 56, 64 and 128 with the fewest tiles (tile_w2, tiles2). */
+ * then take the width among 56, 64 and 128 with the fewest tiles (tile_w2, tiles2). With
+ * AVX-512 the last case (27 nonzeros per row on average at density 0.5) takes aligned taps:
+ * wq 102 rounds to 112, so 772 flat pixels, 128-pixel tiles and rows of one 128 (pixels3,
+ * tile_w3, tiles3). */
 Test(conv_api, wide_rows_store_straight_into_y)
 {
     static const struct {
         int64_t oc, ic, h, w, k, stride, pad, dil, tile_w, tiles;
         double sparsity;
         int64_t pixels, tile_w2, tiles2;  /* flat pixels (OH-1)*wq + OW; 128-pixel tiles */
+        int64_t pixels3, tile_w3, tiles3;  /* aligned taps, or 0: plain planes */
     } cases[] = {
-        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7, 454, 56, 2},   /* 2 x 56 */
-        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7, 364, 64, 2},   /* 64 + 56 */
-        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5, 313, 64, 1},     /* one tile: 32 + 16 + 8 + 5 */
-        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9, 587, 128, 1},   /* 7x7/2: OW 115 = 64 + 51 */
-        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5, 506, 56, 2},   /* dilated: OW 96 = 56 + 40 */
-        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0, 340, 64, 2},   /* dense: 4x1 block kernels */
+        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7, 454, 56, 2, 0, 0, 0},   /* 2 x 56 */
+        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7, 364, 64, 2, 0, 0, 0},   /* 64 + 56 */
+        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5, 313, 64, 1, 0, 0, 0},     /* one tile: 32 + 16 + 8 + 5 */
+        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9, 587, 128, 1, 0, 0, 0},   /* 7x7/2: OW 115 = 64 + 51 */
+        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5, 506, 56, 2, 0, 0, 0},   /* dilated: OW 96 = 56 + 40 */
+        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0, 340, 64, 2, 0, 0, 0},   /* dense: 4x1 block kernels */
+        {11, 6, 7, 100, 3, 1, 1, 1, 56, 2, 0.5, 712, 128, 1, 772, 128, 1},  /* aligned taps */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         sc_conv_params p = sc_conv_params_default();
@@ -702,13 +707,19 @@ Test(conv_api, wide_rows_store_straight_into_y)
             sc_conv *op = NULL;
             cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yd), SC_OK, "%s", sc_last_message());
-            const int wide = sc_isa_available(SC_ISA_AVX512) && cases[i].sparsity > 0 &&
-                             cases[i].pixels >= 512;
-            cr_expect_eq(op->sp.d.pixels, cases[i].pixels, "%s: flat pixels", what);
-            cr_expect_eq(op->sp.d.tile_w, wide ? 128 : 64, "%s: flat tile width", what);
-            cr_expect_eq(op->sp.d.row_tiles, wide ? cases[i].tiles2 : cases[i].tiles,
+            const int avx512 = sc_isa_available(SC_ISA_AVX512);
+            const int aligned = avx512 && cases[i].pixels3 > 0;
+            const int wide = avx512 && cases[i].sparsity > 0 && cases[i].pixels >= 512;
+            cr_expect_eq(op->sp.n_copy > 1, aligned, "%s: aligned taps", what);
+            cr_expect_eq(op->sp.d.pixels, aligned ? cases[i].pixels3 : cases[i].pixels,
+                         "%s: flat pixels", what);
+            cr_expect_eq(op->sp.d.tile_w, aligned || wide ? 128 : 64, "%s: flat tile width",
+                         what);
+            cr_expect_eq(op->sp.d.row_tiles, aligned ? cases[i].tiles3
+                                             : wide  ? cases[i].tiles2 : cases[i].tiles,
                          "%s: row tiles", what);
-            cr_expect_eq(op->sp.d.row_tile_w, wide ? cases[i].tile_w2 : cases[i].tile_w,
+            cr_expect_eq(op->sp.d.row_tile_w, aligned ? cases[i].tile_w3
+                                              : wide  ? cases[i].tile_w2 : cases[i].tile_w,
                          "%s: row tile width", what);
             cr_assert_eq(sc_conv_run(op, x, y + yoff), SC_OK);
             cr_assert_eq(sc_conv_plan(op, &xd, &yn), SC_OK);

@@ -167,7 +167,8 @@ static void packed_init(packed *pk, const pack_case *pc, ct_rng *r, const char *
     pk->gx = guarded_alloc(xlen);
     for (int64_t i = 0; i < xlen; ++i) pk->gx.p[i] = (float)(2 * ct_uniform(r) - 1);
     pk->x = pk->gx.p + xoff;
-    const sc_sparse_options o = {.allowed = pc->allowed, .threads = 1};
+    /* plain planes: their shifted copies are test_aligned_taps.c's */
+    const sc_sparse_options o = {.allowed = pc->allowed, .threads = 1, .taps = SC_TAPS_PLAIN};
     cr_assert_eq(sc_sparse_plan_build(pk->layer, &pk->xd, &yd, &o, &pk->sp), SC_OK, "%s: %s",
                  what, sc_last_message());
 }
