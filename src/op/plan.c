@@ -25,6 +25,7 @@ typedef struct break_evens {
     double nhwc_1x1;       /* 1x1 on channel-last, more than SC_AUTO_THIN_NHWC_1X1 channels */
     double nhwc_1x1_thin;  /* at most that many: the transposes outweigh the products */
     double nchw_kxk;       /* KxK on channel-first (beyond SC_AUTO_THIN_KXK) */
+    double nchw_kxk_aligned; /* the same where the sparse plan reads aligned tap copies */
     double nhwc_kxk;       /* KxK on channel-last */
     double nhwc_kxk_thin;  /* at most SC_AUTO_THIN_NHWC_KXK products per output there: the
                               transposes outweigh the products (a first layer) */
@@ -32,10 +33,12 @@ typedef struct break_evens {
 
 /* AVX-512 row kernels against oneDNN's AVX-512 kernels; also taken by the portable kernels,
  * whose break-evens are not measured (the later ones keep the dense engine longer) */
-static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.40, 0.45, 0.65, 1.00, 0.62, 0.68, 1.00};
+static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.40, 0.45, 0.65, 1.00, 0.62, 0.55,
+                                               0.68, 1.00};
 /* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows
  * (and has no matmul kernels for the dense engine: the mm rows do not arise) */
-static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.30, 0.30, 0.40, 0.60, 0.45, 0.45, 0.80};
+static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.30, 0.30, 0.40, 0.60, 0.45, 0.45,
+                                             0.45, 0.80};
 
 #define SC_AUTO_DEEP_1X1 256
 #define SC_AUTO_THIN_1X1 64      /* 1x1, channel-first, at most this many input channels */
@@ -95,7 +98,8 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, const sc_ten
     if (!pointwise && channel_last)
         from = products <= SC_AUTO_THIN_NHWC_KXK ? be->nhwc_kxk_thin : be->nhwc_kxk;
     else if (!pointwise)
-        from = be->nchw_kxk;
+        from = sc_sparse_taps_aligned_expected(L, y, allowed) ? be->nchw_kxk_aligned
+                                                               : be->nchw_kxk;
     else if (channel_last)
         from = L->wd.icg <= SC_AUTO_THIN_NHWC_1X1 ? be->nhwc_1x1_thin : be->nhwc_1x1;
     else if (L->wd.icg > SC_AUTO_DEEP_1X1)

@@ -105,6 +105,14 @@ static int aligned_taps(const sc_layer *L, const sc_tensor *y, const sc_spmm_pro
            L->nnz >= ALIGN_MIN_ROW_NNZ * L->rows && 20 * wq16 <= 23 * wq;
 }
 
+int sc_sparse_taps_aligned_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed)
+{
+    if (L->wd.kh == 1 && L->wd.kw == 1) return 0;  /* 1x1: in place or panels, no planes */
+    sc_spmm_problem d = {.rows = sc_layer_has_4x1_blocks(L) ? 4 : 1};
+    d.kit = sc_spmm_kit_pick(allowed, (size_t)d.rows);
+    return aligned_taps(L, y, &d, SC_TAPS_AUTO);
+}
+
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
 static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_mode taps,
                                sc_sparse_plan *sp)
