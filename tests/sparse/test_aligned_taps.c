@@ -6,21 +6,9 @@
 #include "core/core.h"
 #include "layer/layer_impl.h"
 #include "sparse/sparse_plan.h"
+#include "levels.h"
 
 #define TAPS_SEED 20261207u
-
-/* The feature sets a plan may be built with on this CPU: portable, AVX2, AVX-512. */
-static int feature_levels(sc_cpu_set out[3])
-{
-    const sc_cpu_set hw = sc_cpu_features_hw();
-    int n = 0;
-    out[n++] = 0;
-    if (sc_cpu_set_has(hw, SC_CPU_X86_AVX2)) out[n++] = SC_CPU_X86_AVX2;
-    else cr_log_warn("AVX2 plans skipped: the CPU lacks AVX2+FMA");
-    if (sc_cpu_set_has(hw, SC_CPU_X86_AVX512)) out[n++] = SC_CPU_X86_AVX512;
-    else cr_log_warn("AVX-512 plans skipped: the CPU lacks AVX-512");
-    return n;
-}
 
 typedef struct taps_case {
     int64_t n, ic, oc, h, w, kh, kw;

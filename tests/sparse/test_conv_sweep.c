@@ -71,7 +71,7 @@ static int run_cfg(const sweep_cfg *c, int idx, ct_rng *r)
     char what[512];
     describe(c, idx, what, sizeof what);
     if (c->kernel == SC_KERNEL_AVX2 && !sc_cpu_has_avx2_fma()) {
-        cr_log_warn("%s: skipped, no AVX2", what);
+        printf("%s: skipped, no AVX2\n", what);
         return -1;
     }
     int64_t oh, ow;

@@ -7,6 +7,7 @@
 #include "guarded.h"
 #include "core/core.h"
 #include "sparse/sparse_plan.h"
+#include "levels.h"
 
 #define PACK_SEED 20261208u
 #define SENTINEL 1000.0f  /* outside the [-1, 1) of the inputs: an element never written */
@@ -16,7 +17,7 @@
 static int usable(const char *name, sc_cpu_set need)
 {
     if (sc_cpu_set_has(sc_cpu_features_hw(), need)) return 1;
-    cr_log_warn("%s skipped: the CPU lacks its features", name);
+    printf("%s skipped: the CPU lacks its features\n", name);
     return 0;
 }
 
@@ -238,19 +239,6 @@ static int check_planes(const pack_case *pc, ct_rng *r)
     free(dst);
     packed_clear(&pk);
     return bad;
-}
-
-/* The feature sets a plan may be built with on this CPU: portable, AVX2, AVX-512. */
-static int feature_levels(sc_cpu_set out[3])
-{
-    const sc_cpu_set hw = sc_cpu_features_hw();
-    int n = 0;
-    out[n++] = 0;
-    if (sc_cpu_set_has(hw, SC_CPU_X86_AVX2)) out[n++] = SC_CPU_X86_AVX2;
-    else cr_log_warn("AVX2 plans skipped: the CPU lacks AVX2+FMA");
-    if (sc_cpu_set_has(hw, SC_CPU_X86_AVX512)) out[n++] = SC_CPU_X86_AVX512;
-    else cr_log_warn("AVX-512 plans skipped: the CPU lacks AVX-512");
-    return n;
 }
 
 /* Strides 1..3 (and unequal pairs), odd and even widths, padding 0..2 per side, dilation,
