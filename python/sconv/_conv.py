@@ -116,17 +116,24 @@ class Conv2d:
         check(_lib.sc_conv_create(self._layer._ptr, ctypes.byref(opt), ctypes.byref(op)))
         return _Plan(op.value, None, None)
 
+    def _output_hw(self, h, w):
+        """The output (h, w) for an input (h, w) (sc_conv_output_hw); raises when it has
+        none."""
+        _, _, kh, kw = self._layer.shape
+        p = self._layer._info().params
+        oh, ow = ctypes.c_int64(), ctypes.c_int64()
+        check(_lib.sc_conv_output_hw(ctypes.byref(p), kh, kw, h, w, ctypes.byref(oh),
+                                     ctypes.byref(ow)))
+        return oh.value, ow.value
+
     def _plan(self, key, xshape, xstrides, yshape, ystrides, accumulate=False):
         """Plan x (and y when out= is given) in the caller's axes, adding into y with
         accumulate; cache it under key."""
         axes = self._axes
         xd = _tensor(xshape, xstrides, axes)
-        oc, _, kh, kw = self._layer.shape
-        p = self._layer._info().params
-        oh, ow = ctypes.c_int64(), ctypes.c_int64()
-        check(_lib.sc_conv_output_hw(ctypes.byref(p), kh, kw, xd.dims[2], xd.dims[3],
-                                     ctypes.byref(oh), ctypes.byref(ow)))
-        dims = (xd.dims[0], oc, oh.value, ow.value)
+        oc = self._layer.shape[0]
+        oh, ow = self._output_hw(xd.dims[2], xd.dims[3])
+        dims = (xd.dims[0], oc, oh, ow)
         plan = self._new_op(accumulate)
         if ystrides is None:
             mem = memory_axes(tuple(xd.dims), tuple(xd.strides))

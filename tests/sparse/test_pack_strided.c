@@ -241,6 +241,21 @@ static int check_planes(const pack_case *pc, ct_rng *r)
     return bad;
 }
 
+/* check(pc) on every input view and feature level; returns the failures, counts the cases. */
+static int every_view_and_level(pack_case *pc, const sc_cpu_set *levels, int n_levels,
+                                int (*check)(const pack_case *, ct_rng *), ct_rng *r,
+                                int *cases)
+{
+    int bad = 0;
+    for (int xv = 0; xv < XV_N; ++xv)
+        for (int l = 0; l < n_levels; ++l, ++*cases) {
+            pc->xv = xv;
+            pc->allowed = levels[l];
+            bad += check(pc, r);
+        }
+    return bad;
+}
+
 /* Strides 1..3 (and unequal pairs), odd and even widths, padding 0..2 per side, dilation,
  * kernels of 2, 3 and 5 taps (phases 0..s-1, a prefix, or phase 0 alone), every view and
  * feature level. 11 channels: one 8-channel block of the NHWC transposes and a rest. */
@@ -266,13 +281,7 @@ Test(pack_strided, phase_planes_match_the_definition, .timeout = 120)
                     pc.p.pad_top = pc.p.pad_left = pad;
                     pc.p.pad_bottom = (pad + 1) % 3;
                     pc.p.pad_right = 2 - pad;
-                    for (int xv = 0; xv < XV_N; ++xv)
-                        for (int l = 0; l < n_levels; ++l) {
-                            pc.xv = xv;
-                            pc.allowed = levels[l];
-                            bad += check_planes(&pc, &r);
-                            ++cases;
-                        }
+                    bad += every_view_and_level(&pc, levels, n_levels, check_planes, &r, &cases);
                 }
     cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
 }
@@ -338,13 +347,7 @@ Test(pack_strided, strided_1x1_panels_match_the_definition, .timeout = 120)
                 pc.p.stride_w = strides[si][1];
                 pc.p.pad_top = pc.p.pad_left = pad;
                 pc.p.pad_right = 1 - pad;
-                for (int xv = 0; xv < XV_N; ++xv)
-                    for (int l = 0; l < n_levels; ++l) {
-                        pc.xv = xv;
-                        pc.allowed = levels[l];
-                        bad += check_panels(&pc, &r);
-                        ++cases;
-                    }
+                bad += every_view_and_level(&pc, levels, n_levels, check_panels, &r, &cases);
             }
     cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
 }

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .._conv import Conv2d
+from .._errors import Error
 
 
 class PlannedModule(torch.nn.Module):
@@ -95,15 +96,14 @@ class SparseConvAdd(SparseConv2d):
         self._plain = None  # the conv without activation, for torch's add (made when needed)
 
     def _out_hw(self, h, w):
-        hw = self._hw.get((h, w))
-        if hw is None:
-            (sh, sw), (dh, dw) = self.layer.stride, self.layer.dilation
-            top, left, bottom, right = self.layer.padding
-            _, _, kh, kw = self.layer.shape
-            hw = ((h + top + bottom - dh * (kh - 1) - 1) // sh + 1,
-                  (w + left + right - dw * (kw - 1) - 1) // sw + 1)
-            self._hw[(h, w)] = hw
-        return hw
+        """The conv's output (h, w) for an input (h, w), by the library's rule (None when
+        the input is too small), cached per input size."""
+        if (h, w) not in self._hw:
+            try:
+                self._hw[(h, w)] = self.op._output_hw(h, w)
+            except Error:
+                self._hw[(h, w)] = None
+        return self._hw[(h, w)]
 
     def _fits(self, x, r):
         """Whether r can take the sum in place of torch's add: float32 on the CPU, the
