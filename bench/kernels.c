@@ -114,7 +114,7 @@ static int bench_spmm(const sc_spmm_info *k, const kb_opts *o, double density)
         if (R == 1) continue;
         for (size_t q = 1; q < R; ++q) nnz[g + q] = nnz[g];
     }
-    const sc_spmm_params prm = {0, 0, 0.0f, 0.0f};
+    const sc_spmm_params prm = {.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f};
     const size_t mr = k->mr, full = P / mr * mr, rest = P - full;
     const int tail = rest >= sc_spmm_min_mr(k);
     k->fn(mr, OC, x, w, off, nnz, y, stride * 4, &prm);  /* warm-up */

@@ -16,10 +16,13 @@
  * See docs/kernels.md, "Reduction blocking". */
 #define CB_REF_DENSITY_1X1 0.2
 #define CB_REF_DENSITY_KXK 0.05
-static int64_t block_budget_bytes(int taps_reach, int in_place, double density)
+static int64_t block_budget_bytes(int taps_reach, int in_place, int split, double density)
 {
     const int64_t l1 = sc_cpu_l1d_bytes();
-    const double base = (double)(taps_reach ? l1 / 2 : l1 / 4 * 3);
+    /* split taps pay more per (row, block, tile) (a register shift per segment): twice the
+     * budget measured best (geometric mean 0.79x the plain time at 90%, against 0.88x at
+     * the plain budget, 11 VGG-16 / ResNet-50 3x3 layers, AVX-512 Xeon) */
+    const double base = (double)(taps_reach ? (split ? l1 : l1 / 2) : l1 / 4 * 3);
     const double ref = taps_reach ? CB_REF_DENSITY_KXK : CB_REF_DENSITY_1X1;
     if (density >= ref && !in_place) return (int64_t)base;
     const double cap = fmax(base, (double)(sc_cpu_l2_bytes() / 4));
@@ -80,29 +83,49 @@ static int read_in_place_pays(const sc_tensor *x, const sc_sparse_plan *sp)
 }
 
 /* Aligned taps: the AVX-512 row kernels' loads split two cache lines at every tap whose
- * offset is not a multiple of 16 floats; rounding wq up to 16 and packing copies of each
- * plane shifted by the taps' column offsets makes every load aligned, for more packing, a
- * footprint per channel n_copy times larger (smaller reduction blocks) and more garbage
- * columns. It pays where the kernels' L1 hits dominate: density at least 0.15 (sparser
- * rows reuse each loaded line too little), rows of 16 or more nonzeros on average, and at
- * most 15% more columns (not 7x7 images, whose 9 columns would become 16). The default
- * rule is for what was measured: the AVX-512 row kernels into unit-stride output rows, taps
- * reaching at most 2 columns (3 copies; wider kernels would need up to 16) (docs/kernels.md,
- * "Phase planes"). */
-#define ALIGN_MIN_DENSITY 0.15
-#define ALIGN_MIN_ROW_NNZ 16
-static int aligned_taps(const sc_layer *L, const sc_tensor *y, const sc_spmm_problem *d,
-                        sc_taps_mode mode)
+ * offset is not a multiple of 16 floats. Two layouts make every load aligned, both with wq
+ * rounded up to 16: plane copies shifted by the taps' column offsets (SC_TAPS_ALIGNED:
+ * n_copy times the packing and the footprint per channel), and split taps (SC_TAPS_SPLIT:
+ * one plane per phase, each row's nonzeros in segments by column shift, the shift applied
+ * once per (row, block, tile) in registers by the split kernel). Split taps measured faster
+ * than both the plain planes and the copies at 50-95% on the VGG-16 and ResNet-50 3x3
+ * layers and ResNet's 7x7/2 stem, so the rule takes them: the AVX-512 row kit, at most
+ * SC_SPMM_MAX_SEG distinct shifts, rows of 8 or more nonzeros on average (VGG's 3-channel
+ * conv1_1 at 90%, 2.7 per row, lost 1.04-1.11x; ResNet's 7x7/2 stem at 90%, 14.7, gained) and at most 15% more columns (7x7 images, whose 9 columns would
+ * become 16, lost 1.4-1.5x). The copies stay for tests (docs/kernels.md, "Phase planes"). */
+#define ALIGN_MIN_ROW_NNZ 8
+/* The column shifts mod 16 of taps kw < KW, distinct, in tap order (shift[0] = 0), into
+ * shift; tap kw's index among them into tap_k[kw] (may be NULL); returns how many. */
+static int64_t column_shifts(const sc_conv_params *p, int64_t KW, int64_t shift[16],
+                             int64_t *tap_k)
+{
+    int64_t n = 0;
+    for (int64_t kw = 0; kw < KW; ++kw) {
+        const int64_t s = kw * p->dil_w / p->stride_w % 16;
+        int64_t k = 0;
+        while (k < n && shift[k] != s) ++k;
+        if (k == n) shift[n++] = s;
+        if (tap_k) tap_k[kw] = k;
+    }
+    return n;
+}
+
+static sc_taps_mode choose_taps(const sc_layer *L, const sc_tensor *y, const sc_spmm_problem *d,
+                                sc_taps_mode mode)
 {
     const sc_conv_params *p = &L->params;
     const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
-    if (mode == SC_TAPS_PLAIN || bmax == 0) return 0;
-    if (mode == SC_TAPS_ALIGNED) return 1;
+    int64_t shift[16];
+    if (mode == SC_TAPS_PLAIN || bmax == 0) return SC_TAPS_PLAIN;
+    if (mode == SC_TAPS_ALIGNED) return mode;
+    /* split: row streams only, at most SC_SPMM_MAX_SEG segments */
+    if (d->rows != 1 || column_shifts(p, L->wd.kw, shift, NULL) > SC_SPMM_MAX_SEG)
+        return SC_TAPS_PLAIN;
+    if (mode == SC_TAPS_SPLIT) return mode;
     const int64_t wq = y->dims[SC_W] + bmax, wq16 = (wq + 15) / 16 * 16;
-    const double cells = (double)L->rows * (double)L->cols;
-    return bmax <= 2 && sc_spmm_kit_tile(&d->kit) >= 128 && d->rows == 1 &&
-           y->strides[SC_W] == 1 && cells > 0 && (double)L->nnz >= ALIGN_MIN_DENSITY * cells &&
-           L->nnz >= ALIGN_MIN_ROW_NNZ * L->rows && 20 * wq16 <= 23 * wq;
+    return sc_spmm_kit_tile(&d->kit) >= 128 && L->nnz >= ALIGN_MIN_ROW_NNZ * L->rows &&
+                   20 * wq16 <= 23 * wq
+               ? SC_TAPS_SPLIT : SC_TAPS_PLAIN;
 }
 
 int sc_sparse_taps_aligned_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed)
@@ -110,7 +133,7 @@ int sc_sparse_taps_aligned_expected(const sc_layer *L, const sc_tensor *y, sc_cp
     if (L->wd.kh == 1 && L->wd.kw == 1) return 0;  /* 1x1: in place or panels, no planes */
     sc_spmm_problem d = {.rows = sc_layer_has_4x1_blocks(L) ? 4 : 1};
     d.kit = sc_spmm_kit_pick(allowed, (size_t)d.rows);
-    return aligned_taps(L, y, &d, SC_TAPS_AUTO);
+    return choose_taps(L, y, &d, SC_TAPS_AUTO) != SC_TAPS_PLAIN;
 }
 
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */
@@ -152,7 +175,8 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_m
         const int64_t amax = (L->wd.kh - 1) * p->dil_h / p->stride_h;
         const int64_t bmax = (L->wd.kw - 1) * p->dil_w / p->stride_w;
         const int64_t KH = L->wd.kh, KW = L->wd.kw;
-        const int align = aligned_taps(L, y, &sp->d, taps);
+        sp->taps = choose_taps(L, y, &sp->d, taps);
+        const int align = sp->taps != SC_TAPS_PLAIN, split = sp->taps == SC_TAPS_SPLIT;
         sp->hq = OH + amax;
         sp->d.wq = align ? (OW + bmax + 15) / 16 * 16 : OW + bmax;
         sp->d.align16 = align;
@@ -170,14 +194,20 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_m
         sp->n_phase_h = number_phases(KH, p->dil_h, p->stride_h, sp->res_h, sp->tap_ph_h);
         sp->n_phase_w = number_phases(KW, p->dil_w, p->stride_w, sp->res_w, sp->tap_ph_w);
         sp->n_phase = sp->n_phase_h * sp->n_phase_w;
-        /* the taps' column offsets mod 16, distinct, in tap order (shift[0] = 0) */
-        sp->n_copy = 1;
-        for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t s = align ? kw * p->dil_w / p->stride_w % 16 : 0;
-            int64_t k = 0;
-            while (k < sp->n_copy && sp->shift[k] != s) ++k;
-            if (k == sp->n_copy) sp->shift[sp->n_copy++] = s;
-            sp->tap_copy_w[kw] = k;
+        /* the taps' column offsets mod 16, distinct, in tap order (shift[0] = 0): one
+         * plane copy each (aligned), or one stream segment each (split) */
+        int64_t n_shift = 1;
+        if (align) {
+            n_shift = column_shifts(p, KW, sp->shift, sp->tap_copy_w);
+        } else {
+            sp->shift[0] = 0;
+            for (int64_t kw = 0; kw < KW; ++kw) sp->tap_copy_w[kw] = 0;
+        }
+        sp->n_copy = split ? 1 : n_shift;
+        if (split) {
+            sp->d.kit = sc_spmm_kit_split(sc_spmm_kit_tile(&sp->d.kit) >= 128);
+            sp->d.n_seg = (int)n_shift;
+            for (int64_t k = 0; k < n_shift; ++k) sp->d.seg_shift[k] = (int)sp->shift[k];
         }
         int64_t plane, img, chan;
         /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
@@ -212,11 +242,14 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_m
     }
     /* touched floats per channel and tile: the tile's pixels plus the reach of the taps */
     const int64_t reach = sp->d.in_place || sp->d.panel ? 0 : (sp->hq - OH) * sp->d.wq + (sp->d.wq - OW);
-    const int64_t ch_bytes = 4 * sp->n_phase * sp->n_copy * (sp->d.tile_w + reach);
+    /* split taps' sums are grouped per reduction block, so their blocks must not depend on
+     * the tile width (NCHW and NHWC y give the same bits): sized for the widest tile */
+    const int64_t tw_blk = sp->taps == SC_TAPS_SPLIT ? SC_SPMM_TILE_MAX : sp->d.tile_w;
+    const int64_t ch_bytes = 4 * sp->n_phase * sp->n_copy * (tw_blk + reach);
     const double density = L->rows > 0 && L->cols > 0
                                ? (double)L->nnz / ((double)L->rows * (double)L->cols) : 0;
-    int64_t cb = block_budget_bytes(reach > 0, sp->d.in_place, density) /
-                 (ch_bytes > 0 ? ch_bytes : 1);
+    int64_t cb = block_budget_bytes(reach > 0, sp->d.in_place, sp->taps == SC_TAPS_SPLIT,
+                                    density) / (ch_bytes > 0 ? ch_bytes : 1);
     if (cb < SC_CB_MIN_CH) cb = SC_CB_MIN_CH;
     /* blocks of equal size within the budget: 512 channels at a budget of 96 run as 6
      * blocks of 86, not 5 of 96 and one of 32 that pays the full fixed cost for a third of
@@ -237,7 +270,8 @@ static int32_t tap_offset(const sc_tensor *x, const sc_sparse_plan *sp, int64_t 
     const int64_t th = kh * p->dil_h, tw = kw * p->dil_w;
     const int64_t ph = sp->tap_ph_h[kh], pw = sp->tap_ph_w[kw];
     const int64_t k = sp->tap_copy_w[kw];
-    const int64_t plane = (c * sp->n_copy + k) * sp->n_phase + ph * sp->n_phase_w + pw;
+    const int64_t copy = sp->taps == SC_TAPS_SPLIT ? 0 : k;
+    const int64_t plane = (c * sp->n_copy + copy) * sp->n_phase + ph * sp->n_phase_w + pw;
     return (int32_t)(4 * (plane * sp->plane_floats + (th / p->stride_h) * sp->d.wq +
                           tw / p->stride_w - sp->shift[k]));
 }
@@ -275,12 +309,17 @@ static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_p
     const sc_layer *L = sp->layer;
     const int64_t OC = L->rows, ocg = OC / L->params.groups, icg = L->wd.icg;
     const int64_t nblk = sp->d.n_cb * OC;
+    /* cursors per (stream, segment): split taps order each stream by column shift */
+    const int64_t S = sp->d.n_seg > 0 ? sp->d.n_seg : 1;
     int64_t *wcur = NULL, *ocur = NULL;
     sc_status st;
     if ((st = sc_spmm_problem_alloc(&sp->d, L->nnz, "conv")) != SC_OK ||
-        (st = sc_alloc_array((void **)&wcur, (size_t)nblk, sizeof(int64_t), false,
+        (sp->d.n_seg > 0 &&
+         (st = sc_alloc_array((void **)&sp->d.seg_nnz, (size_t)(nblk * S), sizeof(uint32_t),
+                              true, "conv: stream segments")) != SC_OK) ||
+        (st = sc_alloc_array((void **)&wcur, (size_t)(nblk * S), sizeof(int64_t), false,
                              "conv: stream cursors")) != SC_OK ||
-        (st = sc_alloc_array((void **)&ocur, (size_t)nblk, sizeof(int64_t), false,
+        (st = sc_alloc_array((void **)&ocur, (size_t)(nblk * S), sizeof(int64_t), false,
                              "conv: stream cursors")) != SC_OK)
         goto done;
     const int64_t R = sp->d.rows;
@@ -289,17 +328,24 @@ static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_p
         for (int64_t j = L->row_ptr[o]; j < L->row_ptr[o + 1]; ++j) {
             int64_t i, kh, kw;
             sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
-            sp->d.nnz[(cbase + i) / sp->cb_ch * OC + o]++;
+            const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
+            sp->d.nnz[b]++;
+            if (sp->d.seg_nnz) sp->d.seg_nnz[b * S + sp->tap_copy_w[kw]]++;
         }
     }
     int64_t wpos = 0, opos = 0;
     for (int64_t b = 0; b < nblk; ++b) {  /* in block mode b % R != 0 are empty entries */
-        sp->d.w_start[b] = wcur[b] = wpos;
-        sp->d.off_start[b] = ocur[b] = opos;
+        sp->d.w_start[b] = wpos;
+        sp->d.off_start[b] = opos;
+        wcur[b * S] = wpos + (b % R == 0 ? R : 0);
+        ocur[b * S] = opos;
+        for (int64_t k = 1; k < S; ++k) {  /* segment k after segments 0..k-1 */
+            wcur[b * S + k] = wcur[b * S + k - 1] + sp->d.seg_nnz[b * S + k - 1];
+            ocur[b * S + k] = ocur[b * S + k - 1] + sp->d.seg_nnz[b * S + k - 1];
+        }
         if (b % R != 0) continue;
         for (int64_t r = 0; r < R; ++r)  /* bias slots */
             sp->d.w[wpos + r] = (b < OC && bias) ? bias[b + r] : 0.0f;
-        wcur[b] += R;
         wpos += R * (1 + (int64_t)sp->d.nnz[b]);
         opos += sp->d.nnz[b];
     }
@@ -309,9 +355,10 @@ static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_p
             int64_t i, kh, kw;
             sc_pack_unk(L->order, icg, L->wd.kh, L->wd.kw, col_at(L, j), &i, &kh, &kw);
             const int64_t b = (cbase + i) / sp->cb_ch * OC + o;
+            const int64_t c = b * S + (sp->d.seg_nnz ? sp->tap_copy_w[kw] : 0);
             for (int64_t r = 0; r < R; ++r)  /* the same position in rows o..o+R-1 */
-                sp->d.w[wcur[b]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
-            sp->d.off_bytes[ocur[b]++] = tap_offset(x, sp, cbase + i, kh, kw);
+                sp->d.w[wcur[c]++] = L->val[L->row_ptr[o + r] + (j - L->row_ptr[o])];
+            sp->d.off_bytes[ocur[c]++] = tap_offset(x, sp, cbase + i, kh, kw);
         }
     }
     st = SC_OK;

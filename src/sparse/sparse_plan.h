@@ -12,7 +12,12 @@
 
 /* How a KxK plan lays out its phase planes: by the planner's rule (aligned_taps in
  * plan_sparse.c), or forced either way (tests). */
-typedef enum sc_taps_mode { SC_TAPS_AUTO = 0, SC_TAPS_PLAIN, SC_TAPS_ALIGNED } sc_taps_mode;
+typedef enum sc_taps_mode {
+    SC_TAPS_AUTO = 0,
+    SC_TAPS_PLAIN,    /* loads at each tap's own offset */
+    SC_TAPS_ALIGNED,  /* shifted plane copies (n_copy planes per phase) */
+    SC_TAPS_SPLIT     /* one plane per phase, rows in column-shift segments (split kernel) */
+} sc_taps_mode;
 
 /* What a sparse plan needs besides the layer and the descriptors. */
 typedef struct sc_sparse_options {
@@ -37,6 +42,10 @@ typedef struct sc_sparse_options {
  * Aligned taps (aligned_taps in plan_sparse.c): wq is a multiple of 16 and each phase plane has
  * copies shifted by the taps' column offsets mod 16, so every tap reads a 64-byte aligned
  * vector; plane (c, phase, copy k) is plane c*n_phase*n_copy + k*n_phase + phase.
+ * Split taps (same rule's other branch): wq a multiple of 16 and one plane per phase; each
+ * stream's nonzeros are ordered by the tap's column shift mod 16 (segments, d.n_seg) with
+ * offsets pointing that many floats before the tap, and the split kernel applies the shift
+ * once per row in registers (sc_spmm_split_*).
  * Weights are streams per reduction block cb (a range of input channels) and output
  * channel o (d.rows = 4 when the layer has 4x1 block structure: block kernels).
  * Depthwise layers on activations that are not channel-last take the direct path instead
@@ -57,7 +66,9 @@ typedef struct sc_sparse_plan {
     int64_t n_copy;          /* planes per phase: 1, or with aligned taps the plane and its
                               * copies shifted left by shift[k] floats (k < n_copy) */
     int64_t shift[16];       /* shift[0] = 0 */
-    int64_t *tap_copy_w;     /* kw entries: index in shift of tap kw's copy */
+    int64_t *tap_copy_w;     /* kw entries: index in shift of tap kw's copy (split taps:
+                              * of its segment) */
+    sc_taps_mode taps;       /* the layout taken: PLAIN, ALIGNED or SPLIT (KxK planes) */
     int64_t cb_ch;           /* input channels per reduction block */
     sc_transpose8_fn transpose8;  /* NHWC panels and stores, same ISA as the kernels */
     sc_transpose8xn_fn to_panel;    /* strips into a panel (runs tile_floats apart) */

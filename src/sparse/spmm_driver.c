@@ -18,6 +18,11 @@ static void run_tile(const sc_spmm_problem *pb, const float *xt, float *yt,
         sc_spmm_params prm = pb->act;
         prm.load_y = cb > 0 || pb->accumulate;
         prm.clamp = pb->act.clamp && cb == pb->n_cb - 1;
+        if (pb->n_seg > 0) {  /* split taps: the rows' segment counts and shifts */
+            prm.seg_nnz = pb->seg_nnz + (cb * R + r0) * pb->n_seg;
+            prm.n_seg = pb->n_seg;
+            memcpy(prm.seg_shift, pb->seg_shift, sizeof prm.seg_shift);
+        }
         const float *w = pb->w + pb->w_start[cb * R + r0];
         const int32_t *off = pb->off_bytes + pb->off_start[cb * R + r0];
         const uint32_t *nnz = pb->nnz + cb * R + r0;
@@ -242,6 +247,7 @@ void sc_spmm_problem_clear(sc_spmm_problem *pb)
     sc_free(pb->w);
     sc_free(pb->off_bytes);
     sc_free(pb->nnz);
+    sc_free(pb->seg_nnz);
     sc_free(pb->w_start);
     sc_free(pb->off_start);
     memset(pb, 0, sizeof *pb);

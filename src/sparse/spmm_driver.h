@@ -44,6 +44,11 @@ typedef struct sc_spmm_problem {
     int32_t *off_bytes;
     uint32_t *nnz;
     int64_t *w_start, *off_start;
+    int n_seg;               /* 0, or split taps (kit: sc_spmm_kit_split): each stream's
+                              * nonzeros in n_seg column-shift segments */
+    uint32_t *seg_nnz;       /* split taps: n_seg counts per stream b, at b*n_seg */
+    int seg_shift[SC_SPMM_MAX_SEG];  /* split taps: floats each segment's offsets point
+                                      * before their taps */
     sc_spmm_params act;
     int threads;             /* 0: OpenMP's default at run time */
     sc_spmm_kit kit;         /* kernels, widths and tails (sc_spmm_kit_pick) */

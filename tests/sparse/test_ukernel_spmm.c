@@ -144,7 +144,7 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
     return bad;
 }
 
-static sc_spmm_params no_act(void) { return (sc_spmm_params){0, 0, 0.0f, 0.0f}; }
+static sc_spmm_params no_act(void) { return (sc_spmm_params){.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f}; }
 
 /* The widths a kernel accepts: exactly its tile, or every width from sc_spmm_min_mr. */
 #define FOR_EACH_MR(kern, m) \
@@ -207,11 +207,11 @@ Test(ukernel_spmm, epilogue_at_its_bounds)
 {
     int fails = 0;
     const sc_spmm_params acts[] = {
-        {0, 1, 0.0f, INFINITY},  /* relu */
-        {0, 1, 0.0f, 6.0f},      /* relu6 */
-        {0, 1, -0.25f, 0.25f},   /* clamp, most values outside */
-        {0, 1, 0.1f, 0.1f},      /* lo == hi: a constant */
-        {1, 1, -0.5f, 0.0f},     /* clamp on a partial sum */
+        {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = INFINITY},  /* relu */
+        {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f},      /* relu6 */
+        {.load_y = 0, .clamp = 1, .lo = -0.25f, .hi = 0.25f},   /* clamp, most values outside */
+        {.load_y = 0, .clamp = 1, .lo = 0.1f, .hi = 0.1f},      /* lo == hi: a constant */
+        {.load_y = 1, .clamp = 1, .lo = -0.5f, .hi = 0.0f},     /* clamp on a partial sum */
     };
     for (const sc_spmm_info *kern = sc_spmm_table; kern->fn; ++kern) {
         if (!usable(kern)) continue;
@@ -231,12 +231,12 @@ Test(ukernel_spmm, epilogue_at_its_bounds)
 Test(ukernel_spmm, nan_and_inf_kept_under_every_activation)
 {
     const sc_spmm_params acts[] = {
-        {0, 0, 0.0f, 0.0f},         /* none */
-        {0, 1, 0.0f, INFINITY},     /* relu */
-        {0, 1, 0.0f, 6.0f},         /* relu6 */
-        {0, 1, -0.25f, 0.25f},      /* clamp */
-        {0, 1, -2.0f, -1.0f},       /* clamp below zero */
-        {0, 1, -INFINITY, 0.5f},    /* clamp above only */
+        {.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f},         /* none */
+        {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = INFINITY},     /* relu */
+        {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f},         /* relu6 */
+        {.load_y = 0, .clamp = 1, .lo = -0.25f, .hi = 0.25f},      /* clamp */
+        {.load_y = 0, .clamp = 1, .lo = -2.0f, .hi = -1.0f},       /* clamp below zero */
+        {.load_y = 0, .clamp = 1, .lo = -INFINITY, .hi = 0.5f},    /* clamp above only */
     };
     const float specials[] = {NAN, INFINITY, -INFINITY, -0.0f};
     int cases = 0, fails = 0;
@@ -357,8 +357,8 @@ Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
                     nnz[g]++;
                 }
         }
-        const sc_spmm_params prms[4] = {{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0.0f, 6.0f},
-                                        {1, 1, -0.25f, 0.5f}};
+        const sc_spmm_params prms[4] = {{.load_y = 0, .clamp = 0, .lo = 0, .hi = 0}, {.load_y = 1, .clamp = 0, .lo = 0, .hi = 0}, {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f},
+                                        {.load_y = 1, .clamp = 1, .lo = -0.25f, .hi = 0.5f}};
         for (int pi = 0; pi < 4; ++pi)
             FOR_EACH_MR(kern, m) {
                 for (int i = 0; i < OCMAX * YS; ++i) y1[i] = y2[i] = (float)(i % 7) - 3.0f;
@@ -417,7 +417,7 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
             bw += 4 + 4 * (int)n;
             bo += (int)n;
         }
-        const sc_spmm_params acts[] = {{0, 0, 0.0f, 0.0f}, {0, 1, 0.0f, 6.0f}};
+        const sc_spmm_params acts[] = {{.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f}, {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f}};
         for (int a = 0; a < 2; ++a)
             FOR_EACH_MR(kern, m) {
                 kern->fn(m, OC, x, wb, offb, nnzb, yb, 64 * 4, &acts[a]);
@@ -545,7 +545,7 @@ Test(ukernel_spmm, no_access_past_mr_guard_pages)
                 }
             }
             for (int load_y = 0; load_y < 2; ++load_y) {
-                const sc_spmm_params prm = {load_y, 1, -0.5f, 0.5f};
+                const sc_spmm_params prm = {.load_y = load_y, .clamp = 1, .lo = -0.5f, .hi = 0.5f};
                 for (size_t i = 0; i < OC * m; ++i) ys[i] = y[i] = (float)(i % 5) * 0.1f;
                 kern->fn(m, OC, x, w, off, nnz, y, m * sizeof(float), &prm);
                 kern->fn(m, OC, xs, w, off, nnz, ys, m * sizeof(float), &prm);

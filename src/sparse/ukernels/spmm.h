@@ -15,10 +15,17 @@
  *           0: no activation. Both comparisons are false for NaN, so NaN stays NaN, and
  *           -0.0 passes ReLU as -0.0, in every kernel (SIMD: max_ps(lo, acc), min_ps(hi, .):
  *           max/min return their second operand when either is NaN) */
+enum { SC_SPMM_MAX_SEG = 4 };  /* column-shift segments of a split-tap row (below) */
 typedef struct sc_spmm_params {
     int load_y;
     int clamp;
     float lo, hi;
+    /* split-tap kernels only (sc_spmm_split_*): each channel's nonzeros come in n_seg
+     * segments, seg_nnz[o*n_seg + k] of them in segment k, whose offsets point
+     * seg_shift[k] floats before their tap (seg_shift[0] = 0) */
+    const uint32_t *seg_nnz;
+    int n_seg;
+    int seg_shift[SC_SPMM_MAX_SEG];
 } sc_spmm_params;
 
 /* The kernels' parameters for an activation (NULL = none), through the one rule every
@@ -61,6 +68,22 @@ typedef void (*sc_spmm_fn)(size_t mr, size_t n_oc, const float *restrict x,
 #include "sparse/ukernels/spmm_blocks.inc"
 #undef SC_SPMM
 
+/* Split-tap row kernels (not in the lists: their streams need prm's segments). The
+ * contract of sc_spmm_fn for any 1 <= mr <= 128, with x 64-byte aligned and every offset a
+ * multiple of 64 bytes, except the order of the sums: per channel o, start + segment 0's
+ * products in order, then for each later segment k its own sum over pixels p + shift[k],
+ * added once (nnz is not read: the segment counts are prm's). Each segment-k read covers
+ * [off, off + 4 * (ceil(mr / 16) + 1) * 16) bytes: up to 16 floats past the pixels the plain
+ * kernels read. Results do not depend on mr or the tile start. The AVX-512 kernel's lanes
+ * follow that order with FMAs; the portable twin (test oracle) multiplies then adds. */
+void sc_spmm_split_f32_128__avx512(size_t mr, size_t n_oc, const float *restrict x,
+                                   const float *restrict w, const int32_t *restrict off,
+                                   const uint32_t *restrict nnz, float *restrict y,
+                                   size_t y_stride_bytes, const sc_spmm_params *prm);
+void sc_spmm_split_f32_128__ref(size_t mr, size_t n_oc, const float *restrict x,
+                                const float *restrict w, const int32_t *restrict off,
+                                const uint32_t *restrict nnz, float *restrict y,
+                                size_t y_stride_bytes, const sc_spmm_params *prm);
 /* How the driver uses a kernel's width (the role column of the lists):
  *   CHAIN  a tile is cut into calls of the chain's widths, widest first; the narrowest one
  *          is partial (any 1..mr) and takes the rest. A partial kernel ends the chain, so a
@@ -110,6 +133,10 @@ typedef struct sc_spmm_kit {
     const sc_spmm_info *shrt;  /* the SHORT kernel, or NULL */
     const sc_spmm_info *lng;   /* the LONG kernel, or NULL */
 } sc_spmm_kit;
+
+/* The kit of a split-tap plan: the AVX-512 split kernel (avx512 != 0) or its portable twin
+ * alone (any 1..128 pixels, no SHORT or LONG kernel). */
+sc_spmm_kit sc_spmm_kit_split(int avx512);
 
 /* For weight streams of `rows` channels: each chain width's first kernel whose needs the
  * allowed features cover, widest first, up to the first partial one, and the SHORT / LONG

@@ -65,6 +65,15 @@ sc_spmm_kit sc_spmm_kit_pick(sc_cpu_set allowed, size_t rows)
     return kit;
 }
 
+sc_spmm_kit sc_spmm_kit_split(int avx512)
+{
+    static const sc_spmm_info split[2] = {
+        {"spmm_split_f32_128__ref", 0, 128, 1, sc_spmm_split_f32_128__ref, 1, SC_TILE_CHAIN},
+        {"spmm_split_f32_128__avx512", SC_CPU_X86_AVX512, 128, 1, sc_spmm_split_f32_128__avx512,
+         1, SC_TILE_CHAIN}};
+    return (sc_spmm_kit){{&split[avx512 != 0]}, 1, NULL, NULL};
+}
+
 int sc_isa_available(sc_isa isa)
 {
     return sc_cpu_set_has(sc_cpu_features(), sc_isa_features(isa));
