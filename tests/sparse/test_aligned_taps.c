@@ -1,4 +1,4 @@
-/* tests/sparse/test_aligned_taps.c: KxK plans with aligned taps (shifted plane copies): geometry against index arithmetic, results against the reference and bitwise against plain planes */
+/* tests/sparse/test_aligned_taps.c: KxK plans with aligned taps (shifted plane copies, split taps): geometry against index arithmetic, results against the reference, bitwise against plain planes (copies) and across threads */
 #include <criterion/criterion.h>
 #include <stdio.h>
 
@@ -226,6 +226,150 @@ static int check_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
     return bad;
 }
 
+/* The split plan of a KxK layer against index arithmetic: wq rounded up to 16 as for the
+ * copies, one plane per phase, one segment per distinct column shift (kw*dw/sw) % 16 in tap
+ * order (or plain planes beyond SC_SPMM_MAX_SEG of them); each stream's segment counts sum
+ * to its count; every offset a multiple of 64 bytes that addresses (channel, phase) at the
+ * tap's row and column minus its segment's shift, segments in order within each stream;
+ * every tile starting on a multiple of 16 floats. Returns 1 on a mismatch. */
+static int check_split_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
+{
+    char what[320];
+    describe(c, allowed, what, sizeof what);
+    const sc_conv_params *p = &c->p;
+    int64_t oh, ow, xoff, xlen, yoff, ylen;
+    cr_assert_eq(sc_conv_output_hw(p, c->kh, c->kw, c->h, c->w, &oh, &ow), SC_OK, "%s", what);
+    sc_layer *L = case_layer(c, r, NULL, what);
+    const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
+    const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
+    sc_sparse_plan sp;
+    build(L, &xd, &yd, allowed, 1, SC_TAPS_SPLIT, &sp, what);
+    const int64_t bmax = (c->kw - 1) * p->dil_w / p->stride_w;
+    int64_t shifts[16], n_shift = 0, tap_seg[32];  /* kernels up to 32 taps wide */
+    for (int64_t kw = 0; kw < c->kw; ++kw) {
+        const int64_t s = kw * p->dil_w / p->stride_w % 16;
+        int64_t k = 0;
+        while (k < n_shift && shifts[k] != s) ++k;
+        if (k == n_shift) shifts[n_shift++] = s;
+        tap_seg[kw] = k;
+    }
+    int bad = 0;
+#define CHECK(cond, ...)                                                                    \
+    do {                                                                                    \
+        if (!bad && !(cond)) {                                                              \
+            cr_log_error(__VA_ARGS__);                                                      \
+            bad = 1;                                                                        \
+        }                                                                                   \
+    } while (0)
+    if (n_shift > SC_SPMM_MAX_SEG || bmax == 0 || sp.d.rows == 4) {
+        /* too many segments, nothing to align, or 4x1 block streams: plain planes */
+        CHECK(sp.taps == SC_TAPS_PLAIN && sp.d.n_seg == 0, "%s: split planned (taps %d) where "
+              "it cannot apply", what, (int)sp.taps);
+        goto done;
+    }
+    CHECK(sp.taps == SC_TAPS_SPLIT && sp.n_copy == 1 && sp.d.n_seg == n_shift,
+          "%s: taps %d copies %lld segments %d, expected split with %lld", what, (int)sp.taps,
+          (long long)sp.n_copy, sp.d.n_seg, (long long)n_shift);
+    CHECK(sp.d.wq == (ow + bmax + 15) / 16 * 16 && sp.d.align16, "%s: split wq %lld", what,
+          (long long)sp.d.wq);
+    for (int64_t k = 0; k < n_shift && !bad; ++k)
+        CHECK(sp.d.seg_shift[k] == shifts[k], "%s: segment %lld shift %d, expected %lld", what,
+              (long long)k, sp.d.seg_shift[k], (long long)shifts[k]);
+    const int64_t S = sp.plane_floats, nph = sp.n_phase, npw = sp.n_phase_w, wa = sp.d.wq;
+    int64_t total = 0;
+    for (int64_t b = 0; b < sp.d.n_cb * sp.d.n_rows && !bad; ++b) {
+        int64_t sum = 0, j = sp.d.off_start[b];
+        for (int64_t k = 0; k < n_shift; ++k) {
+            const int64_t n = sp.d.seg_nnz[b * n_shift + k];
+            sum += n;
+            for (int64_t e = 0; e < n && !bad; ++e, ++j) {
+                const int64_t f = sp.d.off_bytes[j];
+                const int64_t P = f / 4 / S, rem = f / 4 % S, row = rem / wa, col = rem % wa;
+                const int64_t ci = P / nph, phase = P % nph;
+                int found = 0;
+                for (int64_t kh = 0; kh < c->kh; ++kh)
+                    for (int64_t kw = 0; kw < c->kw; ++kw)
+                        found |= kh * p->dil_h / p->stride_h == row &&
+                                 kw * p->dil_w / p->stride_w == col + shifts[k] &&
+                                 tap_seg[kw] == k &&
+                                 sp.tap_ph_h[kh] * npw + sp.tap_ph_w[kw] == phase;
+                CHECK(f % 64 == 0 && found && ci < c->ic,
+                      "%s: stream %lld segment %lld offset %lld bytes (channel %lld phase %lld "
+                      "row %lld column %lld) is no aligned tap of the segment", what,
+                      (long long)b, (long long)k, (long long)f, (long long)ci, (long long)phase,
+                      (long long)row, (long long)col);
+            }
+        }
+        CHECK(sum == sp.d.nnz[b], "%s: stream %lld: segments hold %lld of %u nonzeros", what,
+              (long long)b, (long long)sum, sp.d.nnz[b]);
+        total += sum;
+    }
+    CHECK(total == L->nnz, "%s: %lld offsets for %lld nonzeros", what, (long long)total,
+          (long long)L->nnz);
+    for (int64_t t = 0; t < sp.d.n_tiles && !bad; ++t) {
+        int64_t q0, m;
+        sc_spmm_tile(&sp.d, t, &q0, &m);
+        CHECK(q0 % 16 == 0, "%s: tile %lld starts at flat pixel %lld", what, (long long)t,
+              (long long)q0);
+    }
+#undef CHECK
+done:
+    sc_sparse_plan_clear(&sp);
+    sc_layer_destroy(L);
+    return bad;
+}
+
+/* Runs of the split plan against the reference, on 1, 2 and 3 threads bitwise equal (the
+ * segments' sums are grouped per reduction block and row, never by tile or thread), with a
+ * bias and ReLU6 fused. Returns 1 on a mismatch. */
+static int check_split_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
+{
+    char what[320];
+    describe(c, allowed, what, sizeof what);
+    int64_t oh, ow, xoff, xlen, yoff, ylen;
+    cr_assert_eq(sc_conv_output_hw(&c->p, c->kh, c->kw, c->h, c->w, &oh, &ow), SC_OK, "%s",
+                 what);
+    const sc_wdesc wd = {SC_OIHW, c->oc, c->ic, c->kh, c->kw};
+    const int64_t nw = sc_wdesc_numel(&wd);
+    float *wp = malloc((size_t)nw * sizeof *wp), *bias = malloc((size_t)c->oc * sizeof *bias);
+    sc_layer *L = case_layer(c, r, wp, what);
+    for (int64_t o = 0; o < c->oc; ++o) bias[o] = (float)(ct_uniform(r) - 0.5);
+    const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
+    const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
+    float *x = malloc((size_t)xlen * sizeof *x), *ref = malloc((size_t)ylen * sizeof *ref);
+    float *scale = malloc((size_t)ylen * sizeof *scale), *y[3];
+    for (int i = 0; i < 3; ++i) y[i] = malloc((size_t)ylen * sizeof *y[i]);
+    for (int64_t i = 0; i < xlen; ++i) x[i] = (float)(2 * ct_uniform(r) - 1);
+    for (int64_t i = 0; i < ylen; ++i) ref[i] = scale[i] = y[0][i] = y[1][i] = y[2][i] = CT_UNSET;
+    const sc_activation relu6 = sc_activation_relu6();
+    cr_assert_eq(sc_conv_reference(&c->p, &wd, wp, bias, &relu6, &xd, x + xoff, &yd,
+                                   ref + yoff), SC_OK, "%s: %s", what, sc_last_message());
+    ct_abs_reference(&c->p, &wd, wp, bias, &xd, x + xoff, &yd, scale + yoff);
+    const sc_sparse_options o0 = {.allowed = allowed, .act = sc_spmm_params_for(&relu6),
+                                  .bias = bias, .taps = SC_TAPS_SPLIT};
+    for (int i = 0; i < 3; ++i) {
+        sc_sparse_plan sp;
+        sc_sparse_options o = o0;
+        o.threads = i + 1;
+        cr_assert_eq(sc_sparse_plan_build(L, &xd, &yd, &o, &sp), SC_OK, "%s: %s", what,
+                     sc_last_message());
+        cr_assert_eq(sc_sparse_run(&sp, x + xoff, y[i] + yoff), SC_OK, "%s: %s", what,
+                     sc_last_message());
+        sc_sparse_plan_clear(&sp);
+    }
+    int bad = ct_check_runs(what, ylen, ref, scale, y[0], y[1]);
+    const int64_t diff = ct_first_bitwise_diff(y[0], y[2], ylen);
+    if (!bad && diff >= 0) {
+        cr_log_error("%s: 1 and 3 threads differ at %lld: %g vs %g", what, (long long)diff,
+                     (double)y[0][diff], (double)y[2][diff]);
+        bad = 1;
+    }
+    for (int i = 0; i < 3; ++i) free(y[i]);
+    free(wp), free(bias), free(x), free(ref), free(scale);
+    sc_layer_destroy(L);
+    return bad;
+}
+
 /* The layers the rule is for (3x3 stride 1 at widths whose tiles are rows of 56, 112 and
  * 224 or flat), and 5x5, 7x7/2, 1x3, 3x1, dilated and strided kernels. */
 static const taps_case fixed_cases[] = {
@@ -277,6 +421,44 @@ Test(aligned_taps, runs_match_reference_and_plain_planes_bitwise, .timeout = 120
         c.h = (need_h > 1 ? need_h : 1) + ct_int(&r, 0, 12);
         c.w = (need_w > 1 ? need_w : 1) + ct_int(&r, 0, idx % 2 ? 70 : 20);
         for (int l = 0; l < n_levels; ++l, ++cases) bad += check_run(&c, levels[l], &r);
+    }
+    cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
+}
+
+Test(aligned_taps, split_geometry_matches_index_arithmetic)
+{
+    sc_cpu_set levels[3];
+    const int n_levels = feature_levels(levels);
+    ct_rng r = {TAPS_SEED + 2};
+    int bad = 0, cases = 0;
+    for (size_t i = 0; i < sizeof fixed_cases / sizeof *fixed_cases; ++i)
+        for (int l = 0; l < n_levels; ++l, ++cases)
+            bad += check_split_geometry(&fixed_cases[i], levels[l], &r);
+    cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
+}
+
+/* Every level plans split taps when asked (the portable twin below AVX-512), so the plan's
+ * logic is checked on every CPU; random geometry as above, every layout pair. */
+Test(aligned_taps, split_runs_match_reference_on_every_thread_count, .timeout = 120)
+{
+    sc_cpu_set levels[3];
+    const int n_levels = feature_levels(levels);
+    ct_rng r = {TAPS_SEED + 3};
+    int bad = 0, cases = 0;
+    for (size_t i = 0; i < sizeof fixed_cases / sizeof *fixed_cases; ++i)
+        for (int l = 0; l < n_levels; ++l, ++cases)
+            bad += check_split_run(&fixed_cases[i], levels[l], &r);
+    for (int idx = 0; idx < 120; ++idx) {
+        taps_case c = {.n = ct_int(&r, 1, 2), .ic = ct_int(&r, 1, 9), .oc = ct_int(&r, 1, 9),
+                       .xl = idx % 4, .yl = idx / 4 % 4, .sparsity = idx % 3 * 0.4};
+        c.p = sc_conv_params_default();
+        ct_random_geometry(&r, idx, 5, 2, false, &c.kh, &c.kw, &c.p);
+        if (c.kw == 1) c.kw = 2 + idx % 3;  /* a tap column offset to split by */
+        const int64_t need_h = (c.kh - 1) * c.p.dil_h + 1 - c.p.pad_top - c.p.pad_bottom;
+        const int64_t need_w = (c.kw - 1) * c.p.dil_w + 1 - c.p.pad_left - c.p.pad_right;
+        c.h = (need_h > 1 ? need_h : 1) + ct_int(&r, 0, 12);
+        c.w = (need_w > 1 ? need_w : 1) + ct_int(&r, 0, idx % 2 ? 150 : 20);
+        for (int l = 0; l < n_levels; ++l, ++cases) bad += check_split_run(&c, levels[l], &r);
     }
     cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
 }

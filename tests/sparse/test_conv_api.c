@@ -661,24 +661,25 @@ Test(conv_api, small_nchw_images_split_by_channels_bitwise_equal)
  * bits as the flat tiles through the tile buffer (an NHWC y). Planes of at least 512 flat
  * pixels get 128-pixel tiles where the kernels take 128 (AVX-512 row kernels): their rows
  * then take the width among 56, 64 and 128 with the fewest tiles (tile_w2, tiles2). With
- * AVX-512 the last case (27 nonzeros per row on average at density 0.5) takes aligned taps:
- * wq 102 rounds to 112, so 772 flat pixels, 128-pixel tiles and rows of one 128 (pixels3,
- * tile_w3, tiles3). */
+ * AVX-512, layers of 8 or more nonzeros per row on average take split taps (pixels3 > 0):
+ * wq rounded up to 16 (the last case: 102 to 112, so 772 flat pixels, 128-pixel tiles and
+ * rows of one 128) and rows of 64 or 128 (pixels3, tile_w3, tiles3). */
 Test(conv_api, wide_rows_store_straight_into_y)
 {
     static const struct {
         int64_t oc, ic, h, w, k, stride, pad, dil, tile_w, tiles;
         double sparsity;
         int64_t pixels, tile_w2, tiles2;  /* flat pixels (OH-1)*wq + OW; 128-pixel tiles */
-        int64_t pixels3, tile_w3, tiles3;  /* aligned taps, or 0: plain planes */
+        int64_t pixels3, tile_w3, tiles3;  /* split taps (AVX-512), or 0: plain planes */
     } cases[] = {
-        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7, 454, 56, 2, 0, 0, 0},   /* 2 x 56 */
-        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7, 364, 64, 2, 0, 0, 0},   /* 64 + 56 */
-        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5, 313, 64, 1, 0, 0, 0},     /* one tile: 32 + 16 + 8 + 5 */
-        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9, 587, 128, 1, 0, 0, 0},   /* 7x7/2: OW 115 = 64 + 51 */
-        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5, 506, 56, 2, 0, 0, 0},   /* dilated: OW 96 = 56 + 40 */
-        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0, 340, 64, 2, 0, 0, 0},   /* dense: 4x1 block kernels */
-        {11, 6, 7, 100, 3, 1, 1, 1, 56, 2, 0.5, 712, 128, 1, 772, 128, 1},  /* aligned taps */
+        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.7, 454, 56, 2, 496, 64, 2},   /* 2 x 56 */
+        {19, 5, 4, 112, 3, 1, 1, 1, 56, 2, 0.9, 454, 56, 2, 0, 0, 0},      /* 4.5 per row: plain */
+        {19, 5, 3, 120, 3, 1, 1, 1, 64, 2, 0.7, 364, 64, 2, 376, 64, 2},   /* 64 + 56 */
+        {7, 3, 5, 61, 3, 1, 1, 1, 64, 1, 0.5, 313, 64, 1, 317, 64, 1},     /* one tile: 32 + 16 + 8 + 5 */
+        {9, 3, 9, 229, 7, 2, 3, 1, 64, 2, 0.9, 587, 128, 1, 627, 128, 1},  /* 7x7/2: OW 115 = 64 + 51 */
+        {11, 4, 7, 100, 3, 1, 1, 2, 56, 2, 0.5, 506, 56, 2, 546, 128, 1},  /* dilated: OW 98 = 56 + 42 */
+        {16, 4, 3, 112, 3, 1, 1, 1, 64, 2, 0.0, 340, 64, 2, 0, 0, 0},      /* dense: 4x1 block kernels */
+        {11, 6, 7, 100, 3, 1, 1, 1, 56, 2, 0.5, 712, 128, 1, 772, 128, 1}, /* 128-pixel tiles */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         sc_conv_params p = sc_conv_params_default();
@@ -717,11 +718,12 @@ Test(conv_api, wide_rows_store_straight_into_y)
             const int avx512 = sc_isa_available(SC_ISA_AVX512);
             const int aligned = avx512 && cases[i].pixels3 > 0;
             const int wide = avx512 && cases[i].sparsity > 0 && cases[i].pixels >= 512;
-            cr_expect_eq(op->sp.n_copy > 1, aligned, "%s: aligned taps", what);
+            cr_expect_eq(op->sp.taps == SC_TAPS_SPLIT, aligned, "%s: split taps", what);
             cr_expect_eq(op->sp.d.pixels, aligned ? cases[i].pixels3 : cases[i].pixels,
                          "%s: flat pixels", what);
-            cr_expect_eq(op->sp.d.tile_w, aligned || wide ? 128 : 64, "%s: flat tile width",
-                         what);
+            const int wide3 = aligned && cases[i].pixels3 >= 512;
+            cr_expect_eq(op->sp.d.tile_w, wide3 || (!aligned && wide) ? 128 : 64,
+                         "%s: flat tile width", what);
             cr_expect_eq(op->sp.d.row_tiles, aligned ? cases[i].tiles3
                                              : wide  ? cases[i].tiles2 : cases[i].tiles,
                          "%s: row tiles", what);
@@ -765,13 +767,14 @@ Test(conv_api, short_rest_joins_the_last_tile)
         double sparsity;
         int64_t tiles;  /* flat tiles per image with the rest joined */
         int64_t pixels; /* flat pixels: 128-pixel tiles from 512 where the kernels take 128 */
+        int64_t pixels_split;  /* flat pixels with split taps (AVX-512: wq 30 rounds to 32) */
     } cases[] = {
-        {21, 8, 9, 8, 1, CT_NCHW, CT_NCHW, 0.6, 1, 72},     /* in place, stored into y */
-        {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3, 196},  /* misaligned channels: panel */
-        {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3, 196}, /* NHWC panel and writer */
-        {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13, 838}, /* phase planes, 3x3 pad 1 */
-        {11, 5, 28, 28, 3, CT_NHWC, CT_NCHW, 0.7, 13, 838}, /* the same into NCHW y */
-        {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0, 196},  /* dense: 4x1 block kernels */
+        {21, 8, 9, 8, 1, CT_NCHW, CT_NCHW, 0.6, 1, 72, 0},       /* in place, stored into y */
+        {19, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.7, 3, 196, 0},    /* misaligned channels: panel */
+        {27, 12, 14, 14, 1, CT_NHWC, CT_NHWC, 0.8, 3, 196, 0},   /* NHWC panel and writer */
+        {13, 5, 28, 28, 3, CT_NCHW, CT_NHWC, 0.7, 13, 838, 892}, /* phase planes, 3x3 pad 1 */
+        {11, 5, 28, 28, 3, CT_NHWC, CT_NCHW, 0.7, 13, 838, 892}, /* the same into NCHW y */
+        {16, 6, 14, 14, 1, CT_NCHW, CT_NCHW, 0.0, 0, 196, 0},    /* dense: 4x1 block kernels */
     };
     int joined = 0;  /* row-kernel cases planned with a 72-wide last tile */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
@@ -805,21 +808,25 @@ Test(conv_api, short_rest_joins_the_last_tile)
             cr_assert_eq(sc_conv_create(layer, &opt, &op), SC_OK);
             check_against_reference(op, &p, &wd, wp, bias, NULL, cases[i].xl, cases[i].yl, 2, H,
                                     W, whatk);
-            cr_expect_eq(op->sp.d.pixels, cases[i].pixels, "%s: flat pixels", whatk);
+            const int split = op->sp.taps == SC_TAPS_SPLIT;
+            cr_expect_eq(split, cases[i].pixels_split > 0 && isa == SC_ISA_AVX512,
+                         "%s: split taps", whatk);
+            const int64_t pixels = split ? cases[i].pixels_split : cases[i].pixels;
+            cr_expect_eq(op->sp.d.pixels, pixels, "%s: flat pixels", whatk);
             if (cases[i].tiles == 0) {
                 cr_expect_eq(op->sp.d.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
-            } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && cases[i].pixels >= 512 &&
+            } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && pixels >= 512 &&
                        cases[i].k > 1 && cases[i].yl == CT_NCHW) {
                 /* 128-pixel tiles (KxK into unit-stride y): the rest is one k-masked call */
-                cr_expect_eq(op->sp.d.n_tiles, (cases[i].pixels + 127) / 128, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.d.n_tiles, (pixels + 127) / 128, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 128, "%s: panel and buffer stride", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
                 cr_expect_eq(op->sp.d.n_tiles, cases[i].tiles, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 72, "%s: panel and buffer stride", whatk);
                 ++joined;
             } else {  /* the ISA has no 72-wide kernel: the rest takes a tile of its own */
-                cr_expect_eq(op->sp.d.n_tiles, cases[i].tiles + 1, "%s: tiles", whatk);
+                cr_expect_eq(op->sp.d.n_tiles, (pixels + 63) / 64, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 64, "%s: panel and buffer stride", whatk);
             }
             sc_conv_destroy(op);
