@@ -24,6 +24,7 @@ void sc_spmm_split_f32_128__ref(size_t mr, size_t n_oc, const float *restrict x,
         for (int k = 0; k < prm->n_seg; ++k) {
             const size_t s = (size_t)prm->seg_shift[k];
             assert(s < 16 && (k > 0 || s == 0));
+            if (k > 0 && cnt[k] == 0) continue;  /* as the SIMD kernel: -0.0 stays -0.0 */
             float *sum = k == 0 ? acc : z;  /* segment 0 into the outputs directly */
             if (k > 0) memset(z, 0, (mr + s) * sizeof *z);
             for (uint32_t j = 0; j < cnt[k]; ++j) {
