@@ -227,8 +227,11 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_m
     sp->d.pixels = (OH - 1) * sp->d.wq + OW;
     sp->d.ow = OW;
     sp->d.direct_y = y->strides[SC_W] == 1 && sp->d.wq == OW && (OH == 1 || y->strides[SC_H] == OW);
-    /* 128-pixel tiles pay on KxK layers written unit-stride (NCHW) only (sc_spmm_tile_width) */
-    sp->d.wide = L->wd.kh * L->wd.kw > 1 && y->strides[SC_W] == 1;
+    /* 128-pixel tiles pay on KxK layers written unit-stride (NCHW), and on split-tap layers
+     * into any layout, whose shifted segments take one vector more per tile
+     * (sc_spmm_tile_width) */
+    sp->d.wide = L->wd.kh * L->wd.kw > 1 &&
+                 (y->strides[SC_W] == 1 || sp->taps == SC_TAPS_SPLIT);
     sc_spmm_plan_flat_tiles(&sp->d);
     /* wide rows with unit-stride pixels in y (NCHW output of a KxK layer): tiles per output
      * row, stored straight into y instead of a tile buffer copied out per row segment and

@@ -756,8 +756,8 @@ Test(conv_api, wide_rows_store_straight_into_y)
  * (14x14 = 3 x 64 + 4) and phase planes (28x28 3x3: 838 flat pixels = 13 x 64 + 6), into
  * y directly and through the tile buffer, for every kernel family this process may use: the
  * rest joins where the family has a 72-wide kernel (the portable one always does) and takes
- * a tile of its own where not; 3x3 planes into NCHW y take 128-pixel tiles where the kernels
- * take 128 pixels. The reference result and the same bits on every thread
+ * a tile of its own where not; 3x3 planes into NCHW y (any y with split taps) take 128-pixel
+ * tiles where the kernels take 128 pixels. The reference result and the same bits on every thread
  * count; 4x1 block weights have no 72-wide kernel and keep 64-pixel tiles. */
 Test(conv_api, short_rest_joins_the_last_tile)
 {
@@ -817,8 +817,9 @@ Test(conv_api, short_rest_joins_the_last_tile)
                 cr_expect_eq(op->sp.d.rows, 4, "%s: block kernels", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 64, "%s: no 72-wide block kernel", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 128, 1) && pixels >= 512 &&
-                       cases[i].k > 1 && cases[i].yl == CT_NCHW) {
-                /* 128-pixel tiles (KxK into unit-stride y): the rest is one k-masked call */
+                       cases[i].k > 1 && (cases[i].yl == CT_NCHW || split)) {
+                /* 128-pixel tiles (KxK into unit-stride y, split taps into any y): the rest
+                 * is one k-masked call */
                 cr_expect_eq(op->sp.d.n_tiles, (pixels + 127) / 128, "%s: tiles", whatk);
                 cr_expect_eq(op->sp.d.tile_floats, 128, "%s: panel and buffer stride", whatk);
             } else if (sc_spmm_find(sc_isa_features(isa), 72, 1)) {
