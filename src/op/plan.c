@@ -25,26 +25,32 @@ typedef struct break_evens {
     double nhwc_1x1;       /* 1x1 on channel-last, more than SC_AUTO_THIN_NHWC_1X1 channels */
     double nhwc_1x1_thin;  /* at most that many: the transposes outweigh the products */
     double nchw_kxk;       /* KxK on channel-first (beyond SC_AUTO_THIN_KXK) */
-    double nchw_kxk_aligned; /* the same where the sparse plan reads aligned tap copies */
     double nhwc_kxk;       /* KxK on channel-last */
+    double nchw_kxk_split; /* KxK where the sparse plan takes split taps, up to
+                              SC_AUTO_DEEP_KXK products per output: channel-first */
+    double nhwc_kxk_split; /* the same, channel-last */
+    double kxk_split_deep; /* split taps, more products per output: either layout */
     double nhwc_kxk_thin;  /* at most SC_AUTO_THIN_NHWC_KXK products per output there: the
                               transposes outweigh the products (a first layer) */
 } break_evens;
 
 /* AVX-512 row kernels against oneDNN's AVX-512 kernels; also taken by the portable kernels,
  * whose break-evens are not measured (the later ones keep the dense engine longer) */
-static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.40, 0.45, 0.65, 1.00, 0.62, 0.55,
-                                               0.68, 1.00};
+static const break_evens BREAK_EVENS_AVX512 = {0.40, 0.50, 0.40, 0.45, 0.65, 1.00, 0.62, 0.68,
+                                               0.50, 0.55, 0.60, 1.00};
 /* AVX2 row kernels against oneDNN's AVX2 kernels: oneDNN loses more than the sparse rows
- * (and has no matmul kernels for the dense engine: the mm rows do not arise) */
+ * (and has no matmul kernels for the dense engine, nor the sparse one split taps: the mm and
+ * split rows do not arise) */
 static const break_evens BREAK_EVENS_AVX2 = {0.30, 0.35, 0.30, 0.30, 0.40, 0.60, 0.45, 0.45,
-                                             0.45, 0.80};
+                                             0.45, 0.45, 0.45, 0.80};
 
 #define SC_AUTO_DEEP_1X1 256
 #define SC_AUTO_THIN_1X1 64      /* 1x1, channel-first, at most this many input channels */
 #define SC_AUTO_THIN_NHWC_1X1 32 /* 1x1, channel-last, at most this many input channels */
 #define SC_AUTO_THIN_KXK 80      /* KxK, channel-first, at most this many products per output */
 #define SC_AUTO_THIN_NHWC_KXK 32 /* KxK, channel-last, at most this many products per output */
+#define SC_AUTO_DEEP_KXK 1152    /* KxK with split taps: more products per output (128
+                                    channels x 3x3) break even later */
 #define SC_AUTO_SMALL_DW 100     /* depthwise, channel-first: fewer output pixels per plane */
 
 /* The fixed rule: the engine the thresholds pick for L from activations x into y, the
@@ -95,11 +101,15 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, const sc_ten
     const int avx2_rows = sc_spmm_kit_pick(allowed, 1).chain[0]->need == SC_CPU_X86_AVX2;
     const break_evens *be = avx2_rows ? &BREAK_EVENS_AVX2 : &BREAK_EVENS_AVX512;
     double from;
-    if (!pointwise && channel_last)
-        from = products <= SC_AUTO_THIN_NHWC_KXK ? be->nhwc_kxk_thin : be->nhwc_kxk;
+    const int split = !pointwise && sc_sparse_taps_split_expected(L, y, allowed);
+    if (!pointwise && channel_last && products <= SC_AUTO_THIN_NHWC_KXK)
+        from = be->nhwc_kxk_thin;
+    else if (split)
+        from = products > SC_AUTO_DEEP_KXK ? be->kxk_split_deep
+               : channel_last              ? be->nhwc_kxk_split
+                                           : be->nchw_kxk_split;
     else if (!pointwise)
-        from = sc_sparse_taps_aligned_expected(L, y, allowed) ? be->nchw_kxk_aligned
-                                                               : be->nchw_kxk;
+        from = channel_last ? be->nhwc_kxk : be->nchw_kxk;
     else if (channel_last)
         from = L->wd.icg <= SC_AUTO_THIN_NHWC_1X1 ? be->nhwc_1x1_thin : be->nhwc_1x1;
     else if (L->wd.icg > SC_AUTO_DEEP_1X1)
@@ -113,7 +123,7 @@ static sc_engine rule_choice(const sc_layer *L, const sc_tensor *x, const sc_ten
              "%.2f for %s layers on %s activations%s with %s row kernels, so %s", sparsity,
              sparsity < from ? "below" : "at or above", from, pointwise ? "1x1" : "KxK",
              channel_last ? "channel-last" : "channel-first",
-             matmul ? " (the dense engine's matmul)" : "",
+             matmul ? " (the dense engine's matmul)" : split ? " (split taps)" : "",
              avx2_rows ? "AVX2" : "AVX-512 or portable",
              sparsity < from ? "the dense engine is faster" : "skipping zeros pays");
     return sparsity < from ? SC_ENGINE_DENSE : SC_ENGINE_SPARSE;

@@ -128,12 +128,12 @@ static sc_taps_mode choose_taps(const sc_layer *L, const sc_tensor *y, const sc_
                ? SC_TAPS_SPLIT : SC_TAPS_PLAIN;
 }
 
-int sc_sparse_taps_aligned_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed)
+int sc_sparse_taps_split_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed)
 {
     if (L->wd.kh == 1 && L->wd.kw == 1) return 0;  /* 1x1: in place or panels, no planes */
     sc_spmm_problem d = {.rows = sc_layer_has_4x1_blocks(L) ? 4 : 1};
     d.kit = sc_spmm_kit_pick(allowed, (size_t)d.rows);
-    return choose_taps(L, y, &d, SC_TAPS_AUTO) != SC_TAPS_PLAIN;
+    return choose_taps(L, y, &d, SC_TAPS_AUTO) == SC_TAPS_SPLIT;
 }
 
 /* Geometry: in place or phase planes; fails with SC_EUNSUPPORTED when offsets overflow int32. */

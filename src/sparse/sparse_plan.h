@@ -94,8 +94,8 @@ sc_status sc_sparse_plan_build(const sc_layer *L, const sc_tensor *x, const sc_t
                                const sc_sparse_options *o, sc_sparse_plan *sp);
 
 /* Whether a forward plan of L into y with the allowed kernel features (and SC_TAPS_AUTO)
- * reads its taps from aligned plane copies: the auto rule's break-even depends on it. */
-int sc_sparse_taps_aligned_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed);
+ * takes split taps: the auto rule's break-even depends on it. */
+int sc_sparse_taps_split_expected(const sc_layer *L, const sc_tensor *y, sc_cpu_set allowed);
 
 /* Copy channels [c0, c1) of one image (x points at its (n, 0, 0, 0)) into the phase planes. */
 void sc_pack_phase_planes(const sc_sparse_plan *sp, const float *x, int64_t c0, int64_t c1,

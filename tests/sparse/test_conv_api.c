@@ -252,16 +252,16 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
      * t_mm column); dense 1x1 on NCHW up to 256 channels (4x1 blocks, `blocks`) too where
      * the AVX-512 block kernels run, else by the table; thin layers on NHWC (1x1 with at most
      * 32 input channels, KxK with at most 32 products per output) stay dense with AVX-512
-     * rows at any sparsity short of an all-zero layer; KxK on NCHW whose AVX-512 plan reads
-     * aligned tap copies (14x14 output, 16-float plane rows) has its own break-even
-     * (t_aligned, when above 0) */
+     * rows at any sparsity short of an all-zero layer; KxK whose AVX-512 plan takes split
+     * taps (14x14 output, 16-float plane rows) has its own break-evens by layout and depth
+     * (t_split, when above 0) */
     p.groups = 1;
     const struct {
         int64_t k, ic, hw;
         int nhwc;
         double sparsity, t_avx512, t_avx2, t_mm;
         int blocks;
-        double t_aligned;
+        double t_split;
     } cases[] = {
         {3, 8, 7, 0, 0.55, 0.00, 0.00, -1, 0, 0},    {3, 9, 7, 0, 0.55, 0.62, 0.45, -1, 0, 0},
         {3, 8, 7, 1, 0.55, 0.68, 0.45, -1, 0, 0},    {3, 64, 7, 0, 0.0, 0.62, 0.45, -1, 0, 0},
@@ -277,9 +277,12 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
         {1, 512, 14, 0, 0.56, 0.50, 0.35, 0.50, 0, 0}, {1, 96, 14, 0, 0.0, 0.40, 0.30, 0.45, 1, 0},
         {3, 3, 7, 1, 0.9, 1.00, 0.80, -1, 0, 0},     {3, 3, 7, 1, 0.85, 1.00, 0.80, -1, 0, 0},
         {3, 3, 7, 0, 0.3, 0.00, 0.00, -1, 0, 0},     {3, 4, 7, 1, 0.8, 0.68, 0.45, -1, 0, 0},
-        {3, 64, 14, 0, 0.58, 0.62, 0.45, -1, 0, 0.55},
-        {3, 64, 14, 0, 0.52, 0.62, 0.45, -1, 0, 0.55},
-        {3, 64, 14, 1, 0.58, 0.68, 0.45, -1, 0, 0},
+        {3, 64, 14, 0, 0.58, 0.62, 0.45, -1, 0, 0.50},
+        {3, 64, 14, 0, 0.47, 0.62, 0.45, -1, 0, 0.50},
+        {3, 64, 14, 1, 0.58, 0.68, 0.45, -1, 0, 0.55},
+        {3, 64, 14, 1, 0.52, 0.68, 0.45, -1, 0, 0.55},
+        {3, 160, 14, 0, 0.58, 0.62, 0.45, -1, 0, 0.60},  /* 1440 products: deep */
+        {3, 160, 14, 1, 0.63, 0.68, 0.45, -1, 0, 0.60},
     };
     const int avx512 = sc_isa_available(SC_ISA_AVX512);
     const int avx2_rows = !avx512 && sc_isa_available(SC_ISA_AVX2);
@@ -300,7 +303,7 @@ Test(conv_api, auto_routes_depthwise_kxk_and_1x1_by_their_thresholds)
         const double threshold = cases[i].blocks && avx512        ? 0.0
                                  : mm && cases[i].t_mm >= 0      ? cases[i].t_mm
                                  : avx2_rows                     ? cases[i].t_avx2
-                                 : avx512 && cases[i].t_aligned > 0 ? cases[i].t_aligned
+                                 : avx512 && cases[i].t_split > 0 ? cases[i].t_split
                                                                  : cases[i].t_avx512;
         cr_expect_float_eq(ch.threshold, threshold, 1e-12, "case %zu: %s", i, ch.reason);
         /* the layer's own sparsity, a little off the requested one, stays on its side */
