@@ -91,8 +91,9 @@ static int read_in_place_pays(const sc_tensor *x, const sc_sparse_plan *sp)
  * than both the plain planes and the copies at 50-95% on the VGG-16 and ResNet-50 3x3
  * layers and ResNet's 7x7/2 stem, so the rule takes them: the AVX-512 row kit, at most
  * SC_SPMM_MAX_SEG distinct shifts, rows of 8 or more nonzeros on average (VGG's 3-channel
- * conv1_1 at 90%, 2.7 per row, lost 1.04-1.11x; ResNet's 7x7/2 stem at 90%, 14.7, gained) and at most 15% more columns (7x7 images, whose 9 columns would
- * become 16, lost 1.4-1.5x). The copies stay for tests (docs/kernels.md, "Phase planes"). */
+ * conv1_1 at 90%, 2.7 per row, lost 1.04-1.11x; ResNet's 7x7/2 stem at 90%, 14.7, gained)
+ * and at most 15% more columns (7x7 images, whose 9 columns would become 16, lost
+ * 1.4-1.5x). The copies stay for tests (docs/kernels.md, "Phase planes"). */
 #define ALIGN_MIN_ROW_NNZ 8
 /* The column shifts mod 16 of taps kw < KW, distinct, in tap order (shift[0] = 0), into
  * shift; tap kw's index among them into tap_k[kw] (may be NULL); returns how many. */

@@ -144,7 +144,10 @@ static int check_case(const sc_spmm_info *kern, const spmm_case *c)
     return bad;
 }
 
-static sc_spmm_params no_act(void) { return (sc_spmm_params){.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f}; }
+static sc_spmm_params no_act(void)
+{
+    return (sc_spmm_params){.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f};
+}
 
 /* The widths a kernel accepts: exactly its tile, or every width from sc_spmm_min_mr. */
 #define FOR_EACH_MR(kern, m) \
@@ -357,7 +360,9 @@ Test(ukernel_spmm, avx512_bitwise_equal_to_avx2)
                     nnz[g]++;
                 }
         }
-        const sc_spmm_params prms[4] = {{.load_y = 0, .clamp = 0, .lo = 0, .hi = 0}, {.load_y = 1, .clamp = 0, .lo = 0, .hi = 0}, {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f},
+        const sc_spmm_params prms[4] = {{.load_y = 0, .clamp = 0, .lo = 0, .hi = 0},
+                                        {.load_y = 1, .clamp = 0, .lo = 0, .hi = 0},
+                                        {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f},
                                         {.load_y = 1, .clamp = 1, .lo = -0.25f, .hi = 0.5f}};
         for (int pi = 0; pi < 4; ++pi)
             FOR_EACH_MR(kern, m) {
@@ -417,7 +422,8 @@ Test(ukernel_spmm, block_kernels_bitwise_equal_to_row_kernels)
             bw += 4 + 4 * (int)n;
             bo += (int)n;
         }
-        const sc_spmm_params acts[] = {{.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f}, {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f}};
+        const sc_spmm_params acts[] = {{.load_y = 0, .clamp = 0, .lo = 0.0f, .hi = 0.0f},
+                                       {.load_y = 0, .clamp = 1, .lo = 0.0f, .hi = 6.0f}};
         for (int a = 0; a < 2; ++a)
             FOR_EACH_MR(kern, m) {
                 kern->fn(m, OC, x, wb, offb, nnzb, yb, 64 * 4, &acts[a]);
