@@ -8,7 +8,7 @@ set xrange [-0.02:1.0]
 set key below
 set xlabel 'sparsity of the pruned convs'
 set ylabel 'speedup'
-set yrange [0.66667:12.72]
+set yrange [0.66667:12.348]
 plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 0 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 1 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 7 title columnheader(1), \
@@ -17,7 +17,7 @@ plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 4 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 5 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 6 using 1:2:3 with labels notitle
-set yrange [0.66667:38.925]
+set yrange [0.66667:61.3]
 plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 7 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 8 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 7 title columnheader(1), \
@@ -37,7 +37,7 @@ set xrange [-0.02:1.0]
 set key below
 set xlabel 'sparsity of the pruned convs'
 set ylabel 'speedup'
-set yrange [0.66667:12.72]
+set yrange [0.66667:12.348]
 plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 0 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 1 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 7 title columnheader(1), \
@@ -46,7 +46,7 @@ plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 4 using 1:2 with linespoints lc rgb '#9467bd' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 5 using 1:2 with linespoints lc rgb '#9467bd' dt 2 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 6 using 1:2:3 with labels notitle
-set yrange [0.66667:38.925]
+set yrange [0.66667:61.3]
 plot 1 with lines lc rgb '#1f77b4' title 'PyTorch eager', \
   'docs/img/models.dat' index 7 using 1:2 with linespoints lc rgb '#d62728' dt 1 pt 7 title columnheader(1), \
   'docs/img/models.dat' index 8 using 1:2 with linespoints lc rgb '#d62728' dt 2 pt 7 title columnheader(1), \
