@@ -46,26 +46,38 @@ static void build(const sc_layer *L, const sc_tensor *xd, const sc_tensor *yd,
                  sc_last_message());
 }
 
-/* The aligned plan of a KxK layer against index arithmetic: wq = ow + (kw-1)*dw/sw rounded
- * up to 16; one copy per distinct column offset (kw*dw/sw) % 16 in tap order; every byte
- * offset a multiple of 64 that addresses (channel, phase, copy) and the tap's row and
- * column; every tile starting on a multiple of 16 floats. The plain plan keeps wq and one
- * copy. Returns 1 on a mismatch. */
-static int check_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
-{
+/* A case's layer, descriptors and the column shifts its taps should get: (kw*dw/sw) % 16,
+ * distinct, in tap order, and each tap's index among them. */
+typedef struct geometry_case {
     char what[320];
-    describe(c, allowed, what, sizeof what);
+    int64_t oh, ow, bmax;
+    sc_layer *L;
+    sc_tensor xd, yd;
+    int64_t shifts[16], n_shift, tap_k[32];  /* kernels up to 32 taps wide */
+} geometry_case;
+
+static void geometry_open(const taps_case *c, sc_cpu_set allowed, ct_rng *r, geometry_case *g)
+{
     const sc_conv_params *p = &c->p;
-    int64_t oh, ow, xoff, xlen, yoff, ylen;
-    cr_assert_eq(sc_conv_output_hw(p, c->kh, c->kw, c->h, c->w, &oh, &ow), SC_OK, "%s", what);
-    sc_layer *L = case_layer(c, r, NULL, what);
-    const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
-    const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
-    sc_sparse_plan plain, al;
-    build(L, &xd, &yd, allowed, 1, SC_TAPS_PLAIN, &plain, what);
-    build(L, &xd, &yd, allowed, 1, SC_TAPS_ALIGNED, &al, what);
-    const int64_t bmax = (c->kw - 1) * p->dil_w / p->stride_w;
-    int bad = 0;
+    int64_t xoff, xlen, yoff, ylen;
+    describe(c, allowed, g->what, sizeof g->what);
+    cr_assert_eq(sc_conv_output_hw(p, c->kh, c->kw, c->h, c->w, &g->oh, &g->ow), SC_OK, "%s",
+                 g->what);
+    g->L = case_layer(c, r, NULL, g->what);
+    g->xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
+    g->yd = ct_layout(c->yl, c->n, c->oc, g->oh, g->ow, &yoff, &ylen);
+    g->bmax = (c->kw - 1) * p->dil_w / p->stride_w;
+    g->n_shift = 0;
+    for (int64_t kw = 0; kw < c->kw; ++kw) {
+        const int64_t s = kw * p->dil_w / p->stride_w % 16;
+        int64_t k = 0;
+        while (k < g->n_shift && g->shifts[k] != s) ++k;
+        if (k == g->n_shift) g->shifts[g->n_shift++] = s;
+        g->tap_k[kw] = k;
+    }
+}
+
+/* The first failed condition of a check function is logged; `bad` counts it. */
 #define CHECK(cond, ...)                                                                    \
     do {                                                                                    \
         if (!bad && !(cond)) {                                                              \
@@ -73,20 +85,31 @@ static int check_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
             bad = 1;                                                                        \
         }                                                                                   \
     } while (0)
+
+/* The aligned plan of a KxK layer against index arithmetic: wq = ow + (kw-1)*dw/sw rounded
+ * up to 16; one copy per distinct column offset (kw*dw/sw) % 16 in tap order; every byte
+ * offset a multiple of 64 that addresses (channel, phase, copy) and the tap's row and
+ * column; every tile starting on a multiple of 16 floats. The plain plan keeps wq and one
+ * copy. Returns 1 on a mismatch. */
+static int check_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
+{
+    geometry_case g;
+    geometry_open(c, allowed, r, &g);
+    const sc_conv_params *p = &c->p;
+    const char *what = g.what;
+    const int64_t ow = g.ow, bmax = g.bmax, n_shift = g.n_shift;
+    const int64_t *shifts = g.shifts, *tap_copy = g.tap_k;
+    sc_layer *L = g.L;
+    sc_sparse_plan plain, al;
+    build(L, &g.xd, &g.yd, allowed, 1, SC_TAPS_PLAIN, &plain, what);
+    build(L, &g.xd, &g.yd, allowed, 1, SC_TAPS_ALIGNED, &al, what);
+    int bad = 0;
     CHECK(plain.d.wq == ow + bmax && plain.n_copy == 1, "%s: plain wq %lld copies %lld", what,
           (long long)plain.d.wq, (long long)plain.n_copy);
     CHECK(al.d.wq == (ow + bmax + 15) / 16 * 16, "%s: aligned wq %lld", what,
           (long long)al.d.wq);
     CHECK(al.plane_floats % 16 == 0 && al.plane_floats >= al.hq * al.d.wq, "%s: plane %lld",
           what, (long long)al.plane_floats);
-    int64_t shifts[16], n_shift = 0, tap_copy[32];  /* kernels up to 32 taps wide */
-    for (int64_t kw = 0; kw < c->kw; ++kw) {
-        const int64_t s = kw * p->dil_w / p->stride_w % 16;
-        int64_t k = 0;
-        while (k < n_shift && shifts[k] != s) ++k;
-        if (k == n_shift) shifts[n_shift++] = s;
-        tap_copy[kw] = k;
-    }
     CHECK(al.n_copy == n_shift, "%s: %lld copies, expected %lld", what, (long long)al.n_copy,
           (long long)n_shift);
     for (int64_t k = 0; k < n_shift && !bad; ++k)
@@ -120,7 +143,6 @@ static int check_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
         CHECK(q0 % 16 == 0, "%s: tile %lld starts at flat pixel %lld", what, (long long)t,
               (long long)q0);
     }
-#undef CHECK
     sc_sparse_plan_clear(&plain);
     sc_sparse_plan_clear(&al);
     sc_layer_destroy(L);
@@ -180,52 +202,6 @@ static int check_copies(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
     return bad;
 }
 
-/* Runs of the aligned plan (1 and 2 threads) against the reference, and bitwise against
- * the plain plan: only where inputs are read from changes, not the order of the sums.
- * Returns 1 on a mismatch. */
-static int check_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
-{
-    char what[320];
-    describe(c, allowed, what, sizeof what);
-    int64_t oh, ow, xoff, xlen, yoff, ylen;
-    cr_assert_eq(sc_conv_output_hw(&c->p, c->kh, c->kw, c->h, c->w, &oh, &ow), SC_OK, "%s",
-                 what);
-    const sc_wdesc wd = {SC_OIHW, c->oc, c->ic, c->kh, c->kw};
-    const int64_t nw = sc_wdesc_numel(&wd);
-    float *wp = malloc((size_t)nw * sizeof *wp);
-    sc_layer *L = case_layer(c, r, wp, what);
-    const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
-    const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
-    float *x = malloc((size_t)xlen * sizeof *x), *ref = malloc((size_t)ylen * sizeof *ref);
-    float *scale = malloc((size_t)ylen * sizeof *scale), *y[3];
-    for (int i = 0; i < 3; ++i) y[i] = malloc((size_t)ylen * sizeof *y[i]);
-    for (int64_t i = 0; i < xlen; ++i) x[i] = (float)(2 * ct_uniform(r) - 1);
-    for (int64_t i = 0; i < ylen; ++i) ref[i] = scale[i] = y[0][i] = y[1][i] = y[2][i] = CT_UNSET;
-    const sc_activation none = sc_activation_none();
-    cr_assert_eq(sc_conv_reference(&c->p, &wd, wp, NULL, &none, &xd, x + xoff, &yd, ref + yoff),
-                 SC_OK, "%s: %s", what, sc_last_message());
-    ct_abs_reference(&c->p, &wd, wp, NULL, &xd, x + xoff, &yd, scale + yoff);
-    for (int i = 0; i < 3; ++i) {
-        sc_sparse_plan sp;
-        build(L, &xd, &yd, allowed, i == 1 ? 2 : 1, i == 2 ? SC_TAPS_PLAIN : SC_TAPS_ALIGNED,
-              &sp, what);
-        cr_assert_eq(sc_sparse_run(&sp, x + xoff, y[i] + yoff), SC_OK, "%s: %s", what,
-                     sc_last_message());
-        sc_sparse_plan_clear(&sp);
-    }
-    int bad = ct_check_runs(what, ylen, ref, scale, y[0], y[1]);
-    const int64_t diff = ct_first_bitwise_diff(y[0], y[2], ylen);
-    if (!bad && diff >= 0) {
-        cr_log_error("%s: aligned and plain plans differ at %lld: %g vs %g", what,
-                     (long long)diff, (double)y[0][diff], (double)y[2][diff]);
-        bad = 1;
-    }
-    for (int i = 0; i < 3; ++i) free(y[i]);
-    free(wp), free(x), free(ref), free(scale);
-    sc_layer_destroy(L);
-    return bad;
-}
-
 /* The split plan of a KxK layer against index arithmetic: wq rounded up to 16 as for the
  * copies, one plane per phase, one segment per distinct column shift (kw*dw/sw) % 16 in tap
  * order (or plain planes beyond SC_SPMM_MAX_SEG of them); each stream's segment counts sum
@@ -234,33 +210,16 @@ static int check_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
  * every tile starting on a multiple of 16 floats. Returns 1 on a mismatch. */
 static int check_split_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
 {
-    char what[320];
-    describe(c, allowed, what, sizeof what);
+    geometry_case g;
+    geometry_open(c, allowed, r, &g);
     const sc_conv_params *p = &c->p;
-    int64_t oh, ow, xoff, xlen, yoff, ylen;
-    cr_assert_eq(sc_conv_output_hw(p, c->kh, c->kw, c->h, c->w, &oh, &ow), SC_OK, "%s", what);
-    sc_layer *L = case_layer(c, r, NULL, what);
-    const sc_tensor xd = ct_layout(c->xl, c->n, c->ic, c->h, c->w, &xoff, &xlen);
-    const sc_tensor yd = ct_layout(c->yl, c->n, c->oc, oh, ow, &yoff, &ylen);
+    const char *what = g.what;
+    const int64_t ow = g.ow, bmax = g.bmax, n_shift = g.n_shift;
+    const int64_t *shifts = g.shifts, *tap_seg = g.tap_k;
+    sc_layer *L = g.L;
     sc_sparse_plan sp;
-    build(L, &xd, &yd, allowed, 1, SC_TAPS_SPLIT, &sp, what);
-    const int64_t bmax = (c->kw - 1) * p->dil_w / p->stride_w;
-    int64_t shifts[16], n_shift = 0, tap_seg[32];  /* kernels up to 32 taps wide */
-    for (int64_t kw = 0; kw < c->kw; ++kw) {
-        const int64_t s = kw * p->dil_w / p->stride_w % 16;
-        int64_t k = 0;
-        while (k < n_shift && shifts[k] != s) ++k;
-        if (k == n_shift) shifts[n_shift++] = s;
-        tap_seg[kw] = k;
-    }
+    build(L, &g.xd, &g.yd, allowed, 1, SC_TAPS_SPLIT, &sp, what);
     int bad = 0;
-#define CHECK(cond, ...)                                                                    \
-    do {                                                                                    \
-        if (!bad && !(cond)) {                                                              \
-            cr_log_error(__VA_ARGS__);                                                      \
-            bad = 1;                                                                        \
-        }                                                                                   \
-    } while (0)
     if (n_shift > SC_SPMM_MAX_SEG || bmax == 0 || sp.d.rows == 4) {
         /* too many segments, nothing to align, or 4x1 block streams: plain planes */
         CHECK(sp.taps == SC_TAPS_PLAIN && sp.d.n_seg == 0, "%s: split planned (taps %d) where "
@@ -312,17 +271,18 @@ static int check_split_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *
         CHECK(q0 % 16 == 0, "%s: tile %lld starts at flat pixel %lld", what, (long long)t,
               (long long)q0);
     }
-#undef CHECK
 done:
     sc_sparse_plan_clear(&sp);
     sc_layer_destroy(L);
     return bad;
 }
 
-/* Runs of the split plan against the reference, on 1, 2 and 3 threads bitwise equal (the
- * segments' sums are grouped per reduction block and row, never by tile or thread), with a
- * bias and ReLU6 fused. Returns 1 on a mismatch. */
-static int check_split_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
+/* Runs of a plan with the taps layout `taps` (copies or split), a bias and ReLU6 fused,
+ * against the reference on 1 and 2 threads bitwise equal, and a third run bitwise equal to
+ * the first: for the copies the plain plan (only where inputs are read from changes, not
+ * the order of the sums), for split taps 3 threads (the segments' sums are grouped per
+ * reduction block and row, never by tile or thread). Returns 1 on a mismatch. */
+static int check_run(const taps_case *c, sc_cpu_set allowed, sc_taps_mode taps, ct_rng *r)
 {
     char what[320];
     describe(c, allowed, what, sizeof what);
@@ -345,12 +305,12 @@ static int check_split_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
     cr_assert_eq(sc_conv_reference(&c->p, &wd, wp, bias, &relu6, &xd, x + xoff, &yd,
                                    ref + yoff), SC_OK, "%s: %s", what, sc_last_message());
     ct_abs_reference(&c->p, &wd, wp, bias, &xd, x + xoff, &yd, scale + yoff);
-    const sc_sparse_options o0 = {.allowed = allowed, .act = sc_spmm_params_for(&relu6),
-                                  .bias = bias, .taps = SC_TAPS_SPLIT};
+    const int split = taps == SC_TAPS_SPLIT;
     for (int i = 0; i < 3; ++i) {
+        const sc_sparse_options o = {.allowed = allowed, .threads = split ? i + 1 : i == 1 ? 2 : 1,
+                                     .act = sc_spmm_params_for(&relu6), .bias = bias,
+                                     .taps = i == 2 && !split ? SC_TAPS_PLAIN : taps};
         sc_sparse_plan sp;
-        sc_sparse_options o = o0;
-        o.threads = i + 1;
         cr_assert_eq(sc_sparse_plan_build(L, &xd, &yd, &o, &sp), SC_OK, "%s: %s", what,
                      sc_last_message());
         cr_assert_eq(sc_sparse_run(&sp, x + xoff, y[i] + yoff), SC_OK, "%s: %s", what,
@@ -360,7 +320,8 @@ static int check_split_run(const taps_case *c, sc_cpu_set allowed, ct_rng *r)
     int bad = ct_check_runs(what, ylen, ref, scale, y[0], y[1]);
     const int64_t diff = ct_first_bitwise_diff(y[0], y[2], ylen);
     if (!bad && diff >= 0) {
-        cr_log_error("%s: 1 and 3 threads differ at %lld: %g vs %g", what, (long long)diff,
+        cr_log_error("%s: %s differ at %lld: %g vs %g", what,
+                     split ? "1 and 3 threads" : "aligned and plain plans", (long long)diff,
                      (double)y[0][diff], (double)y[2][diff]);
         bad = 1;
     }
@@ -401,15 +362,17 @@ Test(aligned_taps, geometry_matches_index_arithmetic)
     cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
 }
 
-Test(aligned_taps, runs_match_reference_and_plain_planes_bitwise, .timeout = 120)
+/* check_run with `taps` on the fixed cases and 120 random KxK geometries (every layout pair,
+ * widths up to wide_w on every other case), on every level; returns the failures. */
+static int runs_on_every_case(sc_taps_mode taps, uint64_t seed, int64_t wide_w)
 {
     sc_cpu_set levels[3];
     const int n_levels = feature_levels(levels);
-    ct_rng r = {TAPS_SEED + 1};
+    ct_rng r = {seed};
     int bad = 0, cases = 0;
     for (size_t i = 0; i < sizeof fixed_cases / sizeof *fixed_cases; ++i)
-        for (int l = 0; l < n_levels; ++l, ++cases) bad += check_run(&fixed_cases[i], levels[l], &r);
-    /* random KxK geometry, every layout pair */
+        for (int l = 0; l < n_levels; ++l, ++cases)
+            bad += check_run(&fixed_cases[i], levels[l], taps, &r);
     for (int idx = 0; idx < 120; ++idx) {
         taps_case c = {.n = ct_int(&r, 1, 2), .ic = ct_int(&r, 1, 9), .oc = ct_int(&r, 1, 9),
                        .xl = idx % 4, .yl = idx / 4 % 4, .sparsity = idx % 3 * 0.4};
@@ -419,10 +382,16 @@ Test(aligned_taps, runs_match_reference_and_plain_planes_bitwise, .timeout = 120
         const int64_t need_h = (c.kh - 1) * c.p.dil_h + 1 - c.p.pad_top - c.p.pad_bottom;
         const int64_t need_w = (c.kw - 1) * c.p.dil_w + 1 - c.p.pad_left - c.p.pad_right;
         c.h = (need_h > 1 ? need_h : 1) + ct_int(&r, 0, 12);
-        c.w = (need_w > 1 ? need_w : 1) + ct_int(&r, 0, idx % 2 ? 70 : 20);
-        for (int l = 0; l < n_levels; ++l, ++cases) bad += check_run(&c, levels[l], &r);
+        c.w = (need_w > 1 ? need_w : 1) + ct_int(&r, 0, idx % 2 ? wide_w : 20);
+        for (int l = 0; l < n_levels; ++l, ++cases) bad += check_run(&c, levels[l], taps, &r);
     }
-    cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
+    if (bad) cr_log_error("%d of %d cases wrong", bad, cases);
+    return bad;
+}
+
+Test(aligned_taps, runs_match_reference_and_plain_planes_bitwise, .timeout = 120)
+{
+    cr_expect_eq(runs_on_every_case(SC_TAPS_ALIGNED, TAPS_SEED + 1, 70), 0);
 }
 
 Test(aligned_taps, split_geometry_matches_index_arithmetic)
@@ -438,27 +407,8 @@ Test(aligned_taps, split_geometry_matches_index_arithmetic)
 }
 
 /* Every level plans split taps when asked (the portable twin below AVX-512), so the plan's
- * logic is checked on every CPU; random geometry as above, every layout pair. */
+ * logic is checked on every CPU; planes up to 150 columns wide (two 128-pixel tiles). */
 Test(aligned_taps, split_runs_match_reference_on_every_thread_count, .timeout = 120)
 {
-    sc_cpu_set levels[3];
-    const int n_levels = feature_levels(levels);
-    ct_rng r = {TAPS_SEED + 3};
-    int bad = 0, cases = 0;
-    for (size_t i = 0; i < sizeof fixed_cases / sizeof *fixed_cases; ++i)
-        for (int l = 0; l < n_levels; ++l, ++cases)
-            bad += check_split_run(&fixed_cases[i], levels[l], &r);
-    for (int idx = 0; idx < 120; ++idx) {
-        taps_case c = {.n = ct_int(&r, 1, 2), .ic = ct_int(&r, 1, 9), .oc = ct_int(&r, 1, 9),
-                       .xl = idx % 4, .yl = idx / 4 % 4, .sparsity = idx % 3 * 0.4};
-        c.p = sc_conv_params_default();
-        ct_random_geometry(&r, idx, 5, 2, false, &c.kh, &c.kw, &c.p);
-        if (c.kw == 1) c.kw = 2 + idx % 3;  /* a tap column offset to split by */
-        const int64_t need_h = (c.kh - 1) * c.p.dil_h + 1 - c.p.pad_top - c.p.pad_bottom;
-        const int64_t need_w = (c.kw - 1) * c.p.dil_w + 1 - c.p.pad_left - c.p.pad_right;
-        c.h = (need_h > 1 ? need_h : 1) + ct_int(&r, 0, 12);
-        c.w = (need_w > 1 ? need_w : 1) + ct_int(&r, 0, idx % 2 ? 150 : 20);
-        for (int l = 0; l < n_levels; ++l, ++cases) bad += check_split_run(&c, levels[l], &r);
-    }
-    cr_expect_eq(bad, 0, "%d of %d cases wrong", bad, cases);
+    cr_expect_eq(runs_on_every_case(SC_TAPS_SPLIT, TAPS_SEED + 3, 150), 0);
 }

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "sparse/ukernels/spmm.h"
+#include "sparse/ukernels/spmm_avx512_widths.h"
 
 #define SC_UNROLL _Pragma("GCC unroll 8")
 
@@ -84,12 +85,6 @@ spmm_avx512(const int NV, const int MASKED, const int TAIL8, __mmask16 last, siz
     }
 }
 
-/* The lanes of the last of ceil(mr / 16) zmm that hold pixels below mr. */
-static inline __mmask16 last_lanes(size_t mr)
-{
-    return (__mmask16)(0xFFFFu >> ((16 - mr % 16) % 16));
-}
-
 /* Any 1 <= mr <= 128 pixels in one call: ceil(mr / 16) zmm per channel, the last one
  * k-masked unless mr is a multiple of 16, so a tile's rest is one call instead of a chain of
  * narrower kernels; every width takes its own unrolled body. */
@@ -99,28 +94,13 @@ void sc_spmm_f32_128__avx512(size_t mr, size_t n_oc, const float *restrict x,
                              size_t y_stride_bytes, const sc_spmm_params *prm)
 {
     assert(mr >= 1 && mr <= 128);
-    const __mmask16 last = last_lanes(mr);
-    const int full = mr % 16 == 0;
-#define SC_WIDTH(NV)                                                                      \
-    case NV:                                                                              \
-        if (full)                                                                         \
-            spmm_avx512(NV, 0, 0, last, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);    \
-        else                                                                              \
-            spmm_avx512(NV, 1, 0, last, n_oc, x, w, off, nnz, y, y_stride_bytes, prm);    \
-        return;
-    switch ((mr + 15) / 16) {
-        SC_WIDTH(1)
-        SC_WIDTH(2)
-        SC_WIDTH(3)
-        SC_WIDTH(4)
-        SC_WIDTH(5)
-        SC_WIDTH(6)
-        SC_WIDTH(7)
-        SC_WIDTH(8)
-    default:
-        return;
-    }
-#undef SC_WIDTH
+    const __mmask16 last = sc_spmm_last_lanes(mr);
+    /* MASKED is a constant in each branch: both bodies are unrolled */
+#define SC_ROWS(NV, MASKED)                                                                \
+    ((MASKED) ? spmm_avx512(NV, 1, 0, last, n_oc, x, w, off, nnz, y, y_stride_bytes, prm)  \
+              : spmm_avx512(NV, 0, 0, last, n_oc, x, w, off, nnz, y, y_stride_bytes, prm))
+    SC_SPMM_AVX512_DISPATCH(mr, SC_ROWS);
+#undef SC_ROWS
 }
 
 /* A 7x7 image's 49 pixels: 3 zmm + 1 ymm. */

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "sparse/ukernels/spmm.h"
+#include "sparse/ukernels/spmm_avx512_widths.h"
 
 #define SC_UNROLL _Pragma("GCC unroll 9")
 
@@ -84,26 +85,10 @@ void sc_spmm_split_f32_128__avx512(size_t mr, size_t n_oc, const float *restrict
     assert(mr >= 1 && mr <= 128 && prm->n_seg >= 1 && prm->n_seg <= SC_SPMM_MAX_SEG);
     assert(((uintptr_t)x & 63) == 0);
     (void)nnz;
-    const __mmask16 last = (__mmask16)(0xFFFFu >> ((16 - mr % 16) % 16));
-    const int full = mr % 16 == 0;
-#define SC_WIDTH(NV)                                                                      \
-    case NV:                                                                              \
-        if (full)                                                                         \
-            split_rows(NV, 0, last, n_oc, x, w, off, y, y_stride_bytes, prm);             \
-        else                                                                              \
-            split_rows(NV, 1, last, n_oc, x, w, off, y, y_stride_bytes, prm);             \
-        return;
-    switch ((mr + 15) / 16) {
-        SC_WIDTH(1)
-        SC_WIDTH(2)
-        SC_WIDTH(3)
-        SC_WIDTH(4)
-        SC_WIDTH(5)
-        SC_WIDTH(6)
-        SC_WIDTH(7)
-        SC_WIDTH(8)
-    default:
-        return;
-    }
-#undef SC_WIDTH
+    const __mmask16 last = sc_spmm_last_lanes(mr);
+#define SC_ROWS(NV, MASKED)                                                       \
+    ((MASKED) ? split_rows(NV, 1, last, n_oc, x, w, off, y, y_stride_bytes, prm)  \
+              : split_rows(NV, 0, last, n_oc, x, w, off, y, y_stride_bytes, prm))
+    SC_SPMM_AVX512_DISPATCH(mr, SC_ROWS);
+#undef SC_ROWS
 }
