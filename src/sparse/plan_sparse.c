@@ -207,8 +207,8 @@ static sc_status plan_geometry(const sc_tensor *x, const sc_tensor *y, sc_taps_m
         sp->n_copy = split ? 1 : n_shift;
         if (split) {
             sp->d.kit = sc_spmm_kit_split(sc_spmm_kit_tile(&sp->d.kit) >= 128);
-            sp->d.n_seg = (int)n_shift;
-            for (int64_t k = 0; k < n_shift; ++k) sp->d.seg_shift[k] = (int)sp->shift[k];
+            sp->d.act.n_seg = (int)n_shift;
+            for (int64_t k = 0; k < n_shift; ++k) sp->d.act.seg_shift[k] = (int)sp->shift[k];
         }
         int64_t plane, img, chan;
         /* planes start on 64-byte boundaries (16 floats), an odd number of cache lines
@@ -314,11 +314,11 @@ static sc_status plan_streams(const float *bias, const sc_tensor *x, sc_sparse_p
     const int64_t OC = L->rows, ocg = OC / L->params.groups, icg = L->wd.icg;
     const int64_t nblk = sp->d.n_cb * OC;
     /* cursors per (stream, segment): split taps order each stream by column shift */
-    const int64_t S = sp->d.n_seg > 0 ? sp->d.n_seg : 1;
+    const int64_t S = sp->d.act.n_seg > 0 ? sp->d.act.n_seg : 1;
     int64_t *wcur = NULL, *ocur = NULL;
     sc_status st;
     if ((st = sc_spmm_problem_alloc(&sp->d, L->nnz, "conv")) != SC_OK ||
-        (sp->d.n_seg > 0 &&
+        (sp->d.act.n_seg > 0 &&
          (st = sc_alloc_array((void **)&sp->d.seg_nnz, (size_t)(nblk * S), sizeof(uint32_t),
                               true, "conv: stream segments")) != SC_OK) ||
         (st = sc_alloc_array((void **)&wcur, (size_t)(nblk * S), sizeof(int64_t), false,

@@ -43,7 +43,7 @@ typedef struct sc_sparse_options {
  * copies shifted by the taps' column offsets mod 16, so every tap reads a 64-byte aligned
  * vector; plane (c, phase, copy k) is plane c*n_phase*n_copy + k*n_phase + phase.
  * Split taps (same rule's other branch): wq a multiple of 16 and one plane per phase; each
- * stream's nonzeros are ordered by the tap's column shift mod 16 (segments, d.n_seg) with
+ * stream's nonzeros are ordered by the tap's column shift mod 16 (segments, d.act.n_seg) with
  * offsets pointing that many floats before the tap, and the split kernel applies the shift
  * once per row in registers (sc_spmm_split_*).
  * Weights are streams per reduction block cb (a range of input channels) and output

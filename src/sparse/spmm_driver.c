@@ -18,11 +18,7 @@ static void run_tile(const sc_spmm_problem *pb, const float *xt, float *yt,
         sc_spmm_params prm = pb->act;
         prm.load_y = cb > 0 || pb->accumulate;
         prm.clamp = pb->act.clamp && cb == pb->n_cb - 1;
-        if (pb->n_seg > 0) {  /* split taps: the rows' segment counts and shifts */
-            prm.seg_nnz = pb->seg_nnz + (cb * R + r0) * pb->n_seg;
-            prm.n_seg = pb->n_seg;
-            memcpy(prm.seg_shift, pb->seg_shift, sizeof prm.seg_shift);
-        }
+        if (prm.n_seg > 0) prm.seg_nnz = pb->seg_nnz + (cb * R + r0) * prm.n_seg;
         const float *w = pb->w + pb->w_start[cb * R + r0];
         const int32_t *off = pb->off_bytes + pb->off_start[cb * R + r0];
         const uint32_t *nnz = pb->nnz + cb * R + r0;

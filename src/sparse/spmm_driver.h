@@ -44,12 +44,10 @@ typedef struct sc_spmm_problem {
     int32_t *off_bytes;
     uint32_t *nnz;
     int64_t *w_start, *off_start;
-    int n_seg;               /* 0, or split taps (kit: sc_spmm_kit_split): each stream's
-                              * nonzeros in n_seg column-shift segments */
-    uint32_t *seg_nnz;       /* split taps: n_seg counts per stream b, at b*n_seg */
-    int seg_shift[SC_SPMM_MAX_SEG];  /* split taps: floats each segment's offsets point
-                                      * before their taps */
-    sc_spmm_params act;
+    uint32_t *seg_nnz;       /* split taps (act.n_seg > 0, kit: sc_spmm_kit_split): act.n_seg
+                              * counts per stream b, at b*act.n_seg */
+    sc_spmm_params act;      /* what every kernel call starts from: the activation and, with
+                              * split taps, the segments' count and shifts */
     int threads;             /* 0: OpenMP's default at run time */
     sc_spmm_kit kit;         /* kernels, widths and tails (sc_spmm_kit_pick) */
     int64_t n_images;

@@ -222,18 +222,18 @@ static int check_split_geometry(const taps_case *c, sc_cpu_set allowed, ct_rng *
     int bad = 0;
     if (n_shift > SC_SPMM_MAX_SEG || bmax == 0 || sp.d.rows == 4) {
         /* too many segments, nothing to align, or 4x1 block streams: plain planes */
-        CHECK(sp.taps == SC_TAPS_PLAIN && sp.d.n_seg == 0, "%s: split planned (taps %d) where "
+        CHECK(sp.taps == SC_TAPS_PLAIN && sp.d.act.n_seg == 0, "%s: split planned (taps %d) where "
               "it cannot apply", what, (int)sp.taps);
         goto done;
     }
-    CHECK(sp.taps == SC_TAPS_SPLIT && sp.n_copy == 1 && sp.d.n_seg == n_shift,
+    CHECK(sp.taps == SC_TAPS_SPLIT && sp.n_copy == 1 && sp.d.act.n_seg == n_shift,
           "%s: taps %d copies %lld segments %d, expected split with %lld", what, (int)sp.taps,
-          (long long)sp.n_copy, sp.d.n_seg, (long long)n_shift);
+          (long long)sp.n_copy, sp.d.act.n_seg, (long long)n_shift);
     CHECK(sp.d.wq == (ow + bmax + 15) / 16 * 16 && sp.d.align16, "%s: split wq %lld", what,
           (long long)sp.d.wq);
     for (int64_t k = 0; k < n_shift && !bad; ++k)
-        CHECK(sp.d.seg_shift[k] == shifts[k], "%s: segment %lld shift %d, expected %lld", what,
-              (long long)k, sp.d.seg_shift[k], (long long)shifts[k]);
+        CHECK(sp.d.act.seg_shift[k] == shifts[k], "%s: segment %lld shift %d, expected %lld", what,
+              (long long)k, sp.d.act.seg_shift[k], (long long)shifts[k]);
     const int64_t S = sp.plane_floats, nph = sp.n_phase, npw = sp.n_phase_w, wa = sp.d.wq;
     int64_t total = 0;
     for (int64_t b = 0; b < sp.d.n_cb * sp.d.n_rows && !bad; ++b) {
